@@ -1,0 +1,156 @@
+//! Charts drawn with plotters against any `DrawingBackend`: SVG files natively, the page's canvas
+//! in the browser. Our runs are lines with dots; the paper's published points are hollow markers
+//! in the same colour.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// A curve of `(x, y)` points; `y` is a fraction for accuracies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub color: RGBColor,
+    /// The paper's markers rather than our measurements.
+    pub paper: bool,
+}
+
+/// Distinguishable colours (Tableau 10), for series in order.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Axis ranges and labels of one chart.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// `None`: fitted to the data.
+    pub y_range: Option<(f64, f64)>,
+}
+
+/// Draws `curves` into `area`. Errors are returned as text so every backend reports alike.
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, curves: &[Curve]) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    area.fill(&WHITE).map_err(err)?;
+    let all = || curves.iter().flat_map(|c| c.points.iter());
+    let (mut x0, mut x1) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    if x0 > x1 {
+        (x0, x1) = (0.0, 1.0);
+    }
+    if x0 == x1 {
+        x1 = x0 + 1.0;
+    }
+    let (y0, y1) = frame.y_range.unwrap_or_else(|| {
+        let (lo, hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        if lo > hi { (0.0, 1.0) } else { ((lo - 0.05 * (hi - lo).max(0.01)).max(0.0), hi + 0.05 * (hi - lo).max(0.01)) }
+    });
+    let pad = (x1 - x0) * 0.02;
+    let mut chart = ChartBuilder::on(area)
+        .caption(&frame.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&frame.x_label)
+        .y_desc(&frame.y_label)
+        .light_line_style(RGBColor(235, 235, 235))
+        .y_label_formatter(&|y| if y1 <= 1.0 { format!("{:.0}%", y * 100.0) } else { format!("{y:.2}") })
+        .draw()
+        .map_err(err)?;
+    for curve in curves {
+        let c = curve.color;
+        if curve.paper {
+            chart
+                .draw_series(curve.points.iter().map(|&p| TriangleMarker::new(p, 6, c.stroke_width(2))))
+                .map_err(err)?
+                .label(&curve.label)
+                .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 5, c.stroke_width(2)));
+        } else {
+            chart
+                .draw_series(LineSeries::new(curve.points.iter().copied(), c.stroke_width(2)))
+                .map_err(err)?
+                .label(&curve.label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart.draw_series(curve.points.iter().map(|&p| Circle::new(p, 3, c.filled()))).map_err(err)?;
+        }
+    }
+    if !curves.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()
+            .map_err(err)?;
+    }
+    area.present().map_err(err)
+}
+
+/// Accuracy per epoch for several runs (our runs' clean test accuracy).
+pub fn accuracy_curves(runs: &[(String, Vec<crate::training::Metrics>)]) -> (Frame, Vec<Curve>) {
+    let curves = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (label, history))| Curve {
+            label: label.clone(),
+            points: history.iter().map(|m| (m.epoch, m.test_accuracy)).collect(),
+            color: color(i),
+            paper: false,
+        })
+        .collect();
+    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), y_range: None };
+    (frame, curves)
+}
+
+/// A sweep's summary: our accuracy per series against the swept value, with the paper's points.
+pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experiments::PointResult]) -> (Frame, Vec<Curve>) {
+    let mut curves = Vec::new();
+    for (i, series) in sweep.series.iter().enumerate() {
+        let mut points: Vec<(f64, f64)> = results.iter().filter(|r| r.series == series.label).map(|r| (r.x, r.test_accuracy)).collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        curves.push(Curve { label: format!("ours {}", series.label), points, color: color(i), paper: false });
+        if let Some(paper) = &series.paper {
+            curves.push(Curve { label: paper.label.clone(), points: paper.points.clone(), color: color(i), paper: true });
+        }
+    }
+    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), y_range: None };
+    (frame, curves)
+}
+
+#[cfg(all(test, feature = "cli"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_lines_and_paper_markers_to_svg() {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+            let curves = vec![
+                Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), paper: false },
+                Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), paper: true },
+            ];
+            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), y_range: None };
+            draw(&area, &frame, &curves).unwrap();
+        }
+        assert!(svg.contains("ours mlp1") && svg.contains("paper MLP1"));
+        assert!(svg.contains("#1F77B4") || svg.contains("#1f77b4"), "series colour is used");
+        assert!(svg.contains("<polyline") || svg.contains("<path"), "a line is drawn");
+    }
+}

@@ -1,0 +1,20 @@
+//! Label Noise Lab: "Deep Learning is Robust to Massive Label Noise" (Rolnick, Veit, Belongie,
+//! Shavit, 2017) on real MNIST with burn, natively and in the browser.
+//!
+//! The science lives here free of wasm and DOM code: [`data`] (IDX files, packed web chunks),
+//! [`noise`] (the paper's noisy training sets), [`model`], [`training`], [`experiments`]
+//! (sweeps and the paper's figure presets), [`chart`] (plotters, any backend) and [`paper`]
+//! (the published numbers).
+
+pub mod backend;
+pub mod chart;
+pub mod config;
+pub mod data;
+pub mod experiments;
+pub mod model;
+pub mod noise;
+pub mod optim;
+pub mod packed;
+pub mod paper;
+pub mod seed;
+pub mod training;

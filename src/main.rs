@@ -1,0 +1,426 @@
+//! `label-noise-lab`: run one configuration, sweep a paper preset, benchmark, or pack the data
+//! for the web page. Data comes from `MNIST_DIR` (and `FASHION_MNIST_DIR` for Fashion noise).
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use label_noise_lab::backend::Backend;
+use label_noise_lab::config::{NoiseKind, RunConfig};
+use label_noise_lab::data::Dataset;
+use label_noise_lab::experiments::{PRESETS, PointResult, Scale, to_csv};
+use label_noise_lab::noise::{Order, WrongClassRanking};
+use label_noise_lab::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
+use label_noise_lab::{chart, packed};
+use plotters::prelude::*;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+#[derive(Parser)]
+#[command(name = "label-noise-lab", version, about = "Deep learning is robust to massive label noise: train MLPs on MNIST with noisy labels")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train one configuration and print its metrics.
+    Run(RunArgs),
+    /// Run a preset that mirrors one of the paper's figures; writes CSV and an SVG chart.
+    Sweep(SweepArgs),
+    /// Training throughput of MLP2 (width 256, batch 128) and the time of one 60,000-example epoch.
+    Bench(BenchArgs),
+    /// Write the packed data chunks and manifest.json the web page fetches.
+    Pack {
+        #[arg(long, default_value = "www/data")]
+        out: PathBuf,
+    },
+}
+
+/// The run parameters; names match the page's URL parameters (see `config::PARAMETERS`).
+#[derive(Args, Default)]
+struct ConfigArgs {
+    #[arg(long, help = "perceptron | mlp1 | mlp2 | mlp4 [default: mlp2]")]
+    model: Option<String>,
+    #[arg(long, help = "hidden units per layer [default: 256]")]
+    width: Option<String>,
+    #[arg(long, help = "clean training examples n [default: 10000]")]
+    clean: Option<String>,
+    #[arg(long, help = "noisy examples per clean example, 0..100 [default: 20]")]
+    alpha: Option<String>,
+    #[arg(long, help = "uniform | structured | fashion | white [default: uniform]")]
+    noise: Option<String>,
+    #[arg(long, help = "structured noise strength 0..1 [default: 0.5]")]
+    delta: Option<String>,
+    #[arg(long, help = "confusion | reverse | random [default: confusion]")]
+    order: Option<String>,
+    #[arg(long = "noisy-images", help = "reused | novel [default: reused]")]
+    noisy_images: Option<String>,
+    #[arg(long, help = "sgd | adam | adadelta [default: adam]")]
+    optimizer: Option<String>,
+    #[arg(long, help = "learning rate [default: 0.001 adam, 0.05 sgd, 1.0 adadelta]")]
+    lr: Option<String>,
+    #[arg(long, help = "batch size [default: 128]")]
+    batch: Option<String>,
+    #[arg(long, help = "epochs [default: 5]")]
+    epochs: Option<String>,
+    #[arg(long = "h-alpha", help = "train with the infinite-batch loss H_alpha")]
+    h_alpha: bool,
+    #[arg(long, help = "seed of every random choice [default: 1]")]
+    seed: Option<String>,
+}
+
+impl ConfigArgs {
+    fn config(&self) -> Result<RunConfig, String> {
+        let mut config = RunConfig::default();
+        let h_alpha = self.h_alpha.then(|| "true".to_string());
+        let pairs = [
+            ("model", &self.model),
+            ("width", &self.width),
+            ("clean", &self.clean),
+            ("alpha", &self.alpha),
+            ("noise", &self.noise),
+            ("delta", &self.delta),
+            ("order", &self.order),
+            ("noisy-images", &self.noisy_images),
+            ("optimizer", &self.optimizer),
+            ("lr", &self.lr),
+            ("batch", &self.batch),
+            ("epochs", &self.epochs),
+            ("h-alpha", &h_alpha),
+            ("seed", &self.seed),
+        ];
+        for (name, value) in pairs {
+            if let Some(v) = value {
+                config.set(name, v).map_err(|e| format!("--{e}"))?;
+            }
+        }
+        if self.lr.is_none() {
+            config.lr = config.optimizer.default_lr();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Print one JSON object (the summary with its per-epoch history) as the last line of stdout.
+    #[arg(long)]
+    json: bool,
+    /// Also report every N training steps.
+    #[arg(long = "report-every")]
+    report_every: Option<usize>,
+    /// CPU backend: flex | ndarray.
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    backend: Backend,
+    /// Write the accuracy curves to this SVG file.
+    #[arg(long)]
+    chart: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// uniform | structured | noise-source | noisy-images | clean-size | batch-size | learning-rate
+    #[arg(long, default_value = "uniform")]
+    preset: String,
+    /// quick | full
+    #[arg(long, default_value = "quick")]
+    scale: String,
+    /// Only these series, comma separated (e.g. mlp1,mlp2).
+    #[arg(long, value_delimiter = ',')]
+    series: Vec<String>,
+    /// Folder for the CSV and SVG.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// Points trained at once (one thread each).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Override the preset's epochs (for a faster look).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Override the preset's clean-set size (not for the clean-size preset).
+    #[arg(long)]
+    clean: Option<usize>,
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    backend: Backend,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    backend: Backend,
+    /// Timed steps for the throughput figure (after 20 warm-up steps).
+    #[arg(long, default_value_t = 200)]
+    steps: usize,
+}
+
+fn parse_backend(s: &str) -> Result<Backend, String> {
+    match s {
+        "flex" => Ok(Backend::Flex),
+        "ndarray" => Ok(Backend::NdArray),
+        _ => Err(format!("{s:?} is not a backend: flex | ndarray")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Bench(args) => bench(args),
+        Command::Pack { out } => pack(&out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_sources(need_fashion: bool) -> Result<Sources, String> {
+    let mnist = Arc::new(Dataset::from_env("MNIST_DIR").map_err(|e| e.to_string())?);
+    let fashion = match std::env::var_os("FASHION_MNIST_DIR") {
+        Some(_) => Some(Arc::new(Dataset::from_env("FASHION_MNIST_DIR").map_err(|e| e.to_string())?)),
+        None if need_fashion => return Err("Fashion-MNIST noise needs FASHION_MNIST_DIR (a folder with its four IDX files)".into()),
+        None => None,
+    };
+    Ok(Sources { mnist, fashion })
+}
+
+fn needs_ranking(config: &RunConfig) -> bool {
+    config.noise == NoiseKind::Structured && config.order != Order::Random && config.delta > 0.0 && config.alpha > 0.0
+}
+
+fn ranking_for(configs: &[&RunConfig], sources: &Sources, backend: Backend) -> Result<Option<WrongClassRanking>, String> {
+    if !configs.iter().any(|c| needs_ranking(c)) {
+        return Ok(None);
+    }
+    eprintln!("confusion order: training a reference perceptron on 10,000 clean images ...");
+    reference_ranking(sources, backend, system_clock).map(Some).map_err(|e| e.to_string())
+}
+
+fn progress_bar(len: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(ProgressStyle::with_template(template).unwrap().progress_chars("=> "));
+    bar
+}
+
+fn describe(m: &Metrics) -> String {
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    format!(
+        "epoch {:>5.2}  test {:.2}%  train(given) {:.1}%  noisy->true {}  noisy->given {}  loss {:.4}  {:.0} samples/s",
+        m.epoch,
+        m.test_accuracy * 100.0,
+        m.train_accuracy * 100.0,
+        pct(m.noisy_true_accuracy),
+        pct(m.noisy_label_accuracy),
+        m.loss,
+        m.samples_per_sec
+    )
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let config = args.config.config()?;
+    let sources = load_sources(config.noise == NoiseKind::Fashion)?;
+    let ranking = ranking_for(&[&config], &sources, args.backend)?;
+    let mut trainer = Trainer::new(&config, sources, ranking.as_ref(), args.backend, system_clock)
+        .map_err(|e| e.to_string())?
+        .report_every(args.report_every);
+    eprintln!(
+        "{}: {} training examples ({} clean), {} steps per epoch, backend {}",
+        config.label(),
+        trainer.training_set().examples.len(),
+        trainer.training_set().clean,
+        trainer.steps_per_epoch(),
+        args.backend.name()
+    );
+    let bar = progress_bar((trainer.steps_per_epoch() * config.epochs) as u64, "{bar:40} {pos}/{len} steps  {msg}  eta {eta}");
+    while !trainer.is_done() {
+        if let Some(m) = trainer.step() {
+            bar.suspend(|| eprintln!("{}", describe(&m)));
+            bar.set_message(format!("test {:.2}%", m.test_accuracy * 100.0));
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let summary = trainer.summary();
+    eprintln!("final clean test accuracy {:.2}%, {:.0} samples/s", summary.test_accuracy * 100.0, summary.samples_per_sec);
+    if let Some(path) = &args.chart {
+        let (frame, curves) = chart::accuracy_curves(&[(config.label(), summary.history.clone())]);
+        draw_svg(path, &frame, &curves)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
+    } else {
+        println!("test_accuracy {:.4}", summary.test_accuracy);
+    }
+    Ok(())
+}
+
+fn draw_svg(path: &Path, frame: &chart::Frame, curves: &[chart::Curve]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let area = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    chart::draw(&area, frame, curves)
+}
+
+fn sweep(args: SweepArgs) -> Result<(), String> {
+    let preset = PRESETS.iter().find(|(n, _)| *n == args.preset).map(|(_, p)| *p).ok_or_else(|| {
+        format!("--preset {:?} is not one of {}", args.preset, PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))
+    })?;
+    let scale = match args.scale.as_str() {
+        "quick" => Scale::Quick,
+        "full" => Scale::Full,
+        other => return Err(format!("--scale {other:?} is not one of quick, full")),
+    };
+    let mut sweep = preset.sweep(scale);
+    if !args.series.is_empty() {
+        sweep = sweep.only_series(&args.series)?;
+    }
+    for s in &mut sweep.series {
+        if let Some(e) = args.epochs {
+            s.base.epochs = e;
+        }
+        if let Some(n) = args.clean {
+            s.base.clean = n;
+        }
+    }
+    let points = sweep.points();
+    for p in &points {
+        p.config.validate().map_err(|e| format!("{}: {e}", p.config.label()))?;
+    }
+    let sources = load_sources(points.iter().any(|p| p.config.noise == NoiseKind::Fashion))?;
+    let ranking = ranking_for(&points.iter().map(|p| &p.config).collect::<Vec<_>>(), &sources, args.backend)?;
+    eprintln!("{} ({}): {} points, {} at a time\n{}", sweep.title, sweep.name, points.len(), args.jobs.max(1), sweep.note);
+
+    let bar = progress_bar(points.len() as u64, "{bar:40} {pos}/{len} points  eta {eta}");
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<(usize, PointResult)>> = Mutex::new(Vec::new());
+    let failure: Mutex<Option<String>> = Mutex::new(None);
+    // Points are independent runs: train them on parallel threads (single-threaded each).
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(point) = points.get(i) else { break };
+                    if failure.lock().unwrap().is_some() {
+                        break;
+                    }
+                    match Trainer::new(&point.config, sources.clone(), ranking.as_ref(), args.backend, system_clock) {
+                        Ok(mut trainer) => {
+                            let summary: RunSummary = trainer.run(|_| ControlFlow::Continue(()));
+                            let result = sweep.result(point, &summary);
+                            bar.suspend(|| {
+                                eprintln!("{:>12} {}={:<6} test {:.2}%", result.series, sweep.axis.parameter(), result.x, result.test_accuracy * 100.0)
+                            });
+                            results.lock().unwrap().push((i, result));
+                        }
+                        Err(e) => *failure.lock().unwrap() = Some(format!("{}: {e}", point.config.label())),
+                    }
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(e) = failure.into_inner().unwrap() {
+        return Err(e);
+    }
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    let results: Vec<PointResult> = results.into_iter().map(|(_, r)| r).collect();
+
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let stem = format!("{}-{}", sweep.name, args.scale);
+    let csv = args.out.join(format!("{stem}.csv"));
+    std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
+    let svg = args.out.join(format!("{stem}.svg"));
+    let (frame, curves) = chart::sweep_summary(&sweep, &results);
+    draw_svg(&svg, &frame, &curves)?;
+    print!("{}", to_csv(&results, sweep.axis));
+    eprintln!("wrote {} and {}", csv.display(), svg.display());
+    Ok(())
+}
+
+fn bench(args: BenchArgs) -> Result<(), String> {
+    let sources = load_sources(false)?;
+    let base = RunConfig { model: label_noise_lab::model::Architecture::Mlp2, width: 256, batch: 128, alpha: 0.0, ..RunConfig::default() };
+    println!("backend {}, MLP2 width 256, batch 128, Adam, one thread", args.backend.name());
+
+    // Pure training steps (batch assembly included, evaluation excluded).
+    let config = RunConfig { clean: 60_000, epochs: 1, ..base.clone() };
+    let mut trainer = Trainer::new(&config, sources.clone(), None, args.backend, system_clock).map_err(|e| e.to_string())?;
+    for _ in 0..20 {
+        trainer.step();
+    }
+    let t0 = system_clock();
+    for _ in 0..args.steps {
+        trainer.step();
+    }
+    let secs = system_clock() - t0;
+    println!("training steps: {:>9.0} samples/s ({} steps of 128 after 20 warm-up)", (args.steps * 128) as f64 / secs, args.steps);
+
+    // One full epoch over 60,000 clean examples, then the end-of-epoch evaluation.
+    let mut trainer = Trainer::new(&config, sources, None, args.backend, system_clock).map_err(|e| e.to_string())?;
+    let t0 = system_clock();
+    let mut train_end = t0;
+    while !trainer.is_done() {
+        if trainer.steps_per_epoch() > 0 && trainer.progress() >= 1.0 - 1.0 / trainer.steps_per_epoch() as f64 {
+            train_end = system_clock();
+        }
+        trainer.step();
+    }
+    let total = system_clock() - t0;
+    let m = trainer.history().last().cloned().expect("an epoch ran");
+    println!(
+        "full epoch, 60,000 clean: {:>7.0} ms ({:.0} ms training at {:.0} samples/s, {:.0} ms evaluating 15,000 images)",
+        total * 1000.0,
+        (train_end - t0) * 1000.0,
+        m.samples_per_sec,
+        (total - (train_end - t0)) * 1000.0
+    );
+    println!("test accuracy after that epoch: {:.2}%", m.test_accuracy * 100.0);
+    if let Some(mb) = peak_rss_mb() {
+        println!("peak resident memory: {mb:.0} MB");
+    }
+    Ok(())
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn pack(out: &Path) -> Result<(), String> {
+    let mut datasets = Vec::new();
+    for (name, var) in [("mnist", "MNIST_DIR"), ("fashion", "FASHION_MNIST_DIR")] {
+        if name == "fashion" && std::env::var_os(var).is_none() {
+            eprintln!("FASHION_MNIST_DIR not set: packing MNIST only");
+            continue;
+        }
+        let data = Dataset::from_env(var).map_err(|e| e.to_string())?;
+        let entry = packed::write_dataset(out, name, &data).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("{name}: {} chunks, {} bytes gzip", entry.chunks.len(), entry.chunks.iter().map(|c| c.gzip_bytes).sum::<usize>());
+        datasets.push(entry);
+    }
+    let manifest = packed::Manifest { format: "LNL1".into(), datasets };
+    let path = out.join("manifest.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}

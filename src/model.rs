@@ -1,0 +1,98 @@
+//! The paper's MNIST models: a perceptron (one linear layer) and MLPs with 1, 2 or 4 ReLU hidden
+//! layers of a configurable width.
+
+use crate::data::{CLASSES, PIXELS};
+use crate::seed::{Stream, rng};
+use burn::module::Param;
+use burn::nn::Linear;
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    Perceptron,
+    Mlp1,
+    Mlp2,
+    Mlp4,
+}
+
+impl Architecture {
+    pub const ALL: [Architecture; 4] = [Self::Perceptron, Self::Mlp1, Self::Mlp2, Self::Mlp4];
+
+    pub fn hidden_layers(self) -> usize {
+        match self {
+            Self::Perceptron => 0,
+            Self::Mlp1 => 1,
+            Self::Mlp2 => 2,
+            Self::Mlp4 => 4,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Perceptron => "perceptron",
+            Self::Mlp1 => "mlp1",
+            Self::Mlp2 => "mlp2",
+            Self::Mlp4 => "mlp4",
+        }
+    }
+
+    /// The series name the paper's figures use.
+    pub fn paper_name(self) -> &'static str {
+        match self {
+            Self::Perceptron => "Perceptron",
+            Self::Mlp1 => "MLP1",
+            Self::Mlp2 => "MLP2",
+            Self::Mlp4 => "MLP4",
+        }
+    }
+}
+
+/// Linear layers with ReLU between them, 784 inputs and 10 logits out.
+#[derive(Module, Debug)]
+pub struct Classifier {
+    layers: Vec<Linear>,
+}
+
+impl Classifier {
+    /// Weights and biases ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (burn's and PyTorch's default),
+    /// drawn from the run's seed rather than the backend's global RNG, so runs are reproducible
+    /// on every backend and target and independent of other runs in the same process.
+    pub fn new(architecture: Architecture, width: usize, device: &Device, seed: u64) -> Self {
+        let mut r = rng(seed, Stream::ModelInit);
+        let mut sizes = vec![PIXELS];
+        sizes.extend(std::iter::repeat_n(width, architecture.hidden_layers()));
+        sizes.push(CLASSES);
+        let layers = sizes
+            .windows(2)
+            .map(|w| {
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let bound = 1.0 / (fan_in as f32).sqrt();
+                let mut uniform = |n: usize| (0..n).map(|_| r.random_range(-bound..bound)).collect::<Vec<f32>>();
+                let weight = Tensor::<2>::from_data(TensorData::new(uniform(fan_in * fan_out), [fan_in, fan_out]), device);
+                let bias = Tensor::<1>::from_data(TensorData::new(uniform(fan_out), [fan_out]), device);
+                Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias)) }
+            })
+            .collect();
+        Self { layers }
+    }
+
+    /// Logits for a batch of normalised images `[batch, 784]`.
+    pub fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            x = layer.forward(x);
+            if i < last {
+                x = relu(x);
+            }
+        }
+        x
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.num_params()
+    }
+}

@@ -1,0 +1,391 @@
+//! Noisy training sets exactly as in the paper: n clean examples plus alpha*n noisy ones.
+//!
+//! Noisy examples are virtual: an image reference (an index, or a seed for white noise) and a
+//! label, never a copy of pixels, so alpha = 100 with n = 60,000 is 6.06 million 12-byte records.
+//!
+//! ## Label distributions
+//! A noisy example whose image has true class `y` gets a label drawn from `q(. | y)`:
+//! - **uniform**: `q(j | y) = 1/10` for every class `j`, the true one included;
+//! - **structured** with strength `delta` in [0, 1] and a ranking `j_1 .. j_9` of the nine wrong
+//!   classes (confusion order, its reverse, or a random order):
+//!   `q(y | y) = 1/10` and `q(j_k | y) = 1/10 + (delta / alpha) * (1 - 2 (k - 1) / 8)`.
+//!
+//! Over the whole training set (one clean copy per alpha noisy ones) an image of class `y` then
+//! carries label `j` with probability `p(j | y) = (1[j = y] + alpha q(j | y)) / (1 + alpha)`. With
+//! `epsilon = 1 / (1 + alpha)`, the correct label leads the uniform share by `epsilon`; the top wrong
+//! label leads it by `delta * epsilon`, the others linearly less down to `-delta * epsilon` for the
+//! last, so the wrong-label shares still sum to the uniform total. `delta = 0` is uniform noise and
+//! `delta = 1` makes the top wrong label exactly as frequent as the correct one. The last share
+//! stays non-negative only while `alpha >= 10 * delta`; smaller alpha is refused with a message.
+//!
+//! ## Noisy images
+//! - same-dataset noise (uniform, structured): MNIST training images with their true class known;
+//! - `Fashion`: Fashion-MNIST training images, labels uniform;
+//! - `White`: white noise with MNIST's pixel mean and standard deviation, labels uniform.
+//!
+//! `Reused` noisy images are drawn with replacement from a pool of n images (for MNIST, the clean
+//! examples themselves, so every clean image also appears about alpha times with noisy labels);
+//! `Novel` noisy images are all distinct and never among the clean examples.
+
+use crate::data::CLASSES;
+use crate::seed::{Stream, rng};
+use rand::{Rng, RngExt, seq::SliceRandom};
+use serde::{Deserialize, Serialize};
+
+/// Order of the wrong classes for structured noise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// Most confusable classes (by a clean model's confusion matrix) get the most noise.
+    Confusion,
+    /// The least confusable classes get the most noise.
+    Reverse,
+    /// A seeded random order per class.
+    Random,
+}
+
+/// Where a noisy example's image and label come from.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum Noise {
+    Uniform,
+    Structured { delta: f64, order: Order },
+    /// Fashion-MNIST images with uniform labels.
+    Fashion,
+    /// White noise with MNIST's pixel mean and variance, uniform labels.
+    White,
+}
+
+impl Noise {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Noise::Uniform => "uniform",
+            Noise::Structured { .. } => "structured",
+            Noise::Fashion => "fashion",
+            Noise::White => "white",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoisyImages {
+    Reused,
+    Novel,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum NoiseError {
+    #[error("alpha must be between 0 and {max} (got {0})", max = crate::config::MAX_ALPHA)]
+    Alpha(f64),
+    #[error("delta must be between 0 and 1 (got {0})")]
+    Delta(f64),
+    #[error("structured noise with delta = {delta} needs alpha >= 10 * delta = {min} (got alpha = {alpha}): below that the least likely wrong label would need a negative probability")]
+    DeltaTooStrong { delta: f64, alpha: f64, min: f64 },
+    #[error("the clean set must have between 1 and {available} examples (got {0})", available = .1)]
+    Clean(usize, usize),
+    #[error("{needed} novel noisy images are needed but only {available} are available; lower alpha or the clean set, or use re-used images")]
+    NotEnoughNovel { needed: usize, available: usize },
+    #[error("Fashion-MNIST noise needs the Fashion-MNIST images (set FASHION_MNIST_DIR)")]
+    NoFashion,
+    #[error("confusion order needs a confusion matrix of a clean model")]
+    NoRanking,
+}
+
+/// For each true class, its nine wrong classes from the most to the least likely noisy label.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrongClassRanking(pub [[u8; 9]; CLASSES]);
+
+impl WrongClassRanking {
+    /// Ranks wrong classes by how often a model mistook `y` for them (`matrix[true][predicted]`);
+    /// ties go to the smaller class index.
+    pub fn from_confusion(matrix: &[[u64; CLASSES]; CLASSES]) -> Self {
+        let mut ranking = [[0u8; 9]; CLASSES];
+        for (y, row) in ranking.iter_mut().enumerate() {
+            let mut wrong: Vec<u8> = (0..CLASSES as u8).filter(|&j| j as usize != y).collect();
+            wrong.sort_by_key(|&j| std::cmp::Reverse(matrix[y][j as usize]));
+            row.copy_from_slice(&wrong);
+        }
+        Self(ranking)
+    }
+
+    pub fn reversed(&self) -> Self {
+        let mut out = self.0;
+        out.iter_mut().for_each(|row| row.reverse());
+        Self(out)
+    }
+
+    pub fn random(seed: u64) -> Self {
+        let mut r = rng(seed, Stream::RandomOrder);
+        let mut out = [[0u8; 9]; CLASSES];
+        for (y, row) in out.iter_mut().enumerate() {
+            let mut wrong: Vec<u8> = (0..CLASSES as u8).filter(|&j| j as usize != y).collect();
+            wrong.shuffle(&mut r);
+            row.copy_from_slice(&wrong);
+        }
+        Self(out)
+    }
+}
+
+/// `q(label | true class)` for noisy examples; rows sum to one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabelDistribution(pub [[f64; CLASSES]; CLASSES]);
+
+impl LabelDistribution {
+    pub fn uniform() -> Self {
+        Self([[1.0 / CLASSES as f64; CLASSES]; CLASSES])
+    }
+
+    /// The structured distribution from the module docs.
+    pub fn structured(delta: f64, alpha: f64, ranking: &WrongClassRanking) -> Result<Self, NoiseError> {
+        if !(0.0..=1.0).contains(&delta) {
+            return Err(NoiseError::Delta(delta));
+        }
+        if alpha == 0.0 || delta == 0.0 {
+            return Ok(Self::uniform());
+        }
+        if alpha < 10.0 * delta {
+            return Err(NoiseError::DeltaTooStrong { delta, alpha, min: 10.0 * delta });
+        }
+        let mut q = [[0.1; CLASSES]; CLASSES];
+        for (y, row) in q.iter_mut().enumerate() {
+            for (k, &j) in ranking.0[y].iter().enumerate() {
+                row[j as usize] = 0.1 + delta / alpha * (1.0 - 2.0 * k as f64 / 8.0);
+            }
+        }
+        Ok(Self(q))
+    }
+
+    /// `p(label | class)` over the whole training set: one clean copy per `alpha` noisy ones.
+    /// This is also the soft target of the infinite-batch loss H_alpha.
+    pub fn with_clean(&self, alpha: f64) -> [[f64; CLASSES]; CLASSES] {
+        let mut p = self.0;
+        for (y, row) in p.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = (if j == y { 1.0 } else { 0.0 } + alpha * *v) / (1.0 + alpha);
+            }
+        }
+        p
+    }
+
+    pub fn sample(&self, class: usize, rng: &mut impl Rng) -> u8 {
+        let u: f64 = rng.random();
+        let mut acc = 0.0;
+        for (j, &p) in self.0[class].iter().enumerate() {
+            acc += p;
+            if u < acc {
+                return j as u8;
+            }
+        }
+        (CLASSES - 1) as u8
+    }
+}
+
+/// A training image: an index into a dataset, or the seed of a white-noise image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ImageRef {
+    /// An MNIST training image.
+    Mnist(u32),
+    /// An MNIST test image (evaluation only; never in a training set).
+    MnistTest(u32),
+    Fashion(u32),
+    White(u32),
+}
+
+/// One virtual training example.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Example {
+    pub image: ImageRef,
+    /// The label the network is given.
+    pub label: u8,
+    /// The image's real class, when it has one (not for Fashion-MNIST or white noise).
+    pub true_label: Option<u8>,
+    pub noisy: bool,
+}
+
+/// What to build: n clean examples plus `alpha * n` noisy ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoiseSpec {
+    pub clean: usize,
+    pub alpha: f64,
+    pub noise: Noise,
+    pub noisy_images: NoisyImages,
+}
+
+impl NoiseSpec {
+    pub fn noisy_count(&self) -> usize {
+        (self.alpha * self.clean as f64).round() as usize
+    }
+}
+
+/// The examples of one run; clean ones first, then the noisy ones (training shuffles).
+#[derive(Clone, Debug)]
+pub struct TrainingSet {
+    pub examples: Vec<Example>,
+    pub clean: usize,
+    pub labels: LabelDistribution,
+}
+
+impl TrainingSet {
+    pub fn clean_examples(&self) -> &[Example] {
+        &self.examples[..self.clean]
+    }
+
+    pub fn noisy_examples(&self) -> &[Example] {
+        &self.examples[self.clean..]
+    }
+
+    /// Builds the set. `mnist_labels` are the true labels of the MNIST training images;
+    /// `ranking` is needed for structured noise in confusion or reverse order.
+    pub fn build(
+        spec: &NoiseSpec,
+        seed: u64,
+        mnist_labels: &[u8],
+        fashion_images: Option<usize>,
+        ranking: Option<&WrongClassRanking>,
+    ) -> Result<Self, NoiseError> {
+        if !(0.0..=crate::config::MAX_ALPHA).contains(&spec.alpha) {
+            return Err(NoiseError::Alpha(spec.alpha));
+        }
+        let available = mnist_labels.len();
+        if spec.clean == 0 || spec.clean > available {
+            return Err(NoiseError::Clean(spec.clean, available));
+        }
+        let labels = match spec.noise {
+            Noise::Structured { delta, order } => {
+                let ranking = match order {
+                    Order::Confusion => ranking.ok_or(NoiseError::NoRanking)?.clone(),
+                    Order::Reverse => ranking.ok_or(NoiseError::NoRanking)?.reversed(),
+                    Order::Random => WrongClassRanking::random(seed),
+                };
+                LabelDistribution::structured(delta, spec.alpha, &ranking)?
+            }
+            _ => LabelDistribution::uniform(),
+        };
+        let noisy = spec.noisy_count();
+
+        // One seeded permutation: its head is the clean set, its tail the novel noisy images.
+        let mut order: Vec<u32> = (0..available as u32).collect();
+        let mut pick = rng(seed, Stream::CleanSubset);
+        order.shuffle(&mut pick);
+        let clean_ids = &order[..spec.clean];
+
+        let mut examples = Vec::with_capacity(spec.clean + noisy);
+        examples.extend(clean_ids.iter().map(|&i| {
+            let y = mnist_labels[i as usize];
+            Example { image: ImageRef::Mnist(i), label: y, true_label: Some(y), noisy: false }
+        }));
+
+        let mut r = rng(seed, Stream::NoisyExamples);
+        let novel = spec.noisy_images == NoisyImages::Novel;
+        match spec.noise {
+            Noise::Uniform | Noise::Structured { .. } => {
+                if novel && noisy > available - spec.clean {
+                    return Err(NoiseError::NotEnoughNovel { needed: noisy, available: available - spec.clean });
+                }
+                for k in 0..noisy {
+                    let i = if novel { order[spec.clean + k] } else { clean_ids[r.random_range(0..spec.clean)] };
+                    let y = mnist_labels[i as usize];
+                    let label = labels.sample(y as usize, &mut r);
+                    examples.push(Example { image: ImageRef::Mnist(i), label, true_label: Some(y), noisy: true });
+                }
+            }
+            Noise::Fashion => {
+                let pool = fashion_images.ok_or(NoiseError::NoFashion)?;
+                if novel && noisy > pool {
+                    return Err(NoiseError::NotEnoughNovel { needed: noisy, available: pool });
+                }
+                let mut ids: Vec<u32> = (0..pool as u32).collect();
+                ids.shuffle(&mut r);
+                for k in 0..noisy {
+                    let i = if novel { ids[k] } else { ids[r.random_range(0..spec.clean.min(pool))] };
+                    let label = r.random_range(0..CLASSES as u8);
+                    examples.push(Example { image: ImageRef::Fashion(i), label, true_label: None, noisy: true });
+                }
+            }
+            Noise::White => {
+                for k in 0..noisy {
+                    let s = if novel { k as u32 } else { r.random_range(0..spec.clean as u32) };
+                    let label = r.random_range(0..CLASSES as u8);
+                    examples.push(Example { image: ImageRef::White(s), label, true_label: None, noisy: true });
+                }
+            }
+        }
+        Ok(Self { examples, clean: spec.clean, labels })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranking() -> WrongClassRanking {
+        let mut m = [[0u64; 10]; 10];
+        for (y, row) in m.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = ((y * 7 + j * 3) % 11) as u64;
+            }
+        }
+        WrongClassRanking::from_confusion(&m)
+    }
+
+    #[test]
+    fn structured_distribution_has_the_documented_shape() {
+        let r = ranking();
+        assert_eq!(LabelDistribution::structured(0.0, 20.0, &r).unwrap(), LabelDistribution::uniform());
+        for delta in [0.3, 1.0] {
+            let q = LabelDistribution::structured(delta, 20.0, &r).unwrap();
+            let p = q.with_clean(20.0);
+            for y in 0..10 {
+                assert!((q.0[y].iter().sum::<f64>() - 1.0).abs() < 1e-12);
+                let top = r.0[y][0] as usize;
+                let uniform_share = 2.0 / 21.0; // (alpha/10) / (1+alpha)
+                assert!((p[y][top] - uniform_share - delta / 21.0).abs() < 1e-12);
+                // Shares fall linearly along the ranking.
+                let steps: Vec<f64> = r.0[y].windows(2).map(|w| q.0[y][w[0] as usize] - q.0[y][w[1] as usize]).collect();
+                assert!(steps.iter().all(|s| (s - steps[0]).abs() < 1e-12 && *s > 0.0));
+            }
+            if delta == 1.0 {
+                assert!((p[4][r.0[4][0] as usize] - p[4][4]).abs() < 1e-12);
+            }
+        }
+        assert!(matches!(LabelDistribution::structured(1.0, 5.0, &r), Err(NoiseError::DeltaTooStrong { .. })));
+        assert!(LabelDistribution::structured(1.5, 50.0, &r).is_err());
+    }
+
+    #[test]
+    fn orders_are_consistent() {
+        let r = ranking();
+        let rev = r.reversed();
+        assert_eq!(r.0[3][0], rev.0[3][8]);
+        assert_eq!(WrongClassRanking::random(5), WrongClassRanking::random(5));
+        assert_ne!(WrongClassRanking::random(5), WrongClassRanking::random(6));
+        for row in WrongClassRanking::random(9).0.iter().enumerate() {
+            assert!(!row.1.contains(&(row.0 as u8)));
+        }
+    }
+
+    #[test]
+    fn sizes_and_image_kinds() {
+        let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
+        let spec = |noise, noisy_images| NoiseSpec { clean: 50, alpha: 3.0, noise, noisy_images };
+        let set = TrainingSet::build(&spec(Noise::Uniform, NoisyImages::Novel), 1, &labels, None, None).unwrap();
+        assert_eq!((set.examples.len(), set.clean_examples().len(), set.noisy_examples().len()), (200, 50, 150));
+        let clean: std::collections::HashSet<_> = set.clean_examples().iter().map(|e| e.image).collect();
+        let novel: std::collections::HashSet<_> = set.noisy_examples().iter().map(|e| e.image).collect();
+        assert_eq!(novel.len(), 150, "novel images are distinct");
+        assert!(clean.is_disjoint(&novel));
+        let reused = TrainingSet::build(&spec(Noise::Uniform, NoisyImages::Reused), 1, &labels, None, None).unwrap();
+        assert!(reused.noisy_examples().iter().all(|e| clean.contains(&e.image)));
+        let white = TrainingSet::build(&spec(Noise::White, NoisyImages::Novel), 1, &labels, None, None).unwrap();
+        assert!(white.noisy_examples().iter().all(|e| matches!(e.image, ImageRef::White(_)) && e.true_label.is_none()));
+        assert_eq!(
+            TrainingSet::build(&spec(Noise::Fashion, NoisyImages::Novel), 1, &labels, None, None).unwrap_err(),
+            NoiseError::NoFashion
+        );
+        let big = NoiseSpec { clean: 100, alpha: 20.0, noise: Noise::Uniform, noisy_images: NoisyImages::Novel };
+        assert!(matches!(TrainingSet::build(&big, 1, &labels, None, None), Err(NoiseError::NotEnoughNovel { .. })));
+        let structured = spec(Noise::Structured { delta: 0.2, order: Order::Confusion }, NoisyImages::Reused);
+        assert_eq!(TrainingSet::build(&structured, 1, &labels, None, None).unwrap_err(), NoiseError::NoRanking);
+    }
+}

@@ -1,0 +1,409 @@
+//! Our own training loop (burn-train does not run in a browser). A [`Trainer`] advances one batch
+//! per [`Trainer::step`], so a native caller can loop and a Web Worker can yield between batches;
+//! [`Trainer::run`] streams reports to a callback that can stop the run early.
+
+use crate::backend::Backend;
+use crate::config::RunConfig;
+use crate::data::{CLASSES, Dataset, PIXELS};
+use crate::model::Classifier;
+use crate::noise::{Example, ImageRef, TrainingSet, WrongClassRanking};
+use crate::seed::{Stream, mix, rng};
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+use rand::{RngExt, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use serde::{Deserialize, Serialize};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// The usual MNIST normalisation (mean and std of training pixels / 255).
+pub const PIXEL_MEAN: f32 = 0.1307;
+pub const PIXEL_STD: f32 = 0.3081;
+/// Training examples evaluated for the train-set accuracies at each report.
+pub const TRAIN_SAMPLE: usize = 5_000;
+const EVAL_BATCH: usize = 1_000;
+
+/// The images a run draws from.
+#[derive(Clone)]
+pub struct Sources {
+    pub mnist: Arc<Dataset>,
+    pub fashion: Option<Arc<Dataset>>,
+}
+
+/// What a report says; `epoch` is fractional for reports inside an epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub epoch: f64,
+    pub step: usize,
+    pub end_of_epoch: bool,
+    /// Accuracy on the 10,000 clean test images.
+    pub test_accuracy: f64,
+    /// Accuracy against the labels the network was given, on a fixed sample of training examples.
+    pub train_accuracy: f64,
+    /// On the sampled noisy examples that have a true class: predictions equal to that class.
+    pub noisy_true_accuracy: Option<f64>,
+    /// On the sampled noisy examples: predictions equal to their noisy label (memorisation).
+    pub noisy_label_accuracy: Option<f64>,
+    /// Mean training loss since the previous report.
+    pub loss: f64,
+    /// Training throughput since the previous report (evaluation time excluded).
+    pub samples_per_sec: f64,
+    pub elapsed_secs: f64,
+}
+
+/// The outcome of a finished (or stopped) run; what `--json` prints.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub config: RunConfig,
+    pub backend: String,
+    pub test_accuracy: f64,
+    pub epochs: usize,
+    pub samples_per_sec: f64,
+    pub train_examples: usize,
+    pub parameters: usize,
+    pub history: Vec<Metrics>,
+    pub confusion: [[u64; CLASSES]; CLASSES],
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Noise(#[from] crate::noise::NoiseError),
+    #[error("{0}")]
+    Backend(String),
+}
+
+/// A portable clock: `std::time::Instant` panics in the browser, so wasm uses `performance.now()`
+/// through the caller-supplied function.
+pub type Clock = fn() -> f64;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn system_clock() -> f64 {
+    use std::sync::OnceLock;
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+}
+
+/// Turns virtual examples into input tensors: `u8` pixels through a lookup table, white noise
+/// generated from its seed.
+struct ImageSource {
+    sources: Sources,
+    normalise: [f32; 256],
+    white_seed: u64,
+    white_mean: f32,
+    white_std: f32,
+}
+
+impl ImageSource {
+    fn new(sources: Sources, seed: u64) -> Self {
+        let (mean, std) = sources.mnist.train.pixel_moments();
+        let normalise = std::array::from_fn(|v| (v as f32 / 255.0 - PIXEL_MEAN) / PIXEL_STD);
+        Self { sources, normalise, white_seed: mix(seed ^ Stream::WhiteNoise as u64), white_mean: mean as f32, white_std: std as f32 }
+    }
+
+    fn fill(&self, image: ImageRef, out: &mut [f32]) {
+        let pixels = match image {
+            ImageRef::Mnist(i) => self.sources.mnist.train.image(i as usize),
+            ImageRef::MnistTest(i) => self.sources.mnist.test.image(i as usize),
+            ImageRef::Fashion(i) => self.sources.fashion.as_ref().expect("checked when the set was built").train.image(i as usize),
+            ImageRef::White(s) => {
+                // Gaussian pixels with MNIST's mean and std (0..255 scale), Box-Muller in pairs.
+                let mut r = StdRng::seed_from_u64(mix(self.white_seed ^ s as u64));
+                for pair in out.chunks_mut(2) {
+                    let (u1, u2): (f32, f32) = (1.0 - r.random::<f32>(), r.random());
+                    let radius = (-2.0 * u1.ln()).sqrt() * self.white_std;
+                    let angle = std::f32::consts::TAU * u2;
+                    for (v, z) in pair.iter_mut().zip([radius * angle.cos(), radius * angle.sin()]) {
+                        *v = ((self.white_mean + z) / 255.0 - PIXEL_MEAN) / PIXEL_STD;
+                    }
+                }
+                return;
+            }
+        };
+        for (o, &p) in out.iter_mut().zip(pixels) {
+            *o = self.normalise[p as usize];
+        }
+    }
+
+    fn batch(&self, images: impl ExactSizeIterator<Item = ImageRef>, device: &Device) -> Tensor<2> {
+        let n = images.len();
+        let mut data = vec![0f32; n * PIXELS];
+        for (image, out) in images.zip(data.chunks_mut(PIXELS)) {
+            self.fill(image, out);
+        }
+        Tensor::from_data(TensorData::new(data, [n, PIXELS]), device)
+    }
+}
+
+pub struct Trainer {
+    config: RunConfig,
+    backend: Backend,
+    device: Device,
+    train_device: Device,
+    images: ImageSource,
+    set: TrainingSet,
+    /// Indices into `set.examples` visited by an epoch (all of them, or only the clean ones
+    /// with H_alpha), reshuffled at the start of every epoch.
+    order: Vec<u32>,
+    position: usize,
+    epoch: usize,
+    step: usize,
+    model: Option<Classifier>,
+    optimizer: ModuleOptimizer,
+    /// Soft targets per true class for H_alpha: p(label | class) with one clean copy per alpha noisy.
+    soft_targets: Option<[[f32; CLASSES]; CLASSES]>,
+    train_sample: Vec<u32>,
+    report_every: Option<usize>,
+    clock: Clock,
+    started: f64,
+    // Since the previous report:
+    loss_sum: f64,
+    loss_steps: usize,
+    samples: usize,
+    train_secs: f64,
+    total_samples: usize,
+    total_train_secs: f64,
+    history: Vec<Metrics>,
+}
+
+impl Trainer {
+    /// Builds the noisy training set and a freshly initialised model. `ranking` is the wrong-class
+    /// order for structured noise in confusion or reverse order (see [`reference_ranking`]).
+    pub fn new(config: &RunConfig, sources: Sources, ranking: Option<&WrongClassRanking>, backend: Backend, clock: Clock) -> Result<Self, TrainError> {
+        config.validate().map_err(TrainError::Config)?;
+        let set = TrainingSet::build(
+            &config.noise_spec(),
+            config.seed,
+            &sources.mnist.train.labels,
+            sources.fashion.as_ref().map(|f| f.train.len()),
+            ranking,
+        )?;
+        let device = backend.device().map_err(TrainError::Backend)?;
+        let train_device = device.clone().autodiff();
+        let model = Classifier::new(config.model, config.width, &train_device, config.seed);
+        let epoch_len = if config.h_alpha { set.clean } else { set.examples.len() };
+        let soft_targets = config.h_alpha.then(|| set.labels.with_clean(config.alpha).map(|row| row.map(|p| p as f32)));
+        let mut pick = rng(config.seed, Stream::TrainSample);
+        let mut train_sample: Vec<u32> = (0..epoch_len as u32).collect();
+        train_sample.shuffle(&mut pick);
+        train_sample.truncate(TRAIN_SAMPLE);
+        Ok(Self {
+            config: config.clone(),
+            backend,
+            device,
+            train_device,
+            images: ImageSource::new(sources, config.seed),
+            order: (0..epoch_len as u32).collect(),
+            set,
+            position: epoch_len, // forces a shuffle before the first step
+            epoch: 0,
+            step: 0,
+            model: Some(model),
+            optimizer: config.optimizer.build(),
+            soft_targets,
+            train_sample,
+            report_every: None,
+            clock,
+            started: clock(),
+            loss_sum: 0.0,
+            loss_steps: 0,
+            samples: 0,
+            train_secs: 0.0,
+            total_samples: 0,
+            total_train_secs: 0.0,
+            history: Vec::new(),
+        })
+    }
+
+    /// Also report every `steps` batches inside an epoch (for smooth curves).
+    pub fn report_every(mut self, steps: Option<usize>) -> Self {
+        self.report_every = steps.filter(|&s| s > 0);
+        self
+    }
+
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    pub fn training_set(&self) -> &TrainingSet {
+        &self.set
+    }
+
+    pub fn steps_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.config.batch)
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.config.epochs
+    }
+
+    pub fn history(&self) -> &[Metrics] {
+        &self.history
+    }
+
+    pub fn progress(&self) -> f64 {
+        (self.epoch as f64 + self.position.min(self.order.len()) as f64 / self.order.len().max(1) as f64) / self.config.epochs as f64
+    }
+
+    /// The learning rate decays linearly from `lr` to zero over the run: late steps average out
+    /// the label noise instead of chasing it (the paper: smaller learning rates help under noise).
+    pub fn learning_rate(&self) -> f64 {
+        let total = (self.steps_per_epoch() * self.config.epochs).max(1) as f64;
+        self.config.lr * (1.0 - self.step as f64 / total).max(0.0)
+    }
+
+    /// Trains on one batch. Returns a report at the end of an epoch and every `report_every` steps.
+    pub fn step(&mut self) -> Option<Metrics> {
+        if self.is_done() {
+            return None;
+        }
+        if self.position >= self.order.len() {
+            let mut r = rng(self.config.seed ^ mix(self.epoch as u64), Stream::Shuffle);
+            self.order.shuffle(&mut r);
+            self.position = 0;
+        }
+        let t0 = (self.clock)();
+        let end = (self.position + self.config.batch).min(self.order.len());
+        let batch: Vec<Example> = self.order[self.position..end].iter().map(|&i| self.set.examples[i as usize]).collect();
+        self.position = end;
+
+        let inputs = self.images.batch(batch.iter().map(|e| e.image), &self.train_device);
+        let mut targets = vec![0f32; batch.len() * CLASSES];
+        for (e, row) in batch.iter().zip(targets.chunks_mut(CLASSES)) {
+            match (&self.soft_targets, e.true_label) {
+                (Some(soft), Some(y)) => row.copy_from_slice(&soft[y as usize]),
+                _ => row[e.label as usize] = 1.0,
+            }
+        }
+        let targets = Tensor::<2>::from_data(TensorData::new(targets, [batch.len(), CLASSES]), &self.train_device);
+
+        let model = self.model.take().expect("model is always put back");
+        let logits = model.forward(inputs);
+        // Cross-entropy against a (one-hot or soft) target distribution.
+        let loss = (targets * log_softmax(logits, 1)).sum_dim(1).mean().neg();
+        self.loss_sum += loss.clone().into_scalar::<f32>() as f64;
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optimizer.step(self.learning_rate(), model, grads));
+
+        let secs = (self.clock)() - t0;
+        self.loss_steps += 1;
+        self.samples += batch.len();
+        self.train_secs += secs;
+        self.total_samples += batch.len();
+        self.total_train_secs += secs;
+        self.step += 1;
+
+        let end_of_epoch = self.position >= self.order.len();
+        if end_of_epoch {
+            self.epoch += 1;
+        }
+        let due = self.report_every.is_some_and(|k| self.step % k == 0);
+        (end_of_epoch || due).then(|| self.report(end_of_epoch))
+    }
+
+    fn report(&mut self, end_of_epoch: bool) -> Metrics {
+        let model = self.model.as_ref().expect("model present").valid();
+        let test = &self.images.sources.mnist.test;
+        let test_predictions = self.predict(&model, (0..test.len() as u32).map(ImageRef::MnistTest));
+        let test_accuracy = fraction(test_predictions.iter().zip(&test.labels).filter(|(p, y)| p == y).count(), test.len());
+
+        let sample: Vec<Example> = self.train_sample.iter().map(|&i| self.set.examples[i as usize]).collect();
+        let predictions = self.predict(&model, sample.iter().map(|e| e.image));
+        let train_accuracy = fraction(sample.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), sample.len());
+        let noisy: Vec<(&Example, &u8)> = sample.iter().zip(&predictions).filter(|(e, _)| e.noisy).collect();
+        let with_true: Vec<&(&Example, &u8)> = noisy.iter().filter(|(e, _)| e.true_label.is_some()).collect();
+        let noisy_true_accuracy =
+            (!with_true.is_empty()).then(|| fraction(with_true.iter().filter(|(e, p)| e.true_label == Some(**p)).count(), with_true.len()));
+        let noisy_label_accuracy = (!noisy.is_empty()).then(|| fraction(noisy.iter().filter(|(e, p)| e.label == **p).count(), noisy.len()));
+
+        let metrics = Metrics {
+            epoch: if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 },
+            step: self.step,
+            end_of_epoch,
+            test_accuracy,
+            train_accuracy,
+            noisy_true_accuracy,
+            noisy_label_accuracy,
+            loss: self.loss_sum / self.loss_steps.max(1) as f64,
+            samples_per_sec: self.samples as f64 / self.train_secs.max(1e-9),
+            elapsed_secs: (self.clock)() - self.started,
+        };
+        (self.loss_sum, self.loss_steps, self.samples, self.train_secs) = (0.0, 0, 0, 0.0);
+        self.history.push(metrics.clone());
+        metrics
+    }
+
+    fn predict(&self, model: &Classifier, images: impl Iterator<Item = ImageRef>) -> Vec<u8> {
+        let images: Vec<ImageRef> = images.collect();
+        let mut out = Vec::with_capacity(images.len());
+        for chunk in images.chunks(EVAL_BATCH) {
+            let logits = model.forward(self.images.batch(chunk.iter().copied(), &self.device));
+            let classes = logits.argmax(1).into_data().try_into_vec_as::<i64>().expect("argmax gives integers");
+            out.extend(classes.into_iter().map(|c| c as u8));
+        }
+        out
+    }
+
+    /// `matrix[true][predicted]` over the 10,000 test images.
+    pub fn confusion_matrix(&self) -> [[u64; CLASSES]; CLASSES] {
+        let model = self.model.as_ref().expect("model present").valid();
+        let test = &self.images.sources.mnist.test;
+        let predictions = self.predict(&model, (0..test.len() as u32).map(ImageRef::MnistTest));
+        let mut m = [[0u64; CLASSES]; CLASSES];
+        for (&y, &p) in test.labels.iter().zip(&predictions) {
+            m[y as usize][p as usize] += 1;
+        }
+        m
+    }
+
+    /// Trains to the end, or until `on_report` breaks.
+    pub fn run(&mut self, mut on_report: impl FnMut(&Metrics) -> ControlFlow<()>) -> RunSummary {
+        while !self.is_done() {
+            if let Some(m) = self.step()
+                && on_report(&m).is_break()
+            {
+                break;
+            }
+        }
+        self.summary()
+    }
+
+    pub fn summary(&self) -> RunSummary {
+        RunSummary {
+            config: self.config.clone(),
+            backend: self.backend.name().to_string(),
+            test_accuracy: self.history.last().map_or(0.0, |m| m.test_accuracy),
+            epochs: self.epoch,
+            samples_per_sec: self.total_samples as f64 / self.total_train_secs.max(1e-9),
+            train_examples: self.set.examples.len(),
+            parameters: self.model.as_ref().map_or(0, |m| m.parameter_count()),
+            history: self.history.clone(),
+            confusion: self.confusion_matrix(),
+        }
+    }
+}
+
+fn fraction(hits: usize, total: usize) -> f64 {
+    if total == 0 { 0.0 } else { hits as f64 / total as f64 }
+}
+
+/// The wrong-class ranking for structured noise: the test confusion matrix of a perceptron trained
+/// for one epoch on 10,000 clean MNIST images (fixed seed, so every run shares it).
+pub fn reference_ranking(sources: &Sources, backend: Backend, clock: Clock) -> Result<WrongClassRanking, TrainError> {
+    let config = RunConfig {
+        model: crate::model::Architecture::Perceptron,
+        clean: 10_000.min(sources.mnist.train.len()),
+        alpha: 0.0,
+        noise: crate::config::NoiseKind::Uniform,
+        epochs: 1,
+        seed: 0,
+        ..RunConfig::default()
+    };
+    let mut trainer = Trainer::new(&config, sources.clone(), None, backend, clock)?;
+    while !trainer.is_done() {
+        trainer.step();
+    }
+    Ok(WrongClassRanking::from_confusion(&trainer.confusion_matrix()))
+}

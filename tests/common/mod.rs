@@ -1,0 +1,24 @@
+//! Real MNIST for the integration tests, loaded once per test binary from `MNIST_DIR`.
+#![allow(dead_code)]
+
+use label_noise_lab::data::Dataset;
+use label_noise_lab::training::Sources;
+use std::sync::{Arc, OnceLock};
+
+fn load(var: &str) -> Arc<Dataset> {
+    Arc::new(Dataset::from_env(var).unwrap_or_else(|e| panic!("these tests need the real data: {e}")))
+}
+
+pub fn mnist() -> Arc<Dataset> {
+    static MNIST: OnceLock<Arc<Dataset>> = OnceLock::new();
+    MNIST.get_or_init(|| load("MNIST_DIR")).clone()
+}
+
+pub fn fashion() -> Arc<Dataset> {
+    static FASHION: OnceLock<Arc<Dataset>> = OnceLock::new();
+    FASHION.get_or_init(|| load("FASHION_MNIST_DIR")).clone()
+}
+
+pub fn sources() -> Sources {
+    Sources { mnist: mnist(), fashion: Some(fashion()) }
+}
