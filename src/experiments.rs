@@ -52,6 +52,9 @@ pub struct Sweep {
     pub axis: Axis,
     pub values: Vec<f64>,
     pub series: Vec<Series>,
+    /// Every point trains on at least this many samples (more epochs where the set is small),
+    /// so that alpha = 0 runs are trained as fully as the large noisy ones.
+    pub min_samples: usize,
     /// What the page and the report say about the settings.
     pub note: String,
 }
@@ -82,6 +85,9 @@ impl Sweep {
             for &x in &self.values {
                 let mut config = series.base.clone();
                 self.axis.apply(&mut config, x);
+                let set_size = config.clean + config.noise_spec().noisy_count();
+                let set_size = if config.h_alpha { config.clean } else { set_size };
+                config.epochs = config.epochs.max(self.min_samples.div_ceil(set_size.max(1)));
                 points.push(Point { series: s, x, config });
             }
         }
@@ -166,11 +172,12 @@ impl Preset {
         let base = RunConfig {
             model: Architecture::Mlp2,
             width: 256,
-            clean: if quick { 5_000 } else { 60_000 },
-            epochs: if quick { 2 } else { 5 },
+            clean: if quick { 10_000 } else { 60_000 },
+            epochs: if quick { 2 } else { 3 },
             optimizer: OptimizerKind::Adam,
-            lr: OptimizerKind::Adam.default_lr(),
-            batch: 128,
+            // A small rate and batch 256: under massive noise these matter more than anything.
+            lr: 0.0001,
+            batch: 256,
             seed: 1,
             ..RunConfig::default()
         };
@@ -265,12 +272,12 @@ impl Preset {
                         "H_alpha",
                         &|c| {
                             c.h_alpha = true;
-                            c.batch = 128
+                            c.lr = 0.001
                         },
                         paper::series("mnist_batch_size", "alpha", "H_alpha"),
                     )))
                     .collect(),
-                "SGD-free comparison with Adam at lr 0.001; the paper used a small conv net",
+                "H_alpha uses lr 0.001 (its soft targets give small gradients); the paper used a small conv net",
             ),
             Preset::LearningRate => (
                 "Learning rate: test accuracy vs alpha",
@@ -298,7 +305,15 @@ impl Preset {
             axis,
             values,
             series,
-            note: format!("{scale_note}; {what}; n = {} unless swept, {} epochs, seed 1", base.clean, base.epochs),
+            min_samples: if quick { 300_000 } else { 1_200_000 },
+            note: format!(
+                "{scale_note}; {what}; n = {} unless swept, Adam lr {} batch {} unless swept, {} epochs or more so that every run sees {} samples, seed 1",
+                base.clean,
+                base.lr,
+                base.batch,
+                base.epochs,
+                if quick { "300,000" } else { "1,200,000" }
+            ),
         }
     }
 }

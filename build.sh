@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Label Noise Lab build script.
+#   ./build.sh          build: native CLI, wasm32 library, packed data in www/data
+#   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8000
+#   ./build.sh test     the whole test suite (native tests on real MNIST, wasm32 build)
+#   ./build.sh bench    training throughput benchmark
+#   ./build.sh data     download MNIST and Fashion-MNIST into data/ (checksums verified)
+# Data: MNIST_DIR / FASHION_MNIST_DIR, else ../shared/data/{mnist,fashion-mnist}, else data/.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+WASM_TARGET=wasm32-unknown-unknown
+WASM_FEATURES="flex,simd"
+
+# MD5 of the canonical .gz files (see ../shared/data/README.md).
+MNIST_URL=https://ossci-datasets.s3.amazonaws.com/mnist
+FASHION_URL=http://fashion-mnist.s3-website.eu-central-1.amazonaws.com
+MNIST_MD5="train-images-idx3-ubyte.gz f68b3c2dcbeaaa9fbdd348bbdeb94873
+train-labels-idx1-ubyte.gz d53e105ee54ea40749a09fcbcd1e9432
+t10k-images-idx3-ubyte.gz 9fb629c4189551a2d022fa330f9573f3
+t10k-labels-idx1-ubyte.gz ec29112dd5afa0611ce80d1b7f02629c"
+FASHION_MD5="train-images-idx3-ubyte.gz 8d4fb7e6c68d591d4c3dfef9ec88bf0d
+train-labels-idx1-ubyte.gz 25c81989df183df01b3e8a0aad5dffbe
+t10k-images-idx3-ubyte.gz bef4ecab320f06d8554ea6380940ec79
+t10k-labels-idx1-ubyte.gz bb300cfdad3c16e7a12a480ee83cd310"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# download DIR URL "file md5" lines: fetch missing files, verify every checksum.
+download() {
+  local dir=$1 url=$2 sums=$3
+  mkdir -p "$dir"
+  while read -r file md5; do
+    if [ ! -f "$dir/$file" ]; then
+      log "downloading $url/$file"
+      curl -fsSL --retry 3 -o "$dir/$file.part" "$url/$file" && mv "$dir/$file.part" "$dir/$file"
+    fi
+    echo "$md5  $dir/$file" | md5sum -c --quiet - || { echo "checksum mismatch: $dir/$file (deleted; run again)" >&2; rm -f "$dir/$file"; exit 1; }
+  done <<< "$sums"
+}
+
+# Points MNIST_DIR and FASHION_MNIST_DIR at data, downloading only when nothing local exists.
+find_data() {
+  if [ -z "${MNIST_DIR:-}" ]; then
+    if [ -d ../shared/data/mnist ]; then MNIST_DIR=$(cd ../shared/data/mnist && pwd); else MNIST_DIR=$PWD/data/mnist; download "$MNIST_DIR" "$MNIST_URL" "$MNIST_MD5"; fi
+  fi
+  if [ -z "${FASHION_MNIST_DIR:-}" ]; then
+    if [ -d ../shared/data/fashion-mnist ]; then FASHION_MNIST_DIR=$(cd ../shared/data/fashion-mnist && pwd); else FASHION_MNIST_DIR=$PWD/data/fashion-mnist; download "$FASHION_MNIST_DIR" "$FASHION_URL" "$FASHION_MD5"; fi
+  fi
+  export MNIST_DIR FASHION_MNIST_DIR
+  log "MNIST_DIR=$MNIST_DIR FASHION_MNIST_DIR=$FASHION_MNIST_DIR"
+}
+
+ensure_wasm_target() {
+  rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET" || rustup target add "$WASM_TARGET"
+}
+
+build_wasm_lib() {
+  ensure_wasm_target
+  log "wasm32 library (flex backend, simd128, single-threaded)"
+  RUSTFLAGS="-C target-feature=+simd128" cargo build --release --lib --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES"
+}
+
+build() {
+  find_data
+  log "native CLI"
+  cargo build --release
+  build_wasm_lib
+  log "packing data into www/data"
+  ./target/release/label-noise-lab pack --out www/data
+}
+
+case "${1:-build}" in
+  build) build ;;
+  serve)
+    build
+    log "serving www/ on http://127.0.0.1:8000 (Ctrl-C stops)"
+    exec python3 -m http.server 8000 --bind 127.0.0.1 --directory www ;;
+  test)
+    find_data
+    log "native tests on real MNIST"
+    cargo test --all-targets
+    log "wasm32 build of the library"
+    RUSTFLAGS="-C target-feature=+simd128" cargo build --lib --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES" 2>&1 || { ensure_wasm_target; RUSTFLAGS="-C target-feature=+simd128" cargo build --lib --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES"; } ;;
+  bench)
+    find_data
+    cargo build --release --features ndarray
+    ./target/release/label-noise-lab bench --backend flex
+    ./target/release/label-noise-lab bench --backend ndarray ;;
+  data)
+    download data/mnist "$MNIST_URL" "$MNIST_MD5"
+    download data/fashion-mnist "$FASHION_URL" "$FASHION_MD5" ;;
+  *) echo "usage: ./build.sh [build|serve|test|bench|data]" >&2; exit 2 ;;
+esac
