@@ -1,5 +1,5 @@
 //! Charts drawn with plotters against any `DrawingBackend`: SVG files natively, the page's canvas
-//! in the browser. Our runs are lines with dots; the paper's published points are hollow markers
+//! in the browser. Our runs are lines with dots; the paper's published points are triangle markers
 //! in the same colour.
 
 use plotters::coord::Shift;
@@ -70,7 +70,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .x_desc(&frame.x_label)
         .y_desc(&frame.y_label)
         .light_line_style(RGBColor(235, 235, 235))
-        .y_label_formatter(&|y| if y1 <= 1.0 { format!("{:.0}%", y * 100.0) } else { format!("{y:.2}") })
+        .y_label_formatter(&|y| if y1 <= 1.2 { format!("{:.0}%", y * 100.0) } else { format!("{y:.2}") })
         .draw()
         .map_err(err)?;
     for curve in curves {

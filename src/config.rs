@@ -187,6 +187,43 @@ impl RunConfig {
         ]
     }
 
+    /// Reads a URL query (`model=mlp1&alpha=20&...`) leniently: every unknown, malformed or
+    /// out-of-range parameter is skipped with a notice saying why, so the result is always a
+    /// valid configuration. `embed` and `autostart` belong to the page and are left to it.
+    pub fn from_query(query: &str) -> (RunConfig, Vec<String>) {
+        let mut config = RunConfig::default();
+        let mut notices = Vec::new();
+        let mut lr_given = false;
+        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let (key, value) = (decode_component(key), decode_component(value));
+            if matches!(key.as_str(), "embed" | "autostart") {
+                continue;
+            }
+            if !PARAMETERS.iter().any(|(n, _)| *n == key) {
+                notices.push(format!("unknown parameter {:?} ignored", clip(&key)));
+                continue;
+            }
+            let before = config.clone();
+            match config.set(&key, &value).and_then(|_| config.validate()) {
+                Ok(()) => lr_given |= key == "lr",
+                Err(e) => {
+                    notices.push(format!("{} (using {key}={})", clip(&e), before.to_pairs().iter().find(|(n, _)| *n == key).unwrap().1));
+                    config = before;
+                }
+            }
+        }
+        if !lr_given {
+            config.lr = config.optimizer.default_lr();
+        }
+        (config, notices)
+    }
+
+    /// The configuration as a URL query, parameters in table order.
+    pub fn to_query(&self) -> String {
+        self.to_pairs().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    }
+
     /// A short human label, e.g. `mlp1 alpha=20 uniform`.
     pub fn label(&self) -> String {
         let mut s = format!("{} alpha={} {}", self.model.name(), self.alpha, name_of(NOISE_KINDS, self.noise));
@@ -198,6 +235,35 @@ impl RunConfig {
         }
         s
     }
+}
+
+/// Percent-decoding for query components (`+` is a space); invalid UTF-8 becomes U+FFFD.
+fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Shortens user text quoted back in a notice.
+fn clip(s: &str) -> String {
+    if s.chars().count() > 60 { format!("{}...", s.chars().take(60).collect::<String>()) } else { s.to_string() }
 }
 
 pub fn name_of<T: PartialEq + Copy>(choices: &[(&'static str, T)], value: T) -> &'static str {
@@ -225,6 +291,12 @@ mod tests {
         assert!(c.set("colour", "red").is_err());
         c.alpha = 5.0;
         assert!(c.validate().unwrap_err().contains("needs alpha >= 7"));
+        let (q, notices) = RunConfig::from_query("?model=mlp1&alpha=500&delta=x&colour=red&optimizer=sgd&embed=1&seed=%35");
+        assert_eq!((q.model, q.alpha, q.optimizer, q.lr, q.seed), (Architecture::Mlp1, 20.0, OptimizerKind::Sgd, 0.05, 5));
+        assert_eq!(notices.len(), 3, "{notices:?}");
+        assert!(notices[0].contains("alpha must be 0..100") && notices[0].contains("using alpha=20"), "{notices:?}");
+        assert_eq!(RunConfig::from_query(&q.to_query()).0, q);
+        assert_eq!(RunConfig::from_query("%zz=%&=&&a%").1.len(), 3);
         c.alpha = 101.0;
         c.batch = 0;
         let err = c.validate().unwrap_err();
