@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Label Noise Lab build script.
-#   ./build.sh          build: native CLI, wasm32 library, packed data in www/data
+#   ./build.sh          build the static site into www/: wasm + JS glue (www/pkg), packed data (www/data)
 #   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8000
 #   ./build.sh test     the whole test suite (native tests on real MNIST, wasm32 build)
 #   ./build.sh bench    training throughput benchmark
@@ -55,17 +55,29 @@ ensure_wasm_target() {
   rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET" || rustup target add "$WASM_TARGET"
 }
 
-build_wasm_lib() {
+# The wasm-bindgen CLI must match the crate's pinned wasm-bindgen exactly.
+ensure_wasm_bindgen() {
+  local want
+  want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (a few minutes, once)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+build_wasm() {
   ensure_wasm_target
-  log "wasm32 library (flex backend, simd128, single-threaded)"
+  ensure_wasm_bindgen
+  log "wasm (flex backend, simd128, single-threaded) -> www/pkg"
   RUSTFLAGS="-C target-feature=+simd128" cargo build --release --lib --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES"
+  wasm-bindgen --target web --no-typescript --out-dir www/pkg "target/$WASM_TARGET/release/label_noise_lab.wasm"
 }
 
 build() {
   find_data
   log "native CLI"
   cargo build --release
-  build_wasm_lib
+  build_wasm
   log "packing data into www/data"
   ./target/release/label-noise-lab pack --out www/data
 }

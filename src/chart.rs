@@ -39,6 +39,8 @@ pub struct Frame {
     pub y_label: String,
     /// `None`: fitted to the data.
     pub y_range: Option<(f64, f64)>,
+    /// Multiplies text sizes, margins and line widths (the page's `devicePixelRatio`).
+    pub scale: f64,
 }
 
 /// Draws `curves` into `area`. Errors are returned as text so every backend reports alike.
@@ -58,11 +60,14 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         if lo > hi { (0.0, 1.0) } else { ((lo - 0.05 * (hi - lo).max(0.01)).max(0.0), hi + 0.05 * (hi - lo).max(0.01)) }
     });
     let pad = (x1 - x0) * 0.02;
+    let k = frame.scale.max(0.5);
+    let px = |v: f64| (v * k).round() as u32;
+    let line = px(2.0);
     let mut chart = ChartBuilder::on(area)
-        .caption(&frame.title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
+        .caption(&frame.title, ("sans-serif", 18.0 * k))
+        .margin(px(12.0))
+        .x_label_area_size(px(40.0))
+        .y_label_area_size(px(56.0))
         .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)
         .map_err(err)?;
     chart
@@ -70,6 +75,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .x_desc(&frame.x_label)
         .y_desc(&frame.y_label)
         .light_line_style(RGBColor(235, 235, 235))
+        .label_style(("sans-serif", 12.0 * k))
+        .axis_desc_style(("sans-serif", 13.0 * k))
         .y_label_formatter(&|y| if y1 <= 1.2 { format!("{:.0}%", y * 100.0) } else { format!("{y:.2}") })
         .draw()
         .map_err(err)?;
@@ -77,23 +84,26 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         let c = curve.color;
         if curve.paper {
             chart
-                .draw_series(curve.points.iter().map(|&p| TriangleMarker::new(p, 6, c.stroke_width(2))))
+                .draw_series(curve.points.iter().map(|&p| TriangleMarker::new(p, px(6.0) as i32, c.stroke_width(line))))
                 .map_err(err)?
                 .label(&curve.label)
-                .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 5, c.stroke_width(2)));
+                .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 5, c.stroke_width(line)));
         } else {
             chart
-                .draw_series(LineSeries::new(curve.points.iter().copied(), c.stroke_width(2)))
+                .draw_series(LineSeries::new(curve.points.iter().copied(), c.stroke_width(line)))
                 .map_err(err)?
                 .label(&curve.label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-            chart.draw_series(curve.points.iter().map(|&p| Circle::new(p, 3, c.filled()))).map_err(err)?;
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(line)));
+            if curve.points.len() <= 40 {
+                chart.draw_series(curve.points.iter().map(|&p| Circle::new(p, px(3.0), c.filled()))).map_err(err)?;
+            }
         }
     }
     if !curves.is_empty() {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerLeft)
+            .label_font(("sans-serif", 12.0 * k))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
             .draw()
@@ -114,7 +124,7 @@ pub fn accuracy_curves(runs: &[(String, Vec<crate::training::Metrics>)]) -> (Fra
             paper: false,
         })
         .collect();
-    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), y_range: None };
+    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), y_range: None, scale: 1.0 };
     (frame, curves)
 }
 
@@ -129,7 +139,7 @@ pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experi
             curves.push(Curve { label: paper.label.clone(), points: paper.points.clone(), color: color(i), paper: true });
         }
     }
-    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), y_range: None };
+    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), y_range: None, scale: 1.0 };
     (frame, curves)
 }
 
@@ -146,7 +156,7 @@ mod tests {
                 Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), paper: false },
                 Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), paper: true },
             ];
-            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), y_range: None };
+            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), y_range: None, scale: 1.0 };
             draw(&area, &frame, &curves).unwrap();
         }
         assert!(svg.contains("ours mlp1") && svg.contains("paper MLP1"));

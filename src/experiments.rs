@@ -9,6 +9,9 @@ use crate::paper::{self, PaperSeries};
 use crate::training::RunSummary;
 use serde::{Deserialize, Serialize};
 
+/// The most epochs the minimum-samples rule gives a point.
+pub const MAX_POINT_EPOCHS: usize = 100;
+
 /// The swept parameter: the x axis of a summary chart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -87,7 +90,8 @@ impl Sweep {
                 self.axis.apply(&mut config, x);
                 let set_size = config.clean + config.noise_spec().noisy_count();
                 let set_size = if config.h_alpha { config.clean } else { set_size };
-                config.epochs = config.epochs.max(self.min_samples.div_ceil(set_size.max(1)));
+                // Capped: a tiny clean set would otherwise ask for thousands of epochs.
+                config.epochs = config.epochs.max(self.min_samples.div_ceil(set_size.max(1)).min(MAX_POINT_EPOCHS));
                 points.push(Point { series: s, x, config });
             }
         }

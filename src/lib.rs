@@ -18,3 +18,5 @@ pub mod packed;
 pub mod paper;
 pub mod seed;
 pub mod training;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

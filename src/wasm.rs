@@ -1,0 +1,159 @@
+//! The thin browser layer (wasm-bindgen). The worker owns a [`Lab`]: it receives the packed data
+//! chunks and trains in short slices so it can answer messages between them. The page calls
+//! [`draw_chart`] on its canvas and [`parse_query`] for the URL. All science is in the other modules.
+
+use crate::backend::Backend;
+use crate::chart::{self, Curve, Frame};
+use crate::config::{NoiseKind, RunConfig};
+use crate::data::Dataset;
+use crate::noise::{Order, WrongClassRanking};
+use crate::packed::{self, Chunk, SplitKind};
+use crate::training::{Metrics, Sources, Trainer, reference_ranking};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    // A Rust panic becomes a readable console error (the worker also reports it to the page).
+    console_error_panic_hook::set_once();
+}
+
+fn clock() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// `{config, notices, query}` for a URL query: always a valid configuration.
+#[wasm_bindgen]
+pub fn parse_query(query: &str) -> String {
+    let (config, notices) = RunConfig::from_query(query);
+    serde_json::json!({ "config": config, "notices": notices, "query": config.to_query() }).to_string()
+}
+
+/// The trainer living in the Web Worker.
+#[wasm_bindgen]
+pub struct Lab {
+    chunks: Vec<(String, Chunk)>,
+    sources: Option<Sources>,
+    ranking: Option<WrongClassRanking>,
+    trainer: Option<Trainer>,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Lab {
+        Lab { chunks: Vec::new(), sources: None, ranking: None, trainer: None }
+    }
+
+    /// Adds one packed chunk (gzip as fetched) of dataset `mnist` or `fashion`.
+    pub fn add_chunk(&mut self, dataset: &str, file: &str, bytes: &[u8]) -> Result<(), JsError> {
+        let chunk = packed::decode(bytes, file).map_err(js_error)?;
+        self.chunks.push((dataset.to_string(), chunk));
+        self.sources = None;
+        Ok(())
+    }
+
+    fn sources(&mut self) -> Result<Sources, JsError> {
+        if let Some(s) = &self.sources {
+            return Ok(s.clone());
+        }
+        let split = |name: &str, kind| {
+            let chunks: Vec<Chunk> = self.chunks.iter().filter(|(d, _)| d == name).map(|(_, c)| c.clone()).collect();
+            packed::assemble(&chunks, kind)
+        };
+        let mnist = Dataset { train: split("mnist", SplitKind::Train).map_err(js_error)?, test: split("mnist", SplitKind::Test).map_err(js_error)? };
+        let fashion = match (split("fashion", SplitKind::Train), split("fashion", SplitKind::Test)) {
+            (Ok(train), Ok(test)) if !train.is_empty() => Some(Arc::new(Dataset { train, test })),
+            _ => None,
+        };
+        let sources = Sources { mnist: Arc::new(mnist), fashion };
+        self.sources = Some(sources.clone());
+        Ok(sources)
+    }
+
+    /// Starts a run from a URL query; returns the summary of what will train as JSON.
+    pub fn start(&mut self, query: &str) -> Result<String, JsError> {
+        let (config, _) = RunConfig::from_query(query);
+        let sources = self.sources()?;
+        if config.noise == NoiseKind::Structured && config.order != Order::Random && self.ranking.is_none() {
+            self.ranking = Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
+        }
+        let trainer = Trainer::new(&config, sources, self.ranking.as_ref(), Backend::default(), clock)
+            .map_err(js_error)?
+            .report_every(Some(50));
+        let info = serde_json::json!({
+            "config": config,
+            "label": config.label(),
+            "train_examples": trainer.training_set().examples.len(),
+            "steps_per_epoch": trainer.steps_per_epoch(),
+        });
+        self.trainer = Some(trainer);
+        Ok(info.to_string())
+    }
+
+    /// Trains for about `budget_ms` (at least one batch); returns the reports made, as JSON.
+    pub fn train_for(&mut self, budget_ms: f64) -> Result<String, JsError> {
+        let trainer = self.trainer.as_mut().ok_or_else(|| JsError::new("no run started"))?;
+        let until = clock() + budget_ms / 1000.0;
+        let mut reports: Vec<Metrics> = Vec::new();
+        while !trainer.is_done() {
+            reports.extend(trainer.step());
+            if clock() >= until {
+                break;
+            }
+        }
+        Ok(serde_json::to_string(&reports).map_err(js_error)?)
+    }
+
+    pub fn progress(&self) -> f64 {
+        self.trainer.as_ref().map_or(0.0, |t| t.progress())
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.trainer.as_ref().is_none_or(|t| t.is_done())
+    }
+
+    /// The finished run's summary (with the test confusion matrix) as JSON.
+    pub fn summary(&self) -> Result<String, JsError> {
+        let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run started"))?;
+        Ok(serde_json::to_string(&trainer.summary()).map_err(js_error)?)
+    }
+
+    pub fn stop(&mut self) {
+        self.trainer = None;
+    }
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Draws runs (`[{label, color:[r,g,b], points:[[x,y],...]}]`) on a canvas whose pixel size the
+/// page has already scaled by `devicePixelRatio`.
+#[wasm_bindgen]
+pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, title: &str, x_label: &str, y_label: &str, scale: f64, curves_json: &str) -> Result<(), JsError> {
+    #[derive(serde::Deserialize)]
+    struct JsCurve {
+        label: String,
+        color: [u8; 3],
+        points: Vec<(f64, f64)>,
+        #[serde(default)]
+        paper: bool,
+    }
+    let curves: Vec<JsCurve> = serde_json::from_str(curves_json).map_err(js_error)?;
+    let curves: Vec<Curve> = curves
+        .into_iter()
+        .map(|c| Curve { label: c.label, points: c.points, color: RGBColor(c.color[0], c.color[1], c.color[2]), paper: c.paper })
+        .collect();
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
+    let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), y_range: None, scale };
+    chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)
+}

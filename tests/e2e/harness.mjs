@@ -1,0 +1,62 @@
+// Serves www/ on a loopback port and drives Debian's headless Chromium with playwright-core.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const WWW = path.resolve(import.meta.dirname, '../../www');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.gz': 'application/octet-stream' };
+export const SHOTS = path.resolve(import.meta.dirname, '../../target/screenshots');
+
+/** A plain static server (what any static host does); `override(url)` may replace a response. */
+export async function serve(override = () => null) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const special = override(url.pathname);
+    if (special) {
+      res.writeHead(special.status, { 'content-type': 'application/octet-stream' });
+      return res.end(special.body);
+    }
+    const file = path.join(WWW, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));
+    const target = file.endsWith(path.sep) ? path.join(file, 'index.html') : file;
+    fs.readFile(target, (err, body) => {
+      if (err) {
+        res.writeHead(404);
+        return res.end('not found');
+      }
+      res.writeHead(200, { 'content-type': TYPES[path.extname(target)] || 'application/octet-stream' });
+      res.end(body);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+export async function browser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A page that records every request URL and console error. */
+export async function open(b, url, viewport = { width: 1280, height: 860 }) {
+  const page = await b.newPage({ viewport });
+  const requests = [];
+  const errors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { page, requests, errors };
+}
+
+export async function waitState(page, states, timeout = 120_000) {
+  await page.waitForFunction((s) => s.includes(document.getElementById('run-status').dataset.state), states, { timeout });
+  return page.evaluate(() => ({ ...document.getElementById('run-status').dataset }));
+}
+
+export async function shot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,204 @@
+// The page: state (one config + the runs), URL round-trip, and the training worker.
+import init, { parse_query } from './pkg/label_noise_lab.js';
+import { toQuery } from './params.js';
+import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const url = new URLSearchParams(location.search);
+const embed = url.get('embed') === '1';
+const autostart = url.get('autostart') === '1';
+
+let config = null;
+let runs = [];
+let current = null; // the run the worker is training
+let worker = null;
+let ready = false;
+let paused = false;
+let nextColor = 0;
+let longestTask = 0;
+
+function metric() {
+  return $('metric').value;
+}
+
+function redraw() {
+  drawChart(runs, metric());
+  renderRuns(runs, (i) => {
+    if (runs[i] === current) stopWorkerRun();
+    runs.splice(i, 1);
+    redraw();
+  });
+}
+
+function applyQuery(query, extraNotices = []) {
+  const parsed = JSON.parse(parse_query(query));
+  config = parsed.config;
+  showNotices([...extraNotices, ...parsed.notices]);
+  return parsed;
+}
+
+function syncUrl() {
+  const q = toQuery(config) + (embed ? '&embed=1' : '');
+  history.replaceState(null, '', `?${q}`);
+}
+
+function onParamChange(name, value) {
+  // Re-validate through the core so the page and the CLI agree on every range.
+  const parsed = applyQuery(`${toQuery(config)}&${name}=${encodeURIComponent(value)}`);
+  setControls(config);
+  syncUrl();
+  return parsed;
+}
+
+function buttons() {
+  const training = current && !paused && !current.done;
+  $('play').disabled = !ready || training;
+  $('pause').disabled = !training;
+  $('step').disabled = !ready || training;
+  $('play').textContent = current && paused && !current.done ? '▶ Resume' : '▶ Train';
+}
+
+function startWorker() {
+  worker = new Worker('worker.js', { type: 'module' });
+  worker.onmessage = ({ data }) => handlers[data.type](data);
+  worker.onerror = (e) => {
+    e.preventDefault();
+    failed(`The training worker crashed: ${e.message || 'unknown error'}. Press Reset to start again.`);
+  };
+  worker.postMessage({ type: 'load' });
+}
+
+function failed(message) {
+  if (current) current.done = true;
+  current = null;
+  paused = false;
+  setStatus('error', message, '', 0);
+  buttons();
+}
+
+const handlers = {
+  loading: ({ fraction }) => setStatus('loading', 'Loading MNIST…', `${Math.round(fraction * 100)}%`, fraction),
+  ready: () => {
+    ready = true;
+    setStatus('ready', 'Ready: press Train.', '', 0);
+    buttons();
+    if (autostart) play();
+  },
+  started: ({ info }) => {
+    current.label = info.label;
+    setStatus('training', `Training ${info.label}`, `${info.train_examples.toLocaleString()} examples`, 0);
+    redraw();
+  },
+  reports: ({ reports, progress }) => {
+    if (!current) return;
+    current.history.push(...reports);
+    const last = current.history[current.history.length - 1];
+    if (last) {
+      const left = last.samples_per_sec > 0 ? ((1 - progress) / Math.max(progress, 1e-6)) * last.elapsed_secs : 0;
+      setStatus('training', `Training ${current.label}`,
+        `epoch ${last.epoch.toFixed(2)} / ${current.config.epochs} · ${Math.round(last.samples_per_sec).toLocaleString()} samples/s · ${Math.round(left)} s left`, progress);
+      const epochs = current.history.filter((m) => m.end_of_epoch);
+      if (epochs.length) $('run-status').dataset.testAccuracy = epochs[epochs.length - 1].test_accuracy;
+    }
+    if (reports.length) redraw();
+  },
+  paused: () => {
+    paused = true;
+    setStatus('ready', `Paused: ${current ? current.label : ''}`, $('status-detail').textContent);
+    buttons();
+  },
+  done: ({ summary }) => {
+    current.done = true;
+    current.summary = summary;
+    $('run-status').dataset.testAccuracy = summary.test_accuracy;
+    setStatus('done', `Done: ${(summary.test_accuracy * 100).toFixed(2)}% clean test accuracy`, `${current.label}`, 1);
+    current = null;
+    paused = false;
+    buttons();
+    redraw();
+  },
+  error: ({ message }) => failed(`Training failed: ${message}. Press Reset to start again.`),
+};
+
+function play(oneEpoch = false) {
+  if (current && paused) {
+    paused = false;
+    worker.postMessage({ type: 'resume', oneEpoch });
+  } else {
+    current = { config: { ...config }, label: 'starting…', color: colorOf(nextColor++), history: [] };
+    runs.push(current);
+    paused = false;
+    worker.postMessage({ type: 'start', query: toQuery(config), oneEpoch });
+  }
+  setStatus('training', `Training…`, '', null);
+  buttons();
+}
+
+function stopWorkerRun() {
+  if (worker) worker.postMessage({ type: 'stop' });
+  current = null;
+  paused = false;
+}
+
+function reset() {
+  stopWorkerRun();
+  runs = [];
+  delete $('run-status').dataset.testAccuracy;
+  if (!worker || $('run-status').dataset.state === 'error') {
+    if (worker) worker.terminate();
+    ready = false;
+    setStatus('loading', 'Loading MNIST…', '', 0);
+    startWorker();
+  } else {
+    setStatus('ready', 'Ready: press Train.', '', 0);
+  }
+  buttons();
+  redraw();
+}
+
+function watchLongTasks() {
+  // The page stays responsive: record the longest main-thread task (tests read it).
+  if (!('PerformanceObserver' in window)) return;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longestTask = Math.max(longestTask, e.duration);
+      document.body.dataset.longestTask = Math.round(longestTask);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {}
+}
+
+function exportCsv() {
+  const rows = ['run,epoch,step,test_accuracy,train_accuracy,noisy_true_accuracy,loss,samples_per_sec'];
+  for (const r of runs) for (const m of r.history) rows.push([JSON.stringify(r.label), m.epoch, m.step, m.test_accuracy, m.train_accuracy, m.noisy_true_accuracy ?? '', m.loss, m.samples_per_sec].join(','));
+  download('label-noise-lab.csv', URL.createObjectURL(new Blob([rows.join('\n')], { type: 'text/csv' })));
+}
+
+function download(name, href) {
+  const a = document.createElement('a');
+  Object.assign(a, { href, download: name });
+  a.click();
+}
+
+async function main() {
+  if (embed) document.body.classList.add('embed');
+  setStatus('loading', 'Loading MNIST…', '', 0);
+  await init();
+  applyQuery(location.search);
+  buildControls(config, onParamChange);
+  syncUrl();
+  $('play').addEventListener('click', () => play(false));
+  $('step').addEventListener('click', () => play(true));
+  $('pause').addEventListener('click', () => worker.postMessage({ type: 'pause' }));
+  $('reset').addEventListener('click', reset);
+  $('metric').addEventListener('change', redraw);
+  $('copy-link').addEventListener('click', () => navigator.clipboard?.writeText(location.href));
+  $('export-csv').addEventListener('click', exportCsv);
+  $('export-png').addEventListener('click', () => download('label-noise-lab.png', $('chart').toDataURL('image/png')));
+  window.addEventListener('resize', redraw);
+  watchLongTasks();
+  redraw();
+  buttons();
+  startWorker();
+}
+
+main().catch((e) => setStatus('error', `The lab could not start: ${e.message}`));
