@@ -2,7 +2,7 @@
 # Label Noise Lab build script.
 #   ./build.sh          build the static site into www/: wasm + JS glue (www/pkg), packed data (www/data)
 #   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8000
-#   ./build.sh test     the whole test suite (native tests on real MNIST, wasm32 build)
+#   ./build.sh test     the whole test suite: native tests on real MNIST, the site, Chromium e2e tests
 #   ./build.sh bench    training throughput benchmark
 #   ./build.sh data     download MNIST and Fashion-MNIST into data/ (checksums verified)
 # Data: MNIST_DIR / FASHION_MNIST_DIR, else ../shared/data/{mnist,fashion-mnist}, else data/.
@@ -73,13 +73,18 @@ build_wasm() {
   wasm-bindgen --target web --no-typescript --out-dir www/pkg "target/$WASM_TARGET/release/label_noise_lab.wasm"
 }
 
+# pack BIN: the packed data chunks the page fetches.
+pack() {
+  log "packing data into www/data"
+  "$1" pack --out www/data
+}
+
 build() {
   find_data
   log "native CLI"
   cargo build --release
   build_wasm
-  log "packing data into www/data"
-  ./target/release/label-noise-lab pack --out www/data
+  pack ./target/release/label-noise-lab
 }
 
 case "${1:-build}" in
@@ -92,8 +97,11 @@ case "${1:-build}" in
     find_data
     log "native tests on real MNIST"
     cargo test --all-targets
-    log "wasm32 build of the library"
-    RUSTFLAGS="-C target-feature=+simd128" cargo build --lib --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES" 2>&1 || { ensure_wasm_target; RUSTFLAGS="-C target-feature=+simd128" cargo build --lib --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES"; } ;;
+    build_wasm
+    pack ./target/debug/label-noise-lab
+    log "end-to-end tests in headless Chromium"
+    [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+    node --test tests/e2e/ ;;
   bench)
     find_data
     cargo build --release --features ndarray

@@ -1,0 +1,115 @@
+// The page in real headless Chromium: loading, training in the worker, chart pixels, a
+// responsive main thread, bad URL parameters, embed mode, reproducible reloads, same-origin only.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, browser, open, waitState, shot } from './harness.mjs';
+
+const SHORT = 'model=mlp1&width=64&clean=2000&alpha=5&epochs=2&seed=3';
+let b, srv;
+
+before(async () => {
+  srv = await serve();
+  b = await browser();
+});
+after(async () => {
+  await b?.close();
+  srv?.server.close();
+});
+
+/** Pixels of the chart canvas close to an RGB colour. */
+async function pixelsNear(page, [r, g, bl]) {
+  return page.evaluate(([r, g, bl]) => {
+    const c = document.getElementById('chart');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - bl) < 40) n++;
+    return n;
+  }, [r, g, bl]);
+}
+
+test('a short run trains in the worker, draws its curve and keeps the page responsive', async () => {
+  const { page, requests, errors } = await open(b, `${srv.origin}/?${SHORT}&autostart=1`);
+  await shot(page, 'loading');
+  assert.equal(await pixelsNear(page, [31, 119, 180]), 0, 'no curve before training');
+  await waitState(page, ['training']);
+  await page.waitForFunction(() => document.getElementById('run-status').dataset.testAccuracy, null, { timeout: 60_000 });
+  await shot(page, 'training');
+  const status = await waitState(page, ['done', 'error']);
+  await shot(page, 'finished');
+  assert.equal(status.state, 'done', JSON.stringify(status));
+  const accuracy = Number(status.testAccuracy);
+  assert.ok(accuracy > 0.6 && accuracy <= 1, `clean test accuracy ${accuracy}`);
+  assert.ok((await pixelsNear(page, [31, 119, 180])) > 200, 'the first run is drawn in the first palette colour');
+  const longest = Number(await page.evaluate(() => document.body.dataset.longestTask || 0));
+  assert.ok(longest < 200, `longest main-thread task ${longest} ms`);
+  assert.match(await page.textContent('#runs'), /mlp1 alpha=5 uniform/);
+  const origin = new URL(srv.origin).origin;
+  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  assert.deepEqual(foreign, [], 'no request leaves the page origin');
+  assert.deepEqual(errors, []);
+
+  // A second run with another alpha overlays the first in the next colour; it can be removed.
+  await page.selectOption('#param-noise', 'white');
+  await page.click('#play');
+  await waitState(page, ['training']);
+  await waitState(page, ['done', 'error']);
+  assert.ok((await pixelsNear(page, [255, 127, 14])) > 200, 'second run in orange');
+  assert.match(page.url(), /noise=white/, 'the URL follows the controls');
+  await page.click('#runs li:first-child button');
+  assert.equal(await page.locator('#runs li').count(), 1);
+  await page.close();
+});
+
+test('garbage URL parameters show notices, and the page still trains with defaults', async () => {
+  const bad = `alpha=999&model=%3Cscript%3Ealert(1)%3C/script%3E&colour=red&batch=-4&lr=NaN&${'x'.repeat(5000)}=1&clean=1000&epochs=1&width=32&autostart=1`;
+  const { page, errors } = await open(b, `${srv.origin}/?${bad}`);
+  await page.waitForSelector('#notices p');
+  const notices = await page.textContent('#notices');
+  assert.match(notices, /alpha must be 0\.\.100/);
+  assert.match(notices, /is not one of perceptron/);
+  assert.match(notices, /unknown parameter "colour" ignored/);
+  assert.equal(await page.locator('#notices script').count(), 0, 'URL text is never HTML');
+  const status = await waitState(page, ['done', 'error']);
+  await shot(page, 'bad-url');
+  assert.equal(status.state, 'done');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('embed mode renders the compact page', async () => {
+  const { page } = await open(b, `${srv.origin}/?${SHORT}&embed=1`, { width: 720, height: 640 });
+  await waitState(page, ['ready']);
+  await shot(page, 'embed');
+  assert.equal(await page.isVisible('header'), false);
+  assert.equal(await page.isVisible('#chart'), true);
+  assert.equal(await page.isVisible('#param-alpha'), true);
+  assert.match(page.url(), /embed=1/);
+  await page.close();
+});
+
+test('a reload of a shared URL gives the same numbers', async () => {
+  const results = [];
+  for (let i = 0; i < 2; i++) {
+    const { page } = await open(b, `${srv.origin}/?${SHORT}&epochs=1&autostart=1`);
+    await waitState(page, ['done', 'error']);
+    results.push(await page.evaluate(() => document.getElementById('run-status').dataset.testAccuracy));
+    await page.close();
+  }
+  assert.equal(results[0], results[1]);
+  assert.ok(Number(results[0]) > 0.5);
+});
+
+test('a missing data file shows an error, and Reset recovers once it is back', async () => {
+  let broken = true;
+  const s = await serve((p) => (broken && p.endsWith('mnist-train-02.lnl.gz') ? { status: 404, body: 'gone' } : null));
+  const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1`);
+  const status = await waitState(page, ['error']);
+  await shot(page, 'error');
+  assert.match(await page.textContent('#status-text'), /mnist-train-02\.lnl\.gz: HTTP 404/);
+  assert.equal(status.state, 'error');
+  broken = false;
+  await page.click('#reset');
+  await waitState(page, ['ready']);
+  await page.close();
+  s.server.close();
+});
