@@ -43,8 +43,17 @@ pub struct Frame {
     pub scale: f64,
 }
 
+/// Where the data landed in backend pixels, so a caller can map a pointer back to data values.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PlotMapping {
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub pixels_x: (i32, i32),
+    pub pixels_y: (i32, i32),
+}
+
 /// Draws `curves` into `area`. Errors are returned as text so every backend reports alike.
-pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, curves: &[Curve]) -> Result<(), String> {
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, curves: &[Curve]) -> Result<PlotMapping, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     area.fill(&WHITE).map_err(err)?;
     let all = || curves.iter().flat_map(|c| c.points.iter());
@@ -109,7 +118,14 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
             .draw()
             .map_err(err)?;
     }
-    area.present().map_err(err)
+    let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+    area.present().map_err(err)?;
+    Ok(PlotMapping {
+        x_range: (x0 - pad, x1 + pad),
+        y_range: (y0, y1),
+        pixels_x: (px_x.start, px_x.end),
+        pixels_y: (px_y.start, px_y.end),
+    })
 }
 
 /// Accuracy per epoch for several runs (our runs' clean test accuracy).

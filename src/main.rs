@@ -269,7 +269,7 @@ fn draw_svg(path: &Path, frame: &chart::Frame, curves: &[chart::Curve]) -> Resul
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let area = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    chart::draw(&area, frame, curves)
+    chart::draw(&area, frame, curves).map(|_| ())
 }
 
 fn sweep(args: SweepArgs) -> Result<(), String> {

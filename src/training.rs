@@ -346,6 +346,22 @@ impl Trainer {
         out
     }
 
+    /// A few training examples as `u8` pixels (white noise clamped to 0..255), noisy ones
+    /// included: the first examples of the run's fixed evaluation sample.
+    pub fn gallery(&self, count: usize) -> Vec<(Example, Vec<u8>)> {
+        let mut buffer = vec![0f32; PIXELS];
+        self.train_sample
+            .iter()
+            .take(count)
+            .map(|&i| {
+                let e = self.set.examples[i as usize];
+                self.images.fill(e.image, &mut buffer);
+                let pixels = buffer.iter().map(|v| ((v * PIXEL_STD + PIXEL_MEAN) * 255.0).round().clamp(0.0, 255.0) as u8).collect();
+                (e, pixels)
+            })
+            .collect()
+    }
+
     /// `matrix[true][predicted]` over the 10,000 test images.
     pub fn confusion_matrix(&self) -> [[u64; CLASSES]; CLASSES] {
         let model = self.model.as_ref().expect("model present").valid();

@@ -111,6 +111,19 @@ impl Lab {
         Ok(serde_json::to_string(&reports).map_err(js_error)?)
     }
 
+    /// `count` training examples of the current run for the gallery, 787 bytes each: the given
+    /// label, the true label (255: none, e.g. Fashion-MNIST or white noise), 1 if noisy, then
+    /// 784 pixels.
+    pub fn gallery(&self, count: usize) -> Vec<u8> {
+        let Some(trainer) = &self.trainer else { return Vec::new() };
+        let mut out = Vec::new();
+        for (example, pixels) in trainer.gallery(count) {
+            out.extend([example.label, example.true_label.unwrap_or(255), example.noisy as u8]);
+            out.extend(pixels);
+        }
+        out
+    }
+
     pub fn progress(&self) -> f64 {
         self.trainer.as_ref().map_or(0.0, |t| t.progress())
     }
@@ -137,9 +150,9 @@ impl Default for Lab {
 }
 
 /// Draws runs (`[{label, color:[r,g,b], points:[[x,y],...]}]`) on a canvas whose pixel size the
-/// page has already scaled by `devicePixelRatio`.
+/// page has already scaled by `devicePixelRatio`; returns the pixel mapping (JSON) for hovering.
 #[wasm_bindgen]
-pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, title: &str, x_label: &str, y_label: &str, scale: f64, curves_json: &str) -> Result<(), JsError> {
+pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, title: &str, x_label: &str, y_label: &str, scale: f64, curves_json: &str) -> Result<String, JsError> {
     #[derive(serde::Deserialize)]
     struct JsCurve {
         label: String,
@@ -155,5 +168,6 @@ pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, title: &str, x_label: &str
         .collect();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
     let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), y_range: None, scale };
-    chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)
+    let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
+    Ok(serde_json::to_string(&mapping).map_err(js_error)?)
 }

@@ -104,3 +104,18 @@ fn reports_stream_and_a_caller_can_stop_early() {
     assert!(seen.windows(2).all(|w| w[0].epoch < w[1].epoch && w[0].step < w[1].step));
     assert!(seen.iter().all(|m| m.samples_per_sec > 0.0 && m.loss.is_finite()));
 }
+
+#[test]
+fn gallery_shows_the_real_pixels_and_labels() {
+    let config = RunConfig { model: Architecture::Perceptron, clean: 1_000, alpha: 3.0, epochs: 1, ..RunConfig::default() };
+    let trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap();
+    let gallery = trainer.gallery(40);
+    assert_eq!(gallery.len(), 40);
+    assert!(gallery.iter().any(|(e, _)| e.noisy) && gallery.iter().any(|(e, _)| !e.noisy));
+    let mnist = common::mnist();
+    for (e, pixels) in gallery {
+        let label_noise_lab::noise::ImageRef::Mnist(i) = e.image else { panic!("uniform noise re-uses MNIST images") };
+        assert_eq!(pixels, mnist.train.image(i as usize), "u8 pixels survive normalisation exactly");
+        assert_eq!(e.true_label, Some(mnist.train.labels[i as usize]));
+    }
+}

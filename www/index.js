@@ -1,7 +1,7 @@
 // The page: state (one config + the runs), URL round-trip, and the training worker.
 import init, { parse_query } from './pkg/label_noise_lab.js';
 import { toQuery } from './params.js';
-import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf } from './ui.js';
+import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf, renderGallery, renderConfusion, enableHover, curvesFor } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
@@ -40,6 +40,8 @@ function applyQuery(query, extraNotices = []) {
 function syncUrl() {
   const q = toQuery(config) + (embed ? '&embed=1' : '');
   history.replaceState(null, '', `?${q}`);
+  const src = `${location.origin}${location.pathname}?${toQuery(config)}&embed=1`;
+  $('iframe-snippet').value = `<iframe src="${src}" width="720" height="900" style="border:0" title="Label Noise Lab"></iframe>`;
 }
 
 function onParamChange(name, value) {
@@ -84,8 +86,9 @@ const handlers = {
     buttons();
     if (autostart) play();
   },
-  started: ({ info }) => {
+  started: ({ info, gallery }) => {
     current.label = info.label;
+    renderGallery(gallery);
     setStatus('training', `Training ${info.label}`, `${info.train_examples.toLocaleString()} examples`, 0);
     redraw();
   },
@@ -110,6 +113,7 @@ const handlers = {
   done: ({ summary }) => {
     current.done = true;
     current.summary = summary;
+    renderConfusion(summary.confusion);
     $('run-status').dataset.testAccuracy = summary.test_accuracy;
     setStatus('done', `Done: ${(summary.test_accuracy * 100).toFixed(2)}% clean test accuracy`, `${current.label}`, 1);
     current = null;
@@ -143,6 +147,8 @@ function stopWorkerRun() {
 function reset() {
   stopWorkerRun();
   runs = [];
+  renderConfusion(null);
+  $('gallery').textContent = '';
   delete $('run-status').dataset.testAccuracy;
   if (!worker || $('run-status').dataset.state === 'error') {
     if (worker) worker.terminate();
@@ -196,6 +202,9 @@ async function main() {
   $('export-png').addEventListener('click', () => download('label-noise-lab.png', $('chart').toDataURL('image/png')));
   window.addEventListener('resize', redraw);
   watchLongTasks();
+  // Offline after the first visit; not available in sandboxed frames without same-origin.
+  navigator.serviceWorker?.register('sw.js').catch(() => {});
+  enableHover(() => curvesFor(runs, metric()));
   redraw();
   buttons();
   startWorker();

@@ -111,7 +111,7 @@ export function drawChart(runs, metric) {
   const w = Math.round(canvas.clientWidth * dpr);
   const h = Math.round(canvas.clientHeight * dpr);
   if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
-  draw_chart(canvas, METRIC_LABELS[metric], 'epoch', METRIC_LABELS[metric], dpr, JSON.stringify(curvesFor(runs, metric)));
+  setMapping(draw_chart(canvas, METRIC_LABELS[metric], 'epoch', METRIC_LABELS[metric], dpr, JSON.stringify(curvesFor(runs, metric))));
 }
 
 export function renderRuns(runs, onRemove) {
@@ -132,4 +132,85 @@ export function renderRuns(runs, onRemove) {
     li.append(swatch, text, remove);
     list.append(li);
   });
+}
+
+/** Gallery records from the worker: label, true label (255 none), noisy flag, 784 pixels. */
+export function renderGallery(bytes) {
+  const root = $('gallery');
+  root.textContent = '';
+  for (let at = 0; at + 787 <= bytes.length; at += 787) {
+    const [label, truth, noisy] = bytes.subarray(at, at + 3);
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 28;
+    const image = canvas.getContext('2d').createImageData(28, 28);
+    bytes.subarray(at + 3, at + 787).forEach((v, i) => image.data.set([255 - v, 255 - v, 255 - v, 255], i * 4));
+    canvas.getContext('2d').putImageData(image, 0, 0);
+    const fig = document.createElement('figure');
+    fig.className = noisy ? 'noisy' : 'clean';
+    const cap = document.createElement('figcaption');
+    const given = document.createElement('b');
+    given.textContent = label;
+    cap.append('given ', given, ` · true ${truth === 255 ? '–' : truth}`);
+    fig.append(canvas, cap);
+    root.append(fig);
+  }
+}
+
+/** The 10x10 test confusion matrix as a heatmap table (rows: true class). */
+export function renderConfusion(matrix) {
+  const table = $('confusion');
+  table.textContent = '';
+  if (!matrix) return;
+  const head = table.insertRow();
+  head.append(document.createElement('th'));
+  for (let j = 0; j < 10; j++) head.append(Object.assign(document.createElement('th'), { textContent: j }));
+  matrix.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    const tr = table.insertRow();
+    tr.append(Object.assign(document.createElement('th'), { textContent: i }));
+    row.forEach((n, j) => {
+      const cell = tr.insertCell();
+      const share = n / total;
+      cell.textContent = n;
+      cell.title = `true ${i}, predicted ${j}: ${n} (${(share * 100).toFixed(1)}%)`;
+      const strength = i === j ? share : Math.min(1, share * 8);
+      cell.style.background = i === j ? `rgba(31,119,180,${strength})` : `rgba(214,39,40,${strength})`;
+      cell.style.color = strength > 0.55 ? '#fff' : '';
+    });
+  });
+}
+
+let mapping = null;
+
+/** Shows the nearest point's exact value under the pointer. */
+export function enableHover(getCurves) {
+  const canvas = $('chart');
+  const tip = $('hover');
+  canvas.addEventListener('mouseleave', () => (tip.style.display = 'none'));
+  canvas.addEventListener('mousemove', (e) => {
+    if (!mapping) return;
+    const dpr = window.devicePixelRatio || 1;
+    const rect = canvas.getBoundingClientRect();
+    const px = (e.clientX - rect.left) * dpr;
+    const py = (e.clientY - rect.top) * dpr;
+    const { x_range: [x0, x1], y_range: [y0, y1], pixels_x: [l, r], pixels_y: [t, b] } = mapping;
+    const toPx = ([x, y]) => [l + ((x - x0) / (x1 - x0)) * (r - l), b - ((y - y0) / (y1 - y0)) * (b - t)];
+    let best = null;
+    for (const c of getCurves()) {
+      for (const p of c.points) {
+        const [qx, qy] = toPx(p);
+        const d = Math.hypot(qx - px, qy - py);
+        if (d < 14 * dpr && (!best || d < best.d)) best = { d, c, p, qx, qy };
+      }
+    }
+    if (!best) return void (tip.style.display = 'none');
+    const v = best.p[1] <= 1 ? `${(best.p[1] * 100).toFixed(2)}%` : best.p[1].toFixed(4);
+    tip.textContent = `${best.c.label}: ${v} at epoch ${best.p[0].toFixed(2)}`;
+    const stage = $('stage').getBoundingClientRect();
+    Object.assign(tip.style, { display: 'block', left: `${rect.left - stage.left + best.qx / dpr + 10}px`, top: `${rect.top - stage.top + best.qy / dpr - 28}px` });
+  });
+}
+
+export function setMapping(json) {
+  mapping = JSON.parse(json);
 }

@@ -75,7 +75,8 @@ onmessage = async ({ data }) => {
     else if (data.type === 'start') {
       if (data.query.includes('noise=fashion')) await fashionReady;
       const info = JSON.parse(lab.start(data.query));
-      postMessage({ type: 'started', info });
+      const gallery = lab.gallery(32);
+      postMessage({ type: 'started', info, gallery }, [gallery.buffer]);
       running = true;
       stopAfterEpoch = !!data.oneEpoch;
       tick();

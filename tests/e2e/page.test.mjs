@@ -113,3 +113,22 @@ test('a missing data file shows an error, and Reset recovers once it is back', a
   await page.close();
   s.server.close();
 });
+
+test('after the first visit the lab works offline (service worker cache)', async () => {
+  const s = await serve();
+  const context = await b.newContext();
+  const page = await context.newPage();
+  await page.goto(`${s.origin}/?${SHORT}`);
+  await waitState(page, ['ready']);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload(); // now controlled: every file passes through the cache
+  await waitState(page, ['ready']);
+  await context.setOffline(true);
+  await page.reload();
+  await waitState(page, ['ready']);
+  await page.click('#play');
+  const status = await waitState(page, ['done', 'error']);
+  assert.equal(status.state, 'done', 'trains offline');
+  await context.close();
+  s.server.close();
+});
