@@ -86,7 +86,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .light_line_style(RGBColor(235, 235, 235))
         .label_style(("sans-serif", 12.0 * k))
         .axis_desc_style(("sans-serif", 13.0 * k))
-        .y_label_formatter(&|y| if y1 <= 1.2 { format!("{:.0}%", y * 100.0) } else { format!("{y:.2}") })
+        .y_label_formatter(&|y| match (y1 <= 1.2, y1 - y0 < 0.1) {
+            (true, false) => format!("{:.0}%", y * 100.0),
+            (true, true) => format!("{:.1}%", y * 100.0),
+            _ => format!("{y:.2}"),
+        })
         .draw()
         .map_err(err)?;
     for curve in curves {

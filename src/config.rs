@@ -89,7 +89,13 @@ fn choice<T: Copy>(name: &str, value: &str, choices: &[(&str, T)]) -> Result<T, 
 }
 
 fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
-    value.trim().parse::<T>().map_err(|_| format!("{name}: {value:?} is not a number"))
+    value.trim().parse::<T>().map_err(|_| {
+        if value.trim().starts_with('-') && value.trim()[1..].parse::<f64>().is_ok() {
+            format!("{name}: {value:?} must not be negative")
+        } else {
+            format!("{name}: {value:?} is not a number")
+        }
+    })
 }
 
 pub const MODELS: &[(&str, Architecture)] =

@@ -1,0 +1,61 @@
+//! The wasm-bindgen layer, in headless Chromium (`./build.sh test` runs it through chromedriver).
+#![cfg(target_arch = "wasm32")]
+
+use label_noise_lab::data::PIXELS;
+use label_noise_lab::packed::{SplitKind, encode};
+use label_noise_lab::wasm::{Lab, draw_chart, parse_query};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn parse_query_gives_a_valid_config_and_notices() {
+    let parsed: serde_json::Value = serde_json::from_str(&parse_query("?model=mlp4&alpha=-3&zz=1")).unwrap();
+    assert_eq!(parsed["config"]["model"], "mlp4");
+    assert_eq!(parsed["config"]["alpha"], 20.0);
+    assert_eq!(parsed["notices"].as_array().unwrap().len(), 2);
+}
+
+#[wasm_bindgen_test]
+fn lab_trains_on_packed_chunks_in_the_browser() {
+    // A small synthetic dataset: class k images are bright in band k, so a perceptron learns it.
+    let images = |n: usize| {
+        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+        let mut pixels = vec![0u8; n * PIXELS];
+        for (i, &y) in labels.iter().enumerate() {
+            for p in 0..78 {
+                pixels[i * PIXELS + y as usize * 78 + p] = 255;
+            }
+        }
+        (labels, pixels)
+    };
+    let mut lab = Lab::new();
+    let (labels, pixels) = images(500);
+    lab.add_chunk("mnist", "train", &encode(SplitKind::Train, 0, &labels, &pixels)).unwrap();
+    let (labels, pixels) = images(100);
+    lab.add_chunk("mnist", "test", &encode(SplitKind::Test, 0, &labels, &pixels)).unwrap();
+    assert!(lab.add_chunk("mnist", "broken.lnl.gz", b"LNL1 nope").is_err());
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=50").unwrap();
+    let mut reports = 0;
+    while !lab.is_done() {
+        reports += serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0).unwrap()).unwrap().len();
+    }
+    assert!(reports >= 3);
+    let summary: serde_json::Value = serde_json::from_str(&lab.summary().unwrap()).unwrap();
+    assert!(summary["test_accuracy"].as_f64().unwrap() > 0.9, "{}", summary["test_accuracy"]);
+    assert_eq!(lab.gallery(4).len(), 4 * (PIXELS + 3));
+}
+
+#[wasm_bindgen_test]
+fn draw_chart_paints_the_canvas() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").unwrap().dyn_into().unwrap();
+    canvas.set_width(400);
+    canvas.set_height(300);
+    let curves = r#"[{"label":"run","color":[31,119,180],"points":[[0,0.5],[1,0.9]]}]"#;
+    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "epoch", "acc", 1.0, curves).unwrap()).unwrap();
+    let (left, right) = (mapping["pixels_x"][0].as_i64().unwrap(), mapping["pixels_x"][1].as_i64().unwrap());
+    assert!(0 < left && left < right && right <= 400, "{mapping}");
+    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", 1.0, "not json").is_err());
+}
