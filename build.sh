@@ -100,11 +100,11 @@ case "${1:-build}" in
     build_wasm
     log "wasm-bindgen tests of the bindings in headless Chromium (chromedriver)"
     CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} RUSTFLAGS="-C target-feature=+simd128" \
-      cargo test --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES" --test wasm_bindings
+      cargo test --profile wasm-test --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES" --test wasm_bindings
     pack ./target/debug/label-noise-lab
     log "end-to-end tests in headless Chromium"
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
-    node --test tests/e2e/ ;;
+    node --test --test-timeout=300000 tests/e2e/ ;;
   bench)
     find_data
     cargo build --release --features ndarray

@@ -115,7 +115,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     if !curves.is_empty() {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
+            .position(SeriesLabelPosition::LowerRight)
             .label_font(("sans-serif", 12.0 * k))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))

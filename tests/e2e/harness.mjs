@@ -29,6 +29,7 @@ export async function serve(override = () => null) {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.unref(); // a failed test must not keep the test process alive
   return { server, origin: `http://127.0.0.1:${server.address().port}` };
 }
 

@@ -123,6 +123,10 @@ test('after the first visit the lab works offline (service worker cache)', async
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.reload(); // now controlled: every file passes through the cache
   await waitState(page, ['ready']);
+  await page.waitForFunction(async () => {
+    const keys = await (await caches.open('label-noise-lab-v1')).keys();
+    return keys.some((k) => k.url.endsWith('mnist-train-05.lnl.gz'));
+  });
   await context.setOffline(true);
   await page.reload();
   await waitState(page, ['ready']);
@@ -130,5 +134,21 @@ test('after the first visit the lab works offline (service worker cache)', async
   const status = await waitState(page, ['done', 'error']);
   assert.equal(status.state, 'done', 'trains offline');
   await context.close();
+  s.server.close();
+});
+
+test('a worker that cannot start shows the error view, and Reset starts a fresh one', async () => {
+  let wasmRequests = 0;
+  // The page's own module loads first; the worker's copy (the second request) is corrupt.
+  const s = await serve((p) => (p.endsWith('_bg.wasm') && ++wasmRequests === 2 ? { status: 200, body: 'not wasm' } : null));
+  const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1`);
+  const status = await waitState(page, ['error']);
+  assert.equal(status.state, 'error');
+  assert.match(await page.textContent('#status-text'), /Press Reset/);
+  await page.click('#reset');
+  await waitState(page, ['ready']);
+  await page.click('#play');
+  assert.equal((await waitState(page, ['done', 'error'])).state, 'done');
+  await page.close();
   s.server.close();
 });
