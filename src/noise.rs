@@ -212,9 +212,29 @@ pub struct NoiseSpec {
     pub noisy_images: NoisyImages,
 }
 
+/// The clean set is drawn from a prefix of the MNIST training file: the first `n` rounded up to
+/// a multiple of this. A page that streams the data in 10,000-image chunks can therefore start a
+/// run once the chunks holding that prefix have arrived, and the run is the same as with all of
+/// MNIST loaded. (MNIST's training file is already in mixed writer and class order, so a prefix
+/// is a fair sample: its first 10,000 images hold 863 to 1,127 of each digit, against 5,421 to 6,742 per 60,000.)
+pub const CLEAN_POOL_STEP: usize = 10_000;
+
 impl NoiseSpec {
     pub fn noisy_count(&self) -> usize {
         (self.alpha * self.clean as f64).round() as usize
+    }
+
+    /// How many MNIST training images the clean set is drawn from, when `available` are loaded
+    /// (the result does not depend on `available` once it is at least [`Self::mnist_images_needed`]).
+    pub fn clean_pool(&self, available: usize) -> usize {
+        self.clean.div_ceil(CLEAN_POOL_STEP).saturating_mul(CLEAN_POOL_STEP).min(available)
+    }
+
+    /// How many leading MNIST training images a run needs: the clean pool, or all of them
+    /// (`total`) when never-seen MNIST images are the noisy ones.
+    pub fn mnist_images_needed(&self, total: usize) -> usize {
+        let novel_mnist = self.noisy_images == NoisyImages::Novel && matches!(self.noise, Noise::Uniform | Noise::Structured { .. });
+        if novel_mnist && self.noisy_count() > 0 { total } else { self.clean_pool(total) }
     }
 }
 
@@ -264,11 +284,17 @@ impl TrainingSet {
         };
         let noisy = spec.noisy_count();
 
-        // One seeded permutation: its head is the clean set, its tail the novel noisy images.
-        let mut order: Vec<u32> = (0..available as u32).collect();
-        let mut pick = rng(seed, Stream::CleanSubset);
-        order.shuffle(&mut pick);
+        // The clean set: the head of a seeded permutation of the clean pool. Never-seen noisy
+        // images: every other training image, in seeded order.
+        let pool = spec.clean_pool(available);
+        let mut order: Vec<u32> = (0..pool as u32).collect();
+        order.shuffle(&mut rng(seed, Stream::CleanSubset));
         let clean_ids = &order[..spec.clean];
+        let unused = || {
+            let mut rest: Vec<u32> = order[spec.clean..].iter().copied().chain(pool as u32..available as u32).collect();
+            rest.shuffle(&mut rng(seed, Stream::NovelImages));
+            rest
+        };
 
         let mut examples = Vec::with_capacity(spec.clean + noisy);
         examples.extend(clean_ids.iter().map(|&i| {
@@ -280,11 +306,12 @@ impl TrainingSet {
         let novel = spec.noisy_images == NoisyImages::Novel;
         match spec.noise {
             Noise::Uniform | Noise::Structured { .. } => {
-                if novel && noisy > available - spec.clean {
-                    return Err(NoiseError::NotEnoughNovel { needed: noisy, available: available - spec.clean });
+                let rest = if novel && noisy > 0 { unused() } else { Vec::new() };
+                if novel && noisy > rest.len() {
+                    return Err(NoiseError::NotEnoughNovel { needed: noisy, available: rest.len() });
                 }
                 for k in 0..noisy {
-                    let i = if novel { order[spec.clean + k] } else { clean_ids[r.random_range(0..spec.clean)] };
+                    let i = if novel { rest[k] } else { clean_ids[r.random_range(0..spec.clean)] };
                     let y = mnist_labels[i as usize];
                     let label = labels.sample(y as usize, &mut r);
                     examples.push(Example { image: ImageRef::Mnist(i), label, true_label: Some(y), noisy: true });
@@ -387,5 +414,28 @@ mod tests {
         assert!(matches!(TrainingSet::build(&big, 1, &labels, None, None), Err(NoiseError::NotEnoughNovel { .. })));
         let structured = spec(Noise::Structured { delta: 0.2, order: Order::Confusion }, NoisyImages::Reused);
         assert_eq!(TrainingSet::build(&structured, 1, &labels, None, None).unwrap_err(), NoiseError::NoRanking);
+    }
+
+    #[test]
+    fn a_run_needs_only_its_clean_pool_and_gets_the_same_set_from_it() {
+        // The page starts runs before all of MNIST has streamed in: the set must not change.
+        let labels: Vec<u8> = (0..60_000).map(|i| (i * 7 % 10) as u8).collect();
+        for (clean, noise) in [(10_000, Noise::Uniform), (15_000, Noise::White), (100, Noise::Structured { delta: 0.25, order: Order::Random })] {
+            let spec = NoiseSpec { clean, alpha: 3.0, noise, noisy_images: NoisyImages::Reused };
+            let needed = spec.mnist_images_needed(labels.len());
+            assert_eq!(needed, clean.div_ceil(10_000) * 10_000);
+            let full = TrainingSet::build(&spec, 4, &labels, None, None).unwrap();
+            let prefix = TrainingSet::build(&spec, 4, &labels[..needed], None, None).unwrap();
+            assert_eq!(full.examples, prefix.examples);
+            assert!(full.examples.iter().all(|e| match e.image {
+                ImageRef::Mnist(i) => (i as usize) < needed,
+                _ => true,
+            }));
+        }
+        let novel = NoiseSpec { clean: 1000, alpha: 3.0, noise: Noise::Uniform, noisy_images: NoisyImages::Novel };
+        assert_eq!(novel.mnist_images_needed(60_000), 60_000);
+        let set = TrainingSet::build(&novel, 4, &labels, None, None).unwrap();
+        assert!(set.noisy_examples().iter().any(|e| matches!(e.image, ImageRef::Mnist(i) if i >= 10_000)));
+        assert!(set.noisy_examples().iter().any(|e| matches!(e.image, ImageRef::Mnist(i) if (i as usize) < 10_000)));
     }
 }

@@ -23,8 +23,9 @@ use std::io::Write;
 
 pub const MAGIC: &[u8; 4] = b"LNL1";
 pub const HEADER_BYTES: usize = 16;
-/// Images per chunk: 10,000 images is about 1.7 MB of gzip.
-pub const CHUNK_IMAGES: usize = 10_000;
+/// Images per chunk (about 1.6 MB of gzip): the step of the clean pool, so a run with n <= 10,000
+/// clean examples needs only the test chunk and the first training chunk.
+pub const CHUNK_IMAGES: usize = crate::noise::CLEAN_POOL_STEP;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

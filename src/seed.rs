@@ -12,6 +12,7 @@ pub enum Stream {
     Shuffle,
     WhiteNoise,
     TrainSample,
+    NovelImages,
 }
 
 /// SplitMix64's finaliser: spreads nearby seeds far apart.

@@ -77,9 +77,24 @@ impl Lab {
         Ok(sources)
     }
 
-    /// Starts a run from a URL query; returns the summary of what will train as JSON.
-    pub fn start(&mut self, query: &str) -> Result<String, JsError> {
+    /// MNIST training images loaded so far (chunks arrive in order, so these are a prefix).
+    pub fn train_images_loaded(&self) -> usize {
+        self.chunks.iter().filter(|(d, c)| d == "mnist" && c.split == SplitKind::Train).map(|(_, c)| c.labels.len()).sum()
+    }
+
+    /// How many leading MNIST training images the run of `query` needs, of `total`.
+    pub fn train_images_needed(query: &str, total: usize) -> usize {
+        RunConfig::from_query(query).0.noise_spec().mnist_images_needed(total)
+    }
+
+    /// Starts a run from a URL query; returns the summary of what will train as JSON. The worker
+    /// calls it once [`Lab::train_images_needed`] images have arrived.
+    pub fn start(&mut self, query: &str, total_train_images: usize) -> Result<String, JsError> {
         let (config, _) = RunConfig::from_query(query);
+        let (needed, loaded) = (config.noise_spec().mnist_images_needed(total_train_images), self.train_images_loaded());
+        if loaded < needed {
+            return Err(JsError::new(&format!("this run needs {needed} MNIST training images; {loaded} have loaded")));
+        }
         let sources = self.sources()?;
         if config.noise == NoiseKind::Structured && config.order != Order::Random && self.ranking.is_none() {
             self.ranking = Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);

@@ -36,7 +36,12 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     let (labels, pixels) = images(100);
     lab.add_chunk("mnist", "test", &encode(SplitKind::Test, 0, &labels, &pixels)).unwrap();
     assert!(lab.add_chunk("mnist", "broken.lnl.gz", b"LNL1 nope").is_err());
-    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=50").unwrap();
+    // Data streams in: a run that needs images which have not arrived yet is refused.
+    let err = lab.start("model=perceptron&clean=600&alpha=0", 1000).err().map(|e| String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message()));
+    assert!(err.as_deref().is_some_and(|m| m.contains("needs 1000") && m.contains("500 have loaded")), "{err:?}");
+    assert_eq!(Lab::train_images_needed("clean=600&noisy-images=novel&alpha=1", 1000), 1000);
+    assert_eq!(lab.train_images_loaded(), 500);
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=50", 500).unwrap();
     let mut reports = 0;
     while !lab.is_done() {
         reports += serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0).unwrap()).unwrap().len();

@@ -6,7 +6,7 @@ import { buildControls, setControls, setStatus, showNotices, drawChart, renderRu
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
 const embed = url.get('embed') === '1';
-const autostart = url.get('autostart') === '1';
+let autostart = url.get('autostart') === '1'; // once: not again after a Reset
 
 let config = null;
 let runs = [];
@@ -16,6 +16,7 @@ let ready = false;
 let paused = false;
 let nextColor = 0;
 let longestTask = 0;
+let dataBroken = false; // some training images failed to stream in: Reset retries
 
 function metric() {
   return $('metric').value;
@@ -78,16 +79,56 @@ function failed(message) {
   buttons();
 }
 
+function showData({ trainLoaded, totalTrain }) {
+  // Background streaming of the rest of MNIST, below the run's own progress.
+  $('data-status').textContent = trainLoaded < totalTrain
+    ? `MNIST training images loaded: ${trainLoaded.toLocaleString('en')} of ${totalTrain.toLocaleString('en')} (runs with up to ${trainLoaded.toLocaleString('en')} clean examples can start now)`
+    : '';
+}
+
+/** Seconds left, from the progress rate over the last ~10 s (warm-up and evaluation included). */
+function timeLeft(run, progress) {
+  const now = performance.now() / 1000;
+  const marks = (run.marks ||= []);
+  marks.push([now, progress]);
+  while (marks.length > 2 && now - marks[0][0] > 10) marks.shift();
+  const [t0, p0] = marks[0];
+  const rate = (progress - p0) / Math.max(now - t0, 1e-3);
+  if (marks.length < 3 || rate <= 0) return '';
+  const s = Math.round((1 - progress) / rate);
+  return s >= 90 ? `${Math.round(s / 60)} min left` : `${s} s left`;
+}
+
 const handlers = {
-  loading: ({ fraction }) => setStatus('loading', 'Loading MNIST…', `${Math.round(fraction * 100)}%`, fraction),
-  ready: () => {
+  loading: (data) => {
+    setStatus('loading', 'Loading MNIST…', `${Math.round(data.fraction * 100)}%`, data.fraction);
+    showData(data);
+  },
+  data: (data) => {
+    showData(data);
+    if (current?.waitingFor) handlers.waiting({ needed: current.waitingFor, loaded: data.trainLoaded });
+  },
+  dataError: ({ message }) => {
+    dataBroken = true;
+    $('data-status').textContent = `${message}. Runs that fit in the loaded images still work; press Reset to retry.`;
+  },
+  waiting: ({ needed, loaded }) => {
+    if (current) current.waitingFor = needed;
+    setStatus('training', `Waiting for data: this run needs the first ${needed.toLocaleString('en')} MNIST training images`, `${loaded.toLocaleString('en')} loaded`, loaded / needed);
+  },
+  ready: (data) => {
+    showData(data);
     ready = true;
     setStatus('ready', 'Ready: press Train.', '', 0);
     buttons();
-    if (autostart) play();
+    if (autostart) {
+      autostart = false;
+      play();
+    }
   },
   started: ({ info, gallery }) => {
     current.label = info.label;
+    current.waitingFor = 0;
     renderGallery(gallery);
     setStatus('training', `Training ${info.label}`, `${info.train_examples.toLocaleString()} examples`, 0);
     redraw();
@@ -97,9 +138,9 @@ const handlers = {
     current.history.push(...reports);
     const last = current.history[current.history.length - 1];
     if (last) {
-      const left = last.samples_per_sec > 0 ? ((1 - progress) / Math.max(progress, 1e-6)) * last.elapsed_secs : 0;
+      const left = timeLeft(current, progress);
       setStatus('training', `Training ${current.label}`,
-        `epoch ${last.epoch.toFixed(2)} / ${current.config.epochs} · ${Math.round(last.samples_per_sec).toLocaleString()} samples/s · ${Math.round(left)} s left`, progress);
+        [`epoch ${last.epoch.toFixed(2)} / ${current.config.epochs}`, `${Math.round(last.samples_per_sec).toLocaleString('en')} samples/s`, left].filter(Boolean).join(' · '), progress);
       const epochs = current.history.filter((m) => m.end_of_epoch);
       if (epochs.length) $('run-status').dataset.testAccuracy = epochs[epochs.length - 1].test_accuracy;
     }
@@ -150,9 +191,11 @@ function reset() {
   renderConfusion(null);
   $('gallery').textContent = '';
   delete $('run-status').dataset.testAccuracy;
-  if (!worker || $('run-status').dataset.state === 'error') {
+  if (!worker || dataBroken || $('run-status').dataset.state === 'error') {
     if (worker) worker.terminate();
     ready = false;
+    dataBroken = false;
+    $('data-status').textContent = '';
     setStatus('loading', 'Loading MNIST…', '', 0);
     startWorker();
   } else {

@@ -6,6 +6,7 @@ let lab = null;
 let running = false;
 let stopAfterEpoch = false;
 let fashionReady = null;
+let runId = 0;
 
 function fail(e) {
   running = false;
@@ -18,10 +19,38 @@ async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function loadDataset(manifest, name, onChunk) {
+// The MNIST training images stream in after the page is usable: a run waits only for the
+// chunks it needs (see `Lab.train_images_needed`), and gets the same examples as with all loaded.
+let totalTrain = 0;
+let waiters = [];
+let dataFailure = null;
+
+function notifyWaiters() {
+  const loaded = lab.train_images_loaded();
+  waiters = waiters.filter((w) => {
+    if (dataFailure) w.reject(dataFailure);
+    else if (loaded >= w.needed) w.resolve();
+    else return true;
+    return false;
+  });
+}
+
+function whenTrainImages(needed) {
+  if (lab.train_images_loaded() >= needed) return Promise.resolve();
+  if (dataFailure) return Promise.reject(dataFailure);
+  return new Promise((resolve, reject) => waiters.push({ needed, resolve, reject }));
+}
+
+function chunksOf(manifest, name) {
   const entry = manifest.datasets.find((d) => d.name === name);
-  if (!entry) throw new Error(`data/manifest.json has no ${name} data`);
-  for (const chunk of entry.chunks) {
+  if (!entry) return null;
+  // The test set first (every run evaluates on it), then training images in order.
+  const chunks = [...entry.chunks].sort((a, b) => (a.split === b.split ? a.first - b.first : a.split === 'test' ? -1 : 1));
+  return { entry, chunks };
+}
+
+async function addChunks(name, chunks, onChunk) {
+  for (const chunk of chunks) {
     lab.add_chunk(name, chunk.file, await fetchBytes(`data/${chunk.file}`));
     onChunk(chunk);
   }
@@ -33,24 +62,49 @@ async function load() {
   const response = await fetch('data/manifest.json');
   if (!response.ok) throw new Error(`data/manifest.json: HTTP ${response.status} (run ./build.sh)`);
   const manifest = await response.json();
-  const mnist = manifest.datasets.find((d) => d.name === 'mnist');
-  const total = mnist ? mnist.chunks.reduce((s, c) => s + c.gzip_bytes, 0) : 1;
+  const mnist = chunksOf(manifest, 'mnist');
+  if (!mnist) throw new Error('data/manifest.json has no MNIST data');
+  totalTrain = mnist.entry.train_images;
+  const total = mnist.chunks.reduce((s, c) => s + c.gzip_bytes, 0);
   let loaded = 0;
-  await loadDataset(manifest, 'mnist', (c) => {
+  const progress = (c) => {
     loaded += c.gzip_bytes;
-    postMessage({ type: 'loading', fraction: loaded / total });
-  });
-  postMessage({ type: 'ready' });
-  // Fashion-MNIST is only for one noise kind: it streams in after the page is usable.
-  // A failure here matters only to a run that asks for Fashion noise: that run reports it.
-  fashionReady = manifest.datasets.some((d) => d.name === 'fashion')
-    ? loadDataset(manifest, 'fashion', () => {})
-    : Promise.reject(new Error('this site was built without Fashion-MNIST (set FASHION_MNIST_DIR and rebuild)'));
+    return { fraction: loaded / total, trainLoaded: lab.train_images_loaded(), totalTrain };
+  };
+  // First what a default run needs: the test set and the first training chunk.
+  const firstTrain = mnist.chunks.findIndex((c) => c.split === 'train');
+  await addChunks('mnist', mnist.chunks.slice(0, firstTrain + 1), (c) => postMessage({ type: 'loading', ...progress(c) }));
+  postMessage({ type: 'ready', ...progress({ gzip_bytes: 0 }) });
+  // Fashion-MNIST is only for one noise kind; a failure matters only to a run that asks for it.
+  fashionReady = (async () => {
+    const rest = mnist.chunks.slice(firstTrain + 1);
+    try {
+      await addChunks('mnist', rest, (c) => {
+        postMessage({ type: 'data', ...progress(c) });
+        notifyWaiters();
+      });
+    } catch (e) {
+      dataFailure = new Error(`MNIST training images beyond the first ${lab.train_images_loaded().toLocaleString('en')} could not be loaded: ${e.message}`);
+      notifyWaiters();
+      postMessage({ type: 'dataError', message: dataFailure.message });
+    }
+    const fashion = chunksOf(manifest, 'fashion');
+    if (!fashion) throw new Error('this site was built without Fashion-MNIST (set FASHION_MNIST_DIR and rebuild)');
+    await addChunks('fashion', fashion.chunks, () => {});
+  })();
   fashionReady.catch(() => {});
 }
 
-function tick() {
-  if (!running) return;
+// One chain of training slices at a time: a pause quickly followed by a resume must not leave
+// the old chain's pending slice running beside the new one.
+let chain = 0;
+function schedule() {
+  const mine = ++chain;
+  setTimeout(() => tick(mine), 0);
+}
+
+function tick(mine) {
+  if (!running || mine !== chain) return;
   try {
     const reports = JSON.parse(lab.train_for(60));
     const done = lab.is_done();
@@ -66,7 +120,7 @@ function tick() {
       postMessage({ type: 'paused' });
       return;
     }
-    setTimeout(tick, 0);
+    schedule();
   } catch (e) {
     fail(e);
   }
@@ -76,25 +130,34 @@ onmessage = async ({ data }) => {
   try {
     if (data.type === 'load') await load();
     else if (data.type === 'start') {
+      const run = ++runId;
+      running = false;
+      const needed = Lab.train_images_needed(data.query, totalTrain);
+      if (lab.train_images_loaded() < needed) {
+        postMessage({ type: 'waiting', needed, loaded: lab.train_images_loaded() });
+        await whenTrainImages(needed);
+      }
       if (data.query.includes('noise=fashion')) {
         await fashionReady.catch((e) => {
           throw new Error(`Fashion-MNIST could not be loaded: ${e.message}`);
         });
       }
-      const info = JSON.parse(lab.start(data.query));
+      if (run !== runId) return; // stopped or replaced while waiting for data
+      const info = JSON.parse(lab.start(data.query, totalTrain));
       const gallery = lab.gallery(32);
       postMessage({ type: 'started', info, gallery }, [gallery.buffer]);
       running = true;
       stopAfterEpoch = !!data.oneEpoch;
-      tick();
+      schedule();
     } else if (data.type === 'resume') {
       running = true;
       stopAfterEpoch = !!data.oneEpoch;
-      tick();
+      schedule();
     } else if (data.type === 'pause') {
       running = false;
       postMessage({ type: 'paused' });
     } else if (data.type === 'stop') {
+      runId++;
       running = false;
       lab && lab.stop();
     }

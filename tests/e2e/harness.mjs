@@ -8,11 +8,18 @@ const WWW = path.resolve(import.meta.dirname, '../../www');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.gz': 'application/octet-stream' };
 export const SHOTS = path.resolve(import.meta.dirname, '../../target/screenshots');
 
-/** A plain static server (what any static host does); `override(url)` may replace a response. */
+/**
+ * A plain static server (what any static host does). `override(path)` may replace a response
+ * (`{status, body}`) or hold it back until a promise settles (`{wait}`).
+ */
 export async function serve(override = () => null) {
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    const special = override(url.pathname);
+    let special = override(url.pathname);
+    if (special?.wait) {
+      await special.wait;
+      special = null;
+    }
     if (special) {
       res.writeHead(special.status, { 'content-type': 'application/octet-stream' });
       return res.end(special.body);

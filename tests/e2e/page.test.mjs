@@ -101,15 +101,57 @@ test('a reload of a shared URL gives the same numbers', async () => {
 
 test('a missing data file shows an error, and Reset recovers once it is back', async () => {
   let broken = true;
-  const s = await serve((p) => (broken && p.endsWith('mnist-train-02.lnl.gz') ? { status: 404, body: 'gone' } : null));
+  const s = await serve((p) => (broken && p.endsWith('mnist-train-00.lnl.gz') ? { status: 404, body: 'gone' } : null));
   const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1`);
   const status = await waitState(page, ['error']);
   await shot(page, 'error');
-  assert.match(await page.textContent('#status-text'), /mnist-train-02\.lnl\.gz: HTTP 404/);
+  assert.match(await page.textContent('#status-text'), /mnist-train-00\.lnl\.gz: HTTP 404/);
   assert.equal(status.state, 'error');
   broken = false;
   await page.click('#reset');
   await waitState(page, ['ready']);
+  await page.close();
+  s.server.close();
+});
+
+test('the page is usable before all of MNIST has arrived, and streaming does not change a run', async () => {
+  let open_;
+  const gate = new Promise((r) => (open_ = r));
+  let broken = true;
+  // Hold back the training chunks after the first; break one of them for the first page.
+  const s = await serve((p) => (/mnist-train-0[1-5]/.test(p) ? (broken && p.includes('train-03') ? { status: 500, body: 'x' } : { wait: gate }) : null));
+  const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1&autostart=1`);
+  const early = await waitState(page, ['done', 'error']);
+  assert.equal(early.state, 'done', 'a run with 2,000 clean examples needs only the first chunk');
+  assert.match(await page.textContent('#data-status'), /10,000 of 60,000/);
+
+  // A run that needs 40,000 training images waits for them, then trains.
+  await page.evaluate(() => {
+    const clean = document.getElementById('param-clean');
+    clean.value = 35000;
+    clean.dispatchEvent(new Event('input'));
+  });
+  await page.click('#play');
+  await page.waitForFunction(() => /Waiting for data/.test(document.getElementById('status-text').textContent));
+  await shot(page, 'waiting-for-data');
+  open_();
+  await page.waitForFunction(() => /could not be loaded/.test(document.getElementById('data-status').textContent));
+  assert.equal((await waitState(page, ['error'])).state, 'error', 'the waiting run reports the failed chunk');
+  assert.match(await page.textContent('#status-text'), /mnist-train-03\.lnl\.gz: HTTP 500/);
+
+  // Reset retries the data; the same run with everything loaded gives the same numbers.
+  broken = false;
+  await page.evaluate(() => {
+    const clean = document.getElementById('param-clean');
+    clean.value = 2000;
+    clean.dispatchEvent(new Event('input'));
+  });
+  await page.click('#reset');
+  await waitState(page, ['ready']);
+  await page.waitForFunction(() => document.getElementById('data-status').textContent === '');
+  await page.click('#play');
+  const late = await waitState(page, ['done', 'error']);
+  assert.equal(late.testAccuracy, early.testAccuracy);
   await page.close();
   s.server.close();
 });
