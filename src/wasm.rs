@@ -14,10 +14,31 @@ use plotters_canvas::CanvasBackend;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
+thread_local! {
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 #[wasm_bindgen(start)]
 pub fn start() {
-    // A Rust panic becomes a readable console error (the worker also reports it to the page).
-    console_error_panic_hook::set_once();
+    // A panic aborts the call with an opaque "unreachable" trap; keep its message (and log it
+    // with a stack) so the worker can tell the page what went wrong.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
+    }));
+}
+
+/// The message of the last Rust panic, if any (the worker reads it when a call traps).
+#[wasm_bindgen]
+pub fn take_panic_message() -> Option<String> {
+    LAST_PANIC.with(|p| p.borrow_mut().take())
+}
+
+/// Panics on purpose, so the test suite (or anyone checking a deployment) can see that a panic in
+/// the worker reaches the page as a clear error and that Reset recovers.
+#[wasm_bindgen]
+pub fn crash_test(message: &str) {
+    panic!("crash test: {message}");
 }
 
 fn clock() -> f64 {

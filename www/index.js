@@ -40,7 +40,9 @@ function applyQuery(query, extraNotices = []) {
 
 function syncUrl() {
   const q = toQuery(config) + (embed ? '&embed=1' : '');
-  history.replaceState(null, '', `?${q}`);
+  try {
+    history.replaceState(null, '', `?${q}`);
+  } catch {} // refused in a frame sandboxed without allow-same-origin; the link still works
   const src = `${location.origin}${location.pathname}?${toQuery(config)}&embed=1`;
   $('iframe-snippet').value = `<iframe src="${src}" width="720" height="900" style="border:0" title="Label Noise Lab"></iframe>`;
 }
@@ -61,11 +63,59 @@ function buttons() {
   $('play').textContent = current && paused && !current.done ? '▶ Resume' : '▶ Train';
 }
 
+// A worker can die without an error event (killed by the browser, out of memory, or closed):
+// it answers a ping every 2 s between training slices, and 12 s of silence count as a crash.
+const PING_MS = 2000;
+const SILENCE_MS = 12000;
+let lastHeard = 0;
+let watchdog = null;
+
+function watch() {
+  clearInterval(watchdog);
+  lastHeard = performance.now();
+  watchdog = setInterval(() => {
+    if (performance.now() - lastHeard > SILENCE_MS) {
+      killWorker();
+      failed(`The training worker stopped responding (${SILENCE_MS / 1000} s without a word): it may have run out of memory or been stopped by the browser. Press Reset to start again.`);
+    } else worker.postMessage({ type: 'ping' });
+  }, PING_MS);
+}
+
+function newWorker() {
+  const url = new URL('worker.js', import.meta.url);
+  try {
+    return new Worker(url, { type: 'module' });
+  } catch {
+    // A frame sandboxed without allow-same-origin has an opaque origin: it may not start a worker
+    // from a URL, nor a module worker from a blob. A classic blob worker may import the module
+    // (the host must send CORS headers); messages that arrive meanwhile are replayed.
+    const source = `const early = [];
+onmessage = (e) => early.push(e);
+import(${JSON.stringify(url.href)}).then(
+  () => early.forEach((e) => onmessage(e)),
+  (e) => postMessage({ type: 'error', fatal: true, message: 'the training worker could not load (' + e.message + '); a sandboxed frame needs allow-same-origin or a host that sends CORS headers' }));`;
+    return new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  }
+}
+
+/** Ends a worker that can no longer be trusted; Reset starts a fresh one. */
+function killWorker() {
+  clearInterval(watchdog);
+  worker.terminate();
+  ready = false;
+  $('data-status').textContent = '';
+}
+
 function startWorker() {
-  worker = new Worker('worker.js', { type: 'module' });
-  worker.onmessage = ({ data }) => handlers[data.type](data);
+  worker = newWorker();
+  worker.onmessage = ({ data }) => {
+    lastHeard = performance.now();
+    handlers[data.type](data);
+  };
+  watch();
   worker.onerror = (e) => {
     e.preventDefault();
+    killWorker();
     failed(`The training worker crashed: ${e.message || 'unknown error'}. Press Reset to start again.`);
   };
   worker.postMessage({ type: 'load' });
@@ -162,7 +212,11 @@ const handlers = {
     buttons();
     redraw();
   },
-  error: ({ message }) => failed(`Training failed: ${message}. Press Reset to start again.`),
+  pong: () => {},
+  error: ({ message, fatal }) => {
+    if (fatal) killWorker();
+    failed(`Training failed: ${message}. Press Reset to start again.`);
+  },
 };
 
 function play(oneEpoch = false) {
@@ -240,13 +294,15 @@ async function main() {
   $('pause').addEventListener('click', () => worker.postMessage({ type: 'pause' }));
   $('reset').addEventListener('click', reset);
   $('metric').addEventListener('change', redraw);
-  $('copy-link').addEventListener('click', () => navigator.clipboard?.writeText(location.href));
+  $('copy-link').addEventListener('click', () => navigator.clipboard?.writeText(location.href).catch(() => {}));
   $('export-csv').addEventListener('click', exportCsv);
   $('export-png').addEventListener('click', () => download('label-noise-lab.png', $('chart').toDataURL('image/png')));
   window.addEventListener('resize', redraw);
   watchLongTasks();
   // Offline after the first visit; not available in sandboxed frames without same-origin.
-  navigator.serviceWorker?.register('sw.js').catch(() => {});
+  try {
+    navigator.serviceWorker?.register('sw.js').catch(() => {});
+  } catch {} // reading navigator.serviceWorker throws in an opaque origin
   enableHover(() => curvesFor(runs, metric()));
   redraw();
   buttons();

@@ -1,6 +1,6 @@
 // Training runs here, never on the page's thread. The wasm trains in ~60 ms slices and the
 // worker yields between them, so pause/stop messages are answered promptly.
-import init, { Lab } from './pkg/label_noise_lab.js';
+import init, { Lab, take_panic_message, crash_test } from './pkg/label_noise_lab.js';
 
 let lab = null;
 let running = false;
@@ -10,12 +10,20 @@ let runId = 0;
 
 function fail(e) {
   running = false;
-  postMessage({ type: 'error', message: String((e && e.message) || e) });
+  // A Rust panic surfaces here as a trap ("unreachable"); its own message says more. After a
+  // panic the wasm instance cannot be trusted: the page replaces this worker on Reset.
+  const panic = lab ? take_panic_message() : null;
+  const message = panic ? `the WebAssembly code panicked: ${panic}` : String((e && e.message) || e);
+  postMessage({ type: 'error', message, fatal: !!panic });
 }
 
-async function fetchBytes(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+// Relative to this module, not to the worker's location: in a sandboxed frame the worker is
+// started from a blob: URL.
+const site = (path) => new URL(`./${path}`, import.meta.url);
+
+async function fetchBytes(path) {
+  const response = await fetch(site(path));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -59,7 +67,7 @@ async function addChunks(name, chunks, onChunk) {
 async function load() {
   await init();
   lab = new Lab();
-  const response = await fetch('data/manifest.json');
+  const response = await fetch(site('data/manifest.json'));
   if (!response.ok) throw new Error(`data/manifest.json: HTTP ${response.status} (run ./build.sh)`);
   const manifest = await response.json();
   const mnist = chunksOf(manifest, 'mnist');
@@ -153,6 +161,10 @@ onmessage = async ({ data }) => {
       running = true;
       stopAfterEpoch = !!data.oneEpoch;
       schedule();
+    } else if (data.type === 'ping') {
+      postMessage({ type: 'pong' });
+    } else if (data.type === 'crash-test') {
+      crash_test(data.message || 'requested');
     } else if (data.type === 'pause') {
       running = false;
       postMessage({ type: 'paused' });

@@ -10,9 +10,10 @@ export const SHOTS = path.resolve(import.meta.dirname, '../../target/screenshots
 
 /**
  * A plain static server (what any static host does). `override(path)` may replace a response
- * (`{status, body}`) or hold it back until a promise settles (`{wait}`).
+ * (`{status, body, type}`) or hold it back until a promise settles (`{wait}`). With `cors`, every
+ * response allows any origin (as GitHub Pages does).
  */
-export async function serve(override = () => null) {
+export async function serve(override = () => null, { cors = false } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     let special = override(url.pathname);
@@ -20,8 +21,9 @@ export async function serve(override = () => null) {
       await special.wait;
       special = null;
     }
+    if (cors) res.setHeader('access-control-allow-origin', '*');
     if (special) {
-      res.writeHead(special.status, { 'content-type': 'application/octet-stream' });
+      res.writeHead(special.status, { 'content-type': special.type || 'application/octet-stream' });
       return res.end(special.body);
     }
     const file = path.join(WWW, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));

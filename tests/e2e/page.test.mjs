@@ -194,3 +194,90 @@ test('a worker that cannot start shows the error view, and Reset starts a fresh 
   await page.close();
   s.server.close();
 });
+
+/** The page's training worker, as playwright sees it. */
+async function trainingWorker(page) {
+  for (let i = 0; i < 100; i++) {
+    const w = page.workers().filter((x) => x.url().endsWith('/worker.js')).at(-1);
+    if (w) return w;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no training worker');
+}
+
+test('a wasm panic mid-run and a killed worker each show the failure view; Reset recovers', async () => {
+  const { page } = await open(b, `${srv.origin}/?${SHORT}&epochs=3&autostart=1`);
+  await page.waitForFunction(() => document.getElementById('run-status').dataset.testAccuracy);
+  // A Rust panic inside the worker (through the worker's own message handler).
+  await (await trainingWorker(page)).evaluate(() => self.dispatchEvent(new MessageEvent('message', { data: { type: 'crash-test', message: 'from the e2e test' } })));
+  await waitState(page, ['error']);
+  assert.match(await page.textContent('#status-text'), /panicked at .*crash test: from the e2e test.*Press Reset/s);
+  await shot(page, 'panic');
+  assert.equal(await page.isDisabled('#play'), true, 'no training on a worker that panicked');
+  await page.click('#reset');
+  await waitState(page, ['ready']);
+
+  // A worker that silently disappears mid-run (as when the browser kills it).
+  await page.click('#play');
+  await page.waitForFunction(() => /epoch/.test(document.getElementById('status-detail').textContent));
+  const worker = await trainingWorker(page);
+  await worker.evaluate(() => self.close());
+  await waitState(page, ['error'], 30_000);
+  assert.match(await page.textContent('#status-text'), /stopped responding/);
+  await page.click('#reset');
+  await waitState(page, ['ready']);
+  await page.click('#play');
+  assert.equal((await waitState(page, ['done', 'error'])).state, 'done', 'a fresh run succeeds');
+  await page.close();
+});
+
+test('the Content-Security-Policy blocks inline script and eval, and the page breaks no rule of it', async () => {
+  // A same-origin script (allowed) that tries eval (forbidden): CSP applies to the page's own
+  // scripts, not to code the test driver evaluates.
+  const probe = "let r; try { r = String(eval('2 + 2')); } catch { r = 'blocked'; } document.body.dataset.evalProbe = r;";
+  const s = await serve((p) => (p === '/probe.js' ? { status: 200, body: probe, type: 'text/javascript' } : null));
+  const { page, errors } = await open(b, `${s.origin}/?${SHORT}&epochs=1&autostart=1`);
+  const violations = [];
+  await page.exposeFunction('reportViolation', (v) => violations.push(v));
+  await page.evaluate(() => document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${e.sample}`)));
+  assert.equal((await waitState(page, ['done', 'error'])).state, 'done');
+  const inline = await page.evaluate(async () => {
+    const inline = document.createElement('script');
+    inline.textContent = 'window.injected = 1';
+    document.body.append(inline);
+    const probe = document.createElement('script');
+    probe.src = '/probe.js';
+    await new Promise((r) => { probe.onload = probe.onerror = r; document.body.append(probe); });
+    return window.injected ?? 'blocked';
+  });
+  assert.equal(inline, 'blocked');
+  assert.equal(await page.evaluate(() => document.body.dataset.evalProbe), 'blocked');
+  assert.deepEqual(violations.map((v) => v.split(' ')[0]).sort(), ['script-src-elem', 'script-src'].sort(), violations.join('\n'));
+  assert.deepEqual(errors.filter((e) => !/Content Security Policy/.test(e)), []);
+  await page.close();
+  s.server.close();
+});
+
+for (const [sandbox, cors] of [['allow-scripts', true], ['allow-scripts allow-same-origin', false]]) {
+  test(`embedded in an <iframe sandbox="${sandbox}"> on another origin, a run trains${cors ? ' (host sends CORS)' : ''}`, async () => {
+    const lab = await serve(undefined, { cors });
+    const src = `${lab.origin}/?${SHORT}&epochs=1&embed=1&autostart=1`;
+    const html = `<!doctype html><title>blog</title><p>A blog post.</p><iframe src="${src}" sandbox="${sandbox}" width="720" height="900"></iframe>`;
+    const blog = await serve((p) => (p === '/post.html' ? { status: 200, body: html, type: 'text/html' } : null));
+    const { page } = await open(b, `${blog.origin}/post.html`);
+    let frame;
+    for (let i = 0; i < 100 && !frame; i++) {
+      frame = page.frames().find((f) => f.url().startsWith(lab.origin));
+      if (!frame) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(frame, 'the lab frame loaded');
+    await frame.waitForFunction(() => ['done', 'error'].includes(document.getElementById('run-status')?.dataset.state), null, { timeout: 120_000 });
+    const state = await frame.evaluate(() => ({ ...document.getElementById('run-status').dataset, text: document.getElementById('status-text').textContent }));
+    await shot(page, `sandboxed-${cors ? 'scripts-only' : 'same-origin'}`);
+    assert.equal(state.state, 'done', JSON.stringify(state));
+    assert.ok(Number(state.testAccuracy) > 0.5);
+    await page.close();
+    lab.server.close();
+    blog.server.close();
+  });
+}
