@@ -10,6 +10,7 @@ pub mod backend;
 pub mod chart;
 pub mod config;
 pub mod data;
+pub mod estimate;
 pub mod experiments;
 pub mod model;
 pub mod noise;

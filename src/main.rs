@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use label_noise_lab::backend::Backend;
 use label_noise_lab::config::{NoiseKind, RunConfig};
 use label_noise_lab::data::Dataset;
+use label_noise_lab::estimate::{Estimate, Throughput, Verdict};
 use label_noise_lab::experiments::{PRESETS, PointResult, Scale, to_csv};
 use label_noise_lab::noise::{Order, WrongClassRanking};
 use label_noise_lab::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
@@ -120,6 +121,9 @@ struct RunArgs {
     /// Write the accuracy curves to this SVG file.
     #[arg(long)]
     chart: Option<PathBuf>,
+    /// Start even a run estimated to take more than a day or too much memory.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -227,6 +231,12 @@ fn describe(m: &Metrics) -> String {
 
 fn run(args: RunArgs) -> Result<(), String> {
     let config = args.config.config()?;
+    match Estimate::of(&config, Throughput::NATIVE).verdict(Throughput::NATIVE) {
+        Verdict::Fine => {}
+        Verdict::Warn(m) => eprintln!("note: {m}"),
+        Verdict::Refuse(m) if args.force => eprintln!("warning: {m} (--force given)"),
+        Verdict::Refuse(m) => return Err(format!("{m} (pass --force to start it anyway)")),
+    }
     let sources = load_sources(config.noise == NoiseKind::Fashion)?;
     let ranking = ranking_for(&[&config], &sources, args.backend)?;
     let mut trainer = Trainer::new(&config, sources, ranking.as_ref(), args.backend, system_clock)

@@ -138,18 +138,33 @@ pub fn write_dataset(dir: &std::path::Path, name: &str, dataset: &Dataset) -> st
 }
 
 /// Reassembles a split from decoded chunks (in any order); gaps are an error.
+/// Appends a chunk to its split of `dataset`; chunks must arrive in order (the page fetches them
+/// so), which keeps one copy of the pixels however they stream in.
+pub fn append(dataset: &mut Dataset, chunk: Chunk) -> Result<(), DataError> {
+    let split = match chunk.split {
+        SplitKind::Train => &mut dataset.train,
+        SplitKind::Test => &mut dataset.test,
+    };
+    if chunk.first != split.len() {
+        return Err(DataError::Missing(format!("packed data: chunk starting at image {} is missing", split.len())));
+    }
+    split.labels.extend_from_slice(&chunk.labels);
+    split.pixels.extend_from_slice(&chunk.pixels);
+    Ok(())
+}
+
+/// One split from its chunks, in any order.
 pub fn assemble(chunks: &[Chunk], split: SplitKind) -> Result<Split, DataError> {
     let mut parts: Vec<&Chunk> = chunks.iter().filter(|c| c.split == split).collect();
     parts.sort_by_key(|c| c.first);
-    let (mut labels, mut pixels) = (Vec::new(), Vec::new());
+    let mut dataset = Dataset::default();
     for c in parts {
-        if c.first != labels.len() {
-            return Err(DataError::Missing(format!("packed data: chunk starting at image {} is missing", labels.len())));
-        }
-        labels.extend_from_slice(&c.labels);
-        pixels.extend_from_slice(&c.pixels);
+        append(&mut dataset, c.clone())?;
     }
-    Split::new(pixels, labels)
+    Ok(match split {
+        SplitKind::Train => dataset.train,
+        SplitKind::Test => dataset.test,
+    })
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use crate::backend::Backend;
 use crate::chart::{self, Curve, Frame};
 use crate::config::{NoiseKind, RunConfig};
 use crate::data::Dataset;
+use crate::estimate::{Estimate, Throughput, duration};
 use crate::noise::{Order, WrongClassRanking};
-use crate::packed::{self, Chunk, SplitKind};
+use crate::packed;
 use crate::training::{Metrics, Sources, Trainer, reference_ranking};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -49,18 +50,23 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// `{config, notices, query}` for a URL query: always a valid configuration.
+/// `{config, notices, query, estimate, verdict}` for a URL query: always a valid configuration,
+/// and what it would cost to train in this browser.
 #[wasm_bindgen]
 pub fn parse_query(query: &str) -> String {
     let (config, notices) = RunConfig::from_query(query);
-    serde_json::json!({ "config": config, "notices": notices, "query": config.to_query() }).to_string()
+    let estimate = Estimate::of(&config, Throughput::BROWSER);
+    let verdict = estimate.verdict(Throughput::BROWSER);
+    serde_json::json!({ "config": config, "notices": notices, "query": config.to_query(), "estimate": estimate, "time": duration(estimate.seconds), "verdict": verdict }).to_string()
 }
 
 /// The trainer living in the Web Worker.
 #[wasm_bindgen]
 pub struct Lab {
-    chunks: Vec<(String, Chunk)>,
-    sources: Option<Sources>,
+    /// The data as it streams in: one copy, shared with the running trainer (a chunk that arrives
+    /// while a run holds the data copies it once; runs never see their data change).
+    mnist: Arc<Dataset>,
+    fashion: Arc<Dataset>,
     ranking: Option<WrongClassRanking>,
     trainer: Option<Trainer>,
 }
@@ -69,38 +75,33 @@ pub struct Lab {
 impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
-        Lab { chunks: Vec::new(), sources: None, ranking: None, trainer: None }
+        Lab { mnist: Arc::default(), fashion: Arc::default(), ranking: None, trainer: None }
     }
 
-    /// Adds one packed chunk (gzip as fetched) of dataset `mnist` or `fashion`.
+    /// Adds one packed chunk (gzip as fetched) of dataset `mnist` or `fashion`; chunks of a split
+    /// arrive in order.
     pub fn add_chunk(&mut self, dataset: &str, file: &str, bytes: &[u8]) -> Result<(), JsError> {
         let chunk = packed::decode(bytes, file).map_err(js_error)?;
-        self.chunks.push((dataset.to_string(), chunk));
-        self.sources = None;
-        Ok(())
+        let target = match dataset {
+            "mnist" => &mut self.mnist,
+            "fashion" => &mut self.fashion,
+            other => return Err(JsError::new(&format!("unknown dataset {other:?}"))),
+        };
+        packed::append(Arc::make_mut(target), chunk).map_err(js_error)
     }
 
-    fn sources(&mut self) -> Result<Sources, JsError> {
-        if let Some(s) = &self.sources {
-            return Ok(s.clone());
+    fn sources(&self, config: &RunConfig) -> Result<Sources, JsError> {
+        if self.mnist.test.is_empty() {
+            return Err(JsError::new("the MNIST test set has not loaded"));
         }
-        let split = |name: &str, kind| {
-            let chunks: Vec<Chunk> = self.chunks.iter().filter(|(d, _)| d == name).map(|(_, c)| c.clone()).collect();
-            packed::assemble(&chunks, kind)
-        };
-        let mnist = Dataset { train: split("mnist", SplitKind::Train).map_err(js_error)?, test: split("mnist", SplitKind::Test).map_err(js_error)? };
-        let fashion = match (split("fashion", SplitKind::Train), split("fashion", SplitKind::Test)) {
-            (Ok(train), Ok(test)) if !train.is_empty() => Some(Arc::new(Dataset { train, test })),
-            _ => None,
-        };
-        let sources = Sources { mnist: Arc::new(mnist), fashion };
-        self.sources = Some(sources.clone());
-        Ok(sources)
+        // Only a Fashion run holds Fashion-MNIST, so the others never pin a copy mid-stream.
+        let fashion = (config.noise == NoiseKind::Fashion && !self.fashion.train.is_empty()).then(|| self.fashion.clone());
+        Ok(Sources { mnist: self.mnist.clone(), fashion })
     }
 
     /// MNIST training images loaded so far (chunks arrive in order, so these are a prefix).
     pub fn train_images_loaded(&self) -> usize {
-        self.chunks.iter().filter(|(d, c)| d == "mnist" && c.split == SplitKind::Train).map(|(_, c)| c.labels.len()).sum()
+        self.mnist.train.len()
     }
 
     /// How many leading MNIST training images the run of `query` needs, of `total`.
@@ -116,7 +117,7 @@ impl Lab {
         if loaded < needed {
             return Err(JsError::new(&format!("this run needs {needed} MNIST training images; {loaded} have loaded")));
         }
-        let sources = self.sources()?;
+        let sources = self.sources(&config)?;
         if config.noise == NoiseKind::Structured && config.order != Order::Random && self.ranking.is_none() {
             self.ranking = Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
         }

@@ -30,6 +30,8 @@ fn bad_arguments_get_clear_messages() {
         (vec!["run", "--noise", "structured", "--delta", "1", "--alpha", "3"], "needs alpha >= 10"),
         (vec!["run", "--batch", "many"], "batch: \"many\" is not a number"),
         (vec!["sweep", "--preset", "cifar"], "is not one of uniform, structured"),
+        // Refused before any data is read: an estimated week of training.
+        (vec!["run", "--alpha", "100", "--clean", "60000", "--batch", "1", "--epochs", "1000"], "would take about"),
     ] {
         let out = cli(&args);
         assert!(!out.status.success(), "{args:?} must fail");

@@ -16,6 +16,8 @@ let ready = false;
 let paused = false;
 let nextColor = 0;
 let longestTask = 0;
+let cost = null; // the estimate and verdict for `config` (from the core)
+let confirmed = null; // the query of a long run the user chose to start anyway
 let dataBroken = false; // some training images failed to stream in: Reset retries
 
 function metric() {
@@ -34,7 +36,9 @@ function redraw() {
 function applyQuery(query, extraNotices = []) {
   const parsed = JSON.parse(parse_query(query));
   config = parsed.config;
+  cost = parsed;
   showNotices([...extraNotices, ...parsed.notices]);
+  showEstimate(parsed);
   return parsed;
 }
 
@@ -219,7 +223,27 @@ const handlers = {
   },
 };
 
+function showEstimate({ estimate, time }) {
+  $('estimate').textContent = `${estimate.train_examples.toLocaleString('en')} examples · about ${time}, ${Math.round(estimate.memory_mb)} MB`;
+}
+
+/** Whether a new run of `config` may start: refused or, once, warned about by its estimate. */
+function mayStart() {
+  const { verdict, message } = cost.verdict;
+  if (verdict === 'refuse') {
+    setStatus('ready', `Not started: ${message}.`, '', 0);
+    return false;
+  }
+  if (verdict === 'warn' && confirmed !== toQuery(config)) {
+    confirmed = toQuery(config);
+    setStatus('ready', `Heads up: ${message}. Press Train again to start it anyway.`, '', 0);
+    return false;
+  }
+  return true;
+}
+
 function play(oneEpoch = false) {
+  if (!(current && paused) && !mayStart()) return;
   if (current && paused) {
     paused = false;
     worker.postMessage({ type: 'resume', oneEpoch });

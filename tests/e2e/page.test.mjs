@@ -281,3 +281,28 @@ for (const [sandbox, cors] of [['allow-scripts', true], ['allow-scripts allow-sa
     blog.server.close();
   });
 }
+
+test('absurd runs are refused and long ones warned about, with an estimate, before they start', async () => {
+  const { page } = await open(b, `${srv.origin}/?alpha=100&clean=60000&batch=1&epochs=50&autostart=1`);
+  await page.waitForFunction(() => /Not started/.test(document.getElementById('status-text').textContent));
+  assert.match(await page.textContent('#status-text'), /would take about \d+ days/);
+  assert.match(await page.textContent('#estimate'), /6,060,000 examples/);
+  assert.equal((await waitState(page, ['ready'])).state, 'ready', 'nothing trains');
+  await shot(page, 'refused');
+
+  // About an hour: the first press warns, the second starts it.
+  await page.evaluate(() => {
+    for (const [name, value] of [['batch', 128], ['epochs', 10], ['alpha', 50]]) {
+      const input = document.getElementById(`param-${name}`);
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+    }
+  });
+  await page.click('#play');
+  assert.match(await page.textContent('#status-text'), /Heads up: this run will take about .*Press Train again/);
+  assert.equal(await page.getAttribute('#run-status', 'data-state'), 'ready');
+  await page.click('#play');
+  await page.waitForFunction(() => /Waiting for data|Training/.test(document.getElementById('status-text').textContent));
+  await page.click('#reset');
+  await page.close();
+});
