@@ -104,7 +104,7 @@ case "${1:-build}" in
     pack ./target/debug/label-noise-lab
     log "end-to-end tests in headless Chromium"
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
-    node --test --test-timeout=300000 tests/e2e/ ;;
+    LNL_CLI=./target/debug/label-noise-lab node --test --test-timeout=300000 tests/e2e/ ;;
   bench)
     find_data
     cargo build --release --features ndarray

@@ -92,6 +92,18 @@ impl Classifier {
         x
     }
 
+    /// A fingerprint of every weight's bits (see [`crate::seed::fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        let mut bytes = Vec::new();
+        for layer in &self.layers {
+            bytes.extend(layer.weight.val().into_data().iter::<f32>().flat_map(f32::to_le_bytes));
+            if let Some(bias) = &layer.bias {
+                bytes.extend(bias.val().into_data().iter::<f32>().flat_map(f32::to_le_bytes));
+            }
+        }
+        crate::seed::fingerprint(bytes)
+    }
+
     pub fn parameter_count(&self) -> usize {
         self.num_params()
     }

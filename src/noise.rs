@@ -247,6 +247,20 @@ pub struct TrainingSet {
 }
 
 impl TrainingSet {
+    /// A fingerprint of every example (image, given label, true label, noisy flag).
+    pub fn fingerprint(&self) -> String {
+        crate::seed::fingerprint(self.examples.iter().flat_map(|e| {
+            let (kind, index) = match e.image {
+                ImageRef::Mnist(i) => (0u8, i),
+                ImageRef::MnistTest(i) => (1, i),
+                ImageRef::Fashion(i) => (2, i),
+                ImageRef::White(i) => (3, i),
+            };
+            let [a, b, c, d] = index.to_le_bytes();
+            [kind, a, b, c, d, e.label, e.true_label.unwrap_or(255), e.noisy as u8]
+        }))
+    }
+
     pub fn clean_examples(&self) -> &[Example] {
         &self.examples[..self.clean]
     }

@@ -23,6 +23,13 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// FNV-1a: a short, stable fingerprint of bytes (training sets, weights), equal on every target
+/// exactly when the bytes are.
+pub fn fingerprint(bytes: impl IntoIterator<Item = u8>) -> String {
+    let hash = bytes.into_iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
 pub fn rng(seed: u64, stream: Stream) -> StdRng {
     StdRng::seed_from_u64(mix(seed ^ mix(stream as u64)))
 }

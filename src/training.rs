@@ -63,6 +63,17 @@ pub struct RunSummary {
     pub parameters: usize,
     pub history: Vec<Metrics>,
     pub confusion: [[u64; CLASSES]; CLASSES],
+    pub fingerprints: Fingerprints,
+}
+
+/// What must be bit-identical wherever a configuration runs (see [`crate::seed::fingerprint`]):
+/// the training set and the initial weights are integer and RNG work; the final weights also
+/// depend on float arithmetic, so they match across reloads on one target, not across targets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fingerprints {
+    pub training_set: String,
+    pub initial_weights: String,
+    pub final_weights: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +177,7 @@ pub struct Trainer {
     total_samples: usize,
     total_train_secs: f64,
     history: Vec<Metrics>,
+    initial_weights: String,
 }
 
 impl Trainer {
@@ -183,6 +195,7 @@ impl Trainer {
         let device = backend.device().map_err(TrainError::Backend)?;
         let train_device = device.clone().autodiff();
         let model = Classifier::new(config.model, config.width, &train_device, config.seed);
+        let initial_weights = model.fingerprint();
         let epoch_len = if config.h_alpha { set.clean } else { set.examples.len() };
         let soft_targets = config.h_alpha.then(|| set.labels.with_clean(config.alpha).map(|row| row.map(|p| p as f32)));
         let mut pick = rng(config.seed, Stream::TrainSample);
@@ -201,6 +214,7 @@ impl Trainer {
             epoch: 0,
             step: 0,
             model: Some(model),
+            initial_weights,
             optimizer: config.optimizer.build(),
             soft_targets,
             train_sample,
@@ -397,6 +411,11 @@ impl Trainer {
             parameters: self.model.as_ref().map_or(0, |m| m.parameter_count()),
             history: self.history.clone(),
             confusion: self.confusion_matrix(),
+            fingerprints: Fingerprints {
+                training_set: self.set.fingerprint(),
+                initial_weights: self.initial_weights.clone(),
+                final_weights: self.model.as_ref().map_or(String::new(), |m| m.fingerprint()),
+            },
         }
     }
 }

@@ -210,6 +210,8 @@ const handlers = {
     current.summary = summary;
     renderConfusion(summary.confusion);
     $('run-status').dataset.testAccuracy = summary.test_accuracy;
+    // What a reproducibility check compares (the same run natively, or after a reload).
+    Object.assign($('run-status').dataset, { trainingSet: summary.fingerprints.training_set, initialWeights: summary.fingerprints.initial_weights, finalWeights: summary.fingerprints.final_weights });
     setStatus('done', `Done: ${(summary.test_accuracy * 100).toFixed(2)}% clean test accuracy`, `${current.label}`, 1);
     current = null;
     paused = false;

@@ -1,6 +1,7 @@
 // The page in real headless Chromium: loading, training in the worker, chart pixels, a
 // responsive main thread, bad URL parameters, embed mode, reproducible reloads, same-origin only.
 import { test, before, after } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { serve, browser, open, waitState, shot } from './harness.mjs';
 
@@ -87,16 +88,30 @@ test('embed mode renders the compact page', async () => {
   await page.close();
 });
 
-test('a reload of a shared URL gives the same numbers', async () => {
+test('a reload of a shared URL gives bit-identical numbers; a native run of it the same data and start', async () => {
   const results = [];
   for (let i = 0; i < 2; i++) {
     const { page } = await open(b, `${srv.origin}/?${SHORT}&epochs=1&autostart=1`);
     await waitState(page, ['done', 'error']);
-    results.push(await page.evaluate(() => document.getElementById('run-status').dataset.testAccuracy));
+    results.push(await page.evaluate(() => ({ ...document.getElementById('run-status').dataset })));
     await page.close();
   }
-  assert.equal(results[0], results[1]);
-  assert.ok(Number(results[0]) > 0.5);
+  assert.deepEqual(results[0], results[1], 'same accuracy and the same final weights, bit for bit');
+  assert.ok(Number(results[0].testAccuracy) > 0.5);
+  assert.match(results[0].finalWeights, /^[0-9a-f]{16}$/);
+
+  // The same configuration through the native CLI of the same build.
+  const params = new URLSearchParams(SHORT);
+  params.set('epochs', '1');
+  const flags = [...params].flatMap(([k, v]) => [`--${k}`, v]);
+  const cli = process.env.LNL_CLI || 'target/release/label-noise-lab';
+  const out = execFileSync(cli, ['run', ...flags, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const native = JSON.parse(out.trim().split('\n').at(-1));
+  assert.equal(native.fingerprints.training_set, results[0].trainingSet, 'the same noisy training set');
+  assert.equal(native.fingerprints.initial_weights, results[0].initialWeights, 'the same initial weights');
+  // Float sums may round differently (x86 FMA vs wasm simd128), so the trained nets agree closely, not bitwise.
+  assert.ok(Math.abs(native.test_accuracy - Number(results[0].testAccuracy)) < 0.015, `native ${native.test_accuracy} vs browser ${results[0].testAccuracy}`);
+  console.log(`native vs browser: accuracy ${native.test_accuracy} vs ${results[0].testAccuracy}; final weights ${native.fingerprints.final_weights === results[0].finalWeights ? 'bit-identical' : 'differ in the last bits'}`);
 });
 
 test('a missing data file shows an error, and Reset recovers once it is back', async () => {
