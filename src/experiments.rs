@@ -311,7 +311,7 @@ impl Preset {
             series,
             min_samples: if quick { 300_000 } else { 1_200_000 },
             note: format!(
-                "{scale_note}; {what}; n = {} unless swept, Adam lr {} batch {} unless swept, {} epochs or more so that every run sees {} samples, seed 1",
+                "{scale_note}; {what}; otherwise n = {}, Adam lr {}, batch {}, {} epochs or more so that every run sees {} samples, seed 1",
                 base.clean,
                 base.lr,
                 base.batch,

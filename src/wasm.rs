@@ -6,6 +6,7 @@ use crate::backend::Backend;
 use crate::chart::{self, Curve, Frame};
 use crate::config::{NoiseKind, RunConfig};
 use crate::data::Dataset;
+use crate::experiments::{PRESETS, Scale};
 use crate::estimate::{Estimate, Throughput, duration};
 use crate::noise::{Order, WrongClassRanking};
 use crate::packed;
@@ -58,6 +59,36 @@ pub fn parse_query(query: &str) -> String {
     let estimate = Estimate::of(&config, Throughput::BROWSER);
     let verdict = estimate.verdict(Throughput::BROWSER);
     serde_json::json!({ "config": config, "notices": notices, "query": config.to_query(), "estimate": estimate, "time": duration(estimate.seconds), "verdict": verdict }).to_string()
+}
+
+/// A figure preset (`uniform`, `structured`, ...) at scale `quick` or `full`, as JSON: its title,
+/// axis, note, series (with the paper's points where it published them) and every point's URL
+/// query, for the page to run in parallel workers.
+#[wasm_bindgen]
+pub fn preset(name: &str, scale: &str) -> Result<String, JsError> {
+    let preset = PRESETS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p).ok_or_else(|| JsError::new(&format!("no preset {name:?}")))?;
+    let scale = match scale {
+        "quick" => Scale::Quick,
+        "full" => Scale::Full,
+        other => return Err(JsError::new(&format!("scale {other:?} is not quick or full"))),
+    };
+    let sweep = preset.sweep(scale);
+    let series: Vec<_> = sweep
+        .series
+        .iter()
+        .map(|s| serde_json::json!({ "label": s.label, "paper": s.paper.as_ref().map(|p| &p.points) }))
+        .collect();
+    let points: Vec<_> = sweep
+        .points()
+        .iter()
+        .map(|p| serde_json::json!({ "series": p.series, "x": p.x, "query": p.config.to_query(), "label": p.config.label() }))
+        .collect();
+    Ok(serde_json::json!({
+        "name": sweep.name, "title": sweep.title, "axis": sweep.axis.parameter(), "note": sweep.note,
+        "values": sweep.values, "series": series, "points": points,
+        "presets": PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+    })
+    .to_string())
 }
 
 /// The trainer living in the Web Worker.

@@ -1,6 +1,8 @@
 // The page: state (one config + the runs), URL round-trip, and the training worker.
 import init, { parse_query } from './pkg/label_noise_lab.js';
 import { toQuery } from './params.js';
+import { TrainingWorker } from './workers.js';
+import { initFigures } from './figures.js';
 import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf, renderGallery, renderConfusion, enableHover, curvesFor } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -67,62 +69,17 @@ function buttons() {
   $('play').textContent = current && paused && !current.done ? '▶ Resume' : '▶ Train';
 }
 
-// A worker can die without an error event (killed by the browser, out of memory, or closed):
-// it answers a ping every 2 s between training slices, and 12 s of silence count as a crash.
-const PING_MS = 2000;
-const SILENCE_MS = 12000;
-let lastHeard = 0;
-let watchdog = null;
-
-function watch() {
-  clearInterval(watchdog);
-  lastHeard = performance.now();
-  watchdog = setInterval(() => {
-    if (performance.now() - lastHeard > SILENCE_MS) {
-      killWorker();
-      failed(`The training worker stopped responding (${SILENCE_MS / 1000} s without a word): it may have run out of memory or been stopped by the browser. Press Reset to start again.`);
-    } else worker.postMessage({ type: 'ping' });
-  }, PING_MS);
-}
-
-function newWorker() {
-  const url = new URL('worker.js', import.meta.url);
-  try {
-    return new Worker(url, { type: 'module' });
-  } catch {
-    // A frame sandboxed without allow-same-origin has an opaque origin: it may not start a worker
-    // from a URL, nor a module worker from a blob. A classic blob worker may import the module
-    // (the host must send CORS headers); messages that arrive meanwhile are replayed.
-    const source = `const early = [];
-onmessage = (e) => early.push(e);
-import(${JSON.stringify(url.href)}).then(
-  () => early.forEach((e) => onmessage(e)),
-  (e) => postMessage({ type: 'error', fatal: true, message: 'the training worker could not load (' + e.message + '); a sandboxed frame needs allow-same-origin or a host that sends CORS headers' }));`;
-    return new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
-  }
-}
-
-/** Ends a worker that can no longer be trusted; Reset starts a fresh one. */
-function killWorker() {
-  clearInterval(watchdog);
-  worker.terminate();
-  ready = false;
-  $('data-status').textContent = '';
-}
-
 function startWorker() {
-  worker = newWorker();
-  worker.onmessage = ({ data }) => {
-    lastHeard = performance.now();
-    handlers[data.type](data);
-  };
-  watch();
-  worker.onerror = (e) => {
-    e.preventDefault();
-    killWorker();
-    failed(`The training worker crashed: ${e.message || 'unknown error'}. Press Reset to start again.`);
-  };
-  worker.postMessage({ type: 'load' });
+  worker = new TrainingWorker(
+    (data) => handlers[data.type](data),
+    (message) => {
+      // Fatal errors were already reported through the 'error' handler.
+      ready = false;
+      $('data-status').textContent = '';
+      if ($('run-status').dataset.state !== 'error') failed(`${message[0].toUpperCase()}${message.slice(1)}. Press Reset to start again.`);
+      buttons();
+    },
+  );
 }
 
 function failed(message) {
@@ -218,11 +175,7 @@ const handlers = {
     buttons();
     redraw();
   },
-  pong: () => {},
-  error: ({ message, fatal }) => {
-    if (fatal) killWorker();
-    failed(`Training failed: ${message}. Press Reset to start again.`);
-  },
+  error: ({ message }) => failed(`Training failed: ${message}. Press Reset to start again.`),
 };
 
 function showEstimate({ estimate, time }) {
@@ -248,19 +201,19 @@ function play(oneEpoch = false) {
   if (!(current && paused) && !mayStart()) return;
   if (current && paused) {
     paused = false;
-    worker.postMessage({ type: 'resume', oneEpoch });
+    worker.post({ type: 'resume', oneEpoch });
   } else {
     current = { config: { ...config }, label: 'starting…', color: colorOf(nextColor++), history: [] };
     runs.push(current);
     paused = false;
-    worker.postMessage({ type: 'start', query: toQuery(config), oneEpoch });
+    worker.post({ type: 'start', query: toQuery(config), oneEpoch });
   }
   setStatus('training', `Training…`, '', null);
   buttons();
 }
 
 function stopWorkerRun() {
-  if (worker) worker.postMessage({ type: 'stop' });
+  if (worker) worker.post({ type: 'stop' });
   current = null;
   paused = false;
 }
@@ -317,7 +270,7 @@ async function main() {
   syncUrl();
   $('play').addEventListener('click', () => play(false));
   $('step').addEventListener('click', () => play(true));
-  $('pause').addEventListener('click', () => worker.postMessage({ type: 'pause' }));
+  $('pause').addEventListener('click', () => worker.post({ type: 'pause' }));
   $('reset').addEventListener('click', reset);
   $('metric').addEventListener('change', redraw);
   $('copy-link').addEventListener('click', () => navigator.clipboard?.writeText(location.href).catch(() => {}));
@@ -330,6 +283,7 @@ async function main() {
     navigator.serviceWorker?.register('sw.js').catch(() => {});
   } catch {} // reading navigator.serviceWorker throws in an opaque origin
   enableHover(() => curvesFor(runs, metric()));
+  if (!embed) initFigures();
   redraw();
   buttons();
   startWorker();

@@ -105,13 +105,17 @@ export function curvesFor(runs, metric) {
   }));
 }
 
-export function drawChart(runs, metric) {
-  const canvas = $('chart');
+/** Draws curves with plotters on a canvas sized for this screen's pixels; returns the mapping. */
+export function paint(canvas, title, xLabel, yLabel, curves) {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(canvas.clientWidth * dpr);
   const h = Math.round(canvas.clientHeight * dpr);
   if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
-  setMapping(draw_chart(canvas, METRIC_LABELS[metric], 'epoch', METRIC_LABELS[metric], dpr, JSON.stringify(curvesFor(runs, metric))));
+  return draw_chart(canvas, title, xLabel, yLabel, dpr, JSON.stringify(curves));
+}
+
+export function drawChart(runs, metric) {
+  setMapping(paint($('chart'), METRIC_LABELS[metric], 'epoch', METRIC_LABELS[metric], curvesFor(runs, metric)));
 }
 
 export function renderRuns(runs, onRemove) {

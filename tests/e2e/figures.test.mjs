@@ -1,0 +1,79 @@
+// A figure preset swept in parallel workers: per-point progress, the summary chart with the
+// paper's points, finished points surviving a reload, and a killed worker not stopping the rest.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, browser, open, shot } from './harness.mjs';
+
+let b, srv;
+before(async () => {
+  srv = await serve();
+  b = await browser();
+});
+after(async () => {
+  await b?.close();
+  srv?.server.close();
+});
+
+const sweepState = (page) => page.evaluate(() => ({ ...document.getElementById('sweep-status').dataset }));
+
+async function chooseFigure(page) {
+  await page.waitForSelector('#figure-preset option[value="noisy-images"]', { state: 'attached' });
+  await page.selectOption('#figure-preset', 'noisy-images');
+  await page.selectOption('#figure-scale', 'quick');
+}
+
+test('a quick figure runs in 2 workers, keeps finished points over a reload, and survives a killed worker', async () => {
+  const context = await b.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${srv.origin}/`);
+  await chooseFigure(page);
+  assert.equal((await sweepState(page)).total, '6');
+  await page.fill('#figure-workers', '2');
+  await page.click('#figure-run');
+  await page.waitForFunction(() => document.querySelectorAll('#figure-points li.running').length === 2, null, { timeout: 60_000 });
+  await page.waitForFunction(() => Number(document.getElementById('sweep-status').dataset.done) >= 1, null, { timeout: 300_000 });
+  await page.locator('#figures').screenshot({ path: 'target/screenshots/figure-running.png' });
+
+  // Reload mid-sweep: the finished points are still there, the rest can be resumed.
+  const before = Number((await sweepState(page)).done);
+  await page.reload();
+  await chooseFigure(page);
+  const kept = await sweepState(page);
+  assert.ok(Number(kept.done) >= before, `kept ${kept.done} of the ${before} finished points`);
+  assert.equal(kept.state, 'idle');
+  await page.click('#figure-run');
+  await page.waitForFunction(() => document.querySelectorAll('#figure-points li.running').length === 2, null, { timeout: 60_000 });
+
+  // Kill one sweep worker mid-point: its point fails, a fresh worker and the other carry on.
+  await page.waitForFunction(() => /: [1-9]\d?%/.test([...document.querySelectorAll('#figure-points li.running')].map((li) => li.textContent).join(' ')), null, { timeout: 60_000 });
+  const sweepWorker = page.workers().filter((w) => w.url().endsWith('/worker.js')).at(-1);
+  await sweepWorker.evaluate(() => self.close());
+  await page.waitForFunction(() => document.querySelectorAll('#figure-points li.failed').length === 1, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.getElementById('sweep-status').dataset.state !== 'running', null, { timeout: 400_000 });
+  const afterKill = await sweepState(page);
+  assert.equal(afterKill.failed, '1');
+  assert.equal(Number(afterKill.done), 5, 'every other point finished');
+
+  // Run retries just the failed point.
+  await page.click('#figure-run');
+  await page.waitForFunction(() => document.getElementById('sweep-status').dataset.state === 'done', null, { timeout: 300_000 });
+  const final = await sweepState(page);
+  assert.deepEqual([final.done, final.total, final.failed], ['6', '6', '0']);
+  await page.locator('#figures').screenshot({ path: 'target/screenshots/figure-done.png' });
+  await shot(page, 'figures-page');
+
+  // The summary chart has our two curves and the paper's markers in the first two palette colours.
+  const counts = await page.evaluate(() => {
+    const c = document.getElementById('figure-chart');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const near = ([r, g, bl]) => {
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - bl) < 40) n++;
+      return n;
+    };
+    return [near([31, 119, 180]), near([255, 127, 14])];
+  });
+  assert.ok(counts.every((n) => n > 300), `series pixels ${counts}`);
+  assert.match(await page.textContent('#figure-note'), /quick scale/);
+  await context.close();
+});

@@ -1,0 +1,69 @@
+// The paper's figures, one click each: a preset sweep trained in parallel workers, drawn as a
+// summary chart with the paper's points beside ours.
+import { preset } from './pkg/label_noise_lab.js';
+import { Sweep } from './sweep.js';
+import { paint, colorOf } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const PALETTE = Array.from({ length: 8 }, (_, i) => colorOf(i));
+let sweep = null;
+
+function choose() {
+  if (sweep) sweep.cancel();
+  const spec = JSON.parse(preset($('figure-preset').value, $('figure-scale').value));
+  sweep = new Sweep(spec, $('figure-scale').value, render);
+  render();
+}
+
+function render() {
+  const { spec } = sweep;
+  const total = spec.points.length;
+  const done = spec.points.filter((p) => sweep.results[p.query]).length;
+  const failed = Object.keys(sweep.failed).length;
+  const state = sweep.running ? 'running' : done === total ? 'done' : 'idle';
+  Object.assign($('sweep-status').dataset, { state, done, total, failed });
+  $('sweep-status').textContent = sweep.running
+    ? `Training: ${done} of ${total} points finished, ${sweep.workers.length} workers busy`
+    : `${done} of ${total} points finished${failed ? `, ${failed} failed (Run retries them)` : ''}${done === total ? '' : ' · finished points are kept if you reload'}`;
+  $('figure-note').textContent = `${spec.note}. Paper points (triangles) are read off the published figures, about ±0.3 points.`;
+  $('figure-run').disabled = sweep.running || done === total;
+  $('figure-cancel').disabled = !sweep.running;
+  $('figure-clear').disabled = sweep.running || done === 0;
+
+  const list = $('figure-points');
+  list.textContent = '';
+  for (const p of spec.points) {
+    const li = document.createElement('li');
+    const result = sweep.results[p.query];
+    const progress = sweep.progress[p.query];
+    const failure = sweep.failed[p.query];
+    li.className = result ? 'done' : failure ? 'failed' : progress !== undefined ? 'running' : 'waiting';
+    li.title = failure || p.label;
+    const name = `${spec.series[p.series].label} · ${spec.axis}=${p.x}`;
+    li.textContent = result ? `${name}: ${(result.test_accuracy * 100).toFixed(1)}%` : progress !== undefined ? `${name}: ${Math.round(progress * 100)}%` : failure ? `${name}: failed` : name;
+    if (progress !== undefined) li.style.setProperty('--progress', `${Math.round(progress * 100)}%`);
+    list.append(li);
+  }
+  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', sweep.curves(PALETTE));
+}
+
+/** Fills the figures panel; `names` are the presets the core knows. */
+export function initFigures() {
+  const names = JSON.parse(preset('uniform', 'quick')).presets;
+  for (const n of names) $('figure-preset').append(new Option(n, n));
+  $('figure-workers').value = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
+  $('figure-preset').addEventListener('change', choose);
+  $('figure-scale').addEventListener('change', choose);
+  $('figure-run').addEventListener('click', () => {
+    const k = Math.max(1, Math.min(16, Math.round(Number($('figure-workers').value)) || 1));
+    $('figure-workers').value = k;
+    sweep.start(k);
+  });
+  $('figure-cancel').addEventListener('click', () => {
+    sweep.cancel();
+    render();
+  });
+  $('figure-clear').addEventListener('click', () => sweep.clear());
+  window.addEventListener('resize', () => sweep && render());
+  choose();
+}
