@@ -129,6 +129,30 @@ pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
     csv
 }
 
+/// Reads what [`to_csv`] wrote (so a report can reuse finished sweeps).
+pub fn from_csv(text: &str) -> Result<Vec<PointResult>, String> {
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).ok_or_else(|| format!("bad CSV line {line:?}"));
+            if f.len() != 7 {
+                return Err(format!("bad CSV line {line:?}: expected 7 fields"));
+            }
+            Ok(PointResult {
+                series: f[0].to_string(),
+                x: num(1)?,
+                test_accuracy: num(2)?,
+                epochs: num(3)? as usize,
+                train_examples: num(4)? as usize,
+                samples_per_sec: num(5)?,
+                seed: num(6)? as u64,
+            })
+        })
+        .collect()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Preset {
@@ -338,6 +362,10 @@ mod tests {
                 }
             }
         }
+        let r = PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.8123, epochs: 3, train_examples: 210, samples_per_sec: 5e4, seed: 1 };
+        let back = from_csv(&to_csv(std::slice::from_ref(&r), Axis::Alpha)).unwrap();
+        assert_eq!((back[0].series.as_str(), back[0].x, back[0].test_accuracy, back[0].epochs), ("mlp1", 20.0, 0.8123, 3));
+        assert!(from_csv("h\nmlp1,x,1,2,3,4,5").is_err());
         let uniform = Preset::Uniform.sweep(Scale::Quick);
         assert_eq!(uniform.values, vec![0.0, 20.0, 50.0, 100.0]);
         assert!(uniform.series.iter().all(|s| s.paper.is_some()));

@@ -17,6 +17,7 @@ pub mod noise;
 pub mod optim;
 pub mod packed;
 pub mod paper;
+pub mod report;
 pub mod seed;
 pub mod training;
 #[cfg(target_arch = "wasm32")]

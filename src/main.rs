@@ -7,7 +7,7 @@ use label_noise_lab::backend::Backend;
 use label_noise_lab::config::{NoiseKind, RunConfig};
 use label_noise_lab::data::Dataset;
 use label_noise_lab::estimate::{Estimate, Throughput, Verdict};
-use label_noise_lab::experiments::{PRESETS, PointResult, Scale, to_csv};
+use label_noise_lab::experiments::{PRESETS, Point, PointResult, Scale, Sweep, from_csv, to_csv};
 use label_noise_lab::noise::{Order, WrongClassRanking};
 use label_noise_lab::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
 use label_noise_lab::{chart, packed};
@@ -30,6 +30,8 @@ enum Command {
     Run(RunArgs),
     /// Run a preset that mirrors one of the paper's figures; writes CSV and an SVG chart.
     Sweep(SweepArgs),
+    /// Run every preset (reusing finished points in --out) and write REPRODUCTION.md.
+    Report(ReportArgs),
     /// Training throughput of MLP2 (width 256, batch 128) and the time of one 60,000-example epoch.
     Bench(BenchArgs),
     /// Write the packed data chunks and manifest.json the web page fetches.
@@ -154,6 +156,26 @@ struct SweepArgs {
 }
 
 #[derive(Args)]
+struct ReportArgs {
+    /// quick | full
+    #[arg(long, default_value = "full")]
+    scale: String,
+    /// Folder of the sweeps' CSV and SVG files (finished points there are reused; committed).
+    #[arg(long, default_value = "reproduction")]
+    out: PathBuf,
+    /// The report to write.
+    #[arg(long, default_value = "REPRODUCTION.md")]
+    doc: PathBuf,
+    /// Only these presets, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    backend: Backend,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     backend: Backend,
@@ -175,6 +197,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Sweep(args) => sweep(args),
+        Command::Report(args) => report(args),
         Command::Bench(args) => bench(args),
         Command::Pack { out } => pack(&out),
     };
@@ -286,11 +309,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     let preset = PRESETS.iter().find(|(n, _)| *n == args.preset).map(|(_, p)| *p).ok_or_else(|| {
         format!("--preset {:?} is not one of {}", args.preset, PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))
     })?;
-    let scale = match args.scale.as_str() {
-        "quick" => Scale::Quick,
-        "full" => Scale::Full,
-        other => return Err(format!("--scale {other:?} is not one of quick, full")),
-    };
+    let scale = parse_scale(&args.scale)?;
     let mut sweep = preset.sweep(scale);
     if !args.series.is_empty() {
         sweep = sweep.only_series(&args.series)?;
@@ -303,13 +322,27 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
             s.base.clean = n;
         }
     }
-    let points = sweep.points();
-    for p in &points {
+    let results = run_sweep(&sweep, &sweep.points(), args.jobs, args.backend)?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let stem = format!("{}-{}", sweep.name, args.scale);
+    let csv = args.out.join(format!("{stem}.csv"));
+    std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
+    let svg = args.out.join(format!("{stem}.svg"));
+    let (frame, curves) = chart::sweep_summary(&sweep, &results);
+    draw_svg(&svg, &frame, &curves)?;
+    print!("{}", to_csv(&results, sweep.axis));
+    eprintln!("wrote {} and {}", csv.display(), svg.display());
+    Ok(())
+}
+
+/// Trains `points` of `sweep`, `jobs` at a time (one thread each); results in point order.
+fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend) -> Result<Vec<PointResult>, String> {
+    for p in points {
         p.config.validate().map_err(|e| format!("{}: {e}", p.config.label()))?;
     }
     let sources = load_sources(points.iter().any(|p| p.config.noise == NoiseKind::Fashion))?;
-    let ranking = ranking_for(&points.iter().map(|p| &p.config).collect::<Vec<_>>(), &sources, args.backend)?;
-    eprintln!("{} ({}): {} points, {} at a time\n{}", sweep.title, sweep.name, points.len(), args.jobs.max(1), sweep.note);
+    let ranking = ranking_for(&points.iter().map(|p| &p.config).collect::<Vec<_>>(), &sources, backend)?;
+    eprintln!("{} ({}): {} points, {} at a time\n{}", sweep.title, sweep.name, points.len(), jobs.max(1), sweep.note);
 
     let bar = progress_bar(points.len() as u64, "{bar:40} {pos}/{len} points  eta {eta}");
     let next = Mutex::new(0usize);
@@ -317,7 +350,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     let failure: Mutex<Option<String>> = Mutex::new(None);
     // Points are independent runs: train them on parallel threads (single-threaded each).
     std::thread::scope(|scope| {
-        for _ in 0..args.jobs.max(1) {
+        for _ in 0..jobs.max(1) {
             scope.spawn(|| {
                 loop {
                     let i = {
@@ -329,7 +362,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
                     if failure.lock().unwrap().is_some() {
                         break;
                     }
-                    match Trainer::new(&point.config, sources.clone(), ranking.as_ref(), args.backend, system_clock) {
+                    match Trainer::new(&point.config, sources.clone(), ranking.as_ref(), backend, system_clock) {
                         Ok(mut trainer) => {
                             let summary: RunSummary = trainer.run(|_| ControlFlow::Continue(()));
                             let result = sweep.result(point, &summary);
@@ -351,18 +384,50 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     }
     let mut results = results.into_inner().unwrap();
     results.sort_by_key(|(i, _)| *i);
-    let results: Vec<PointResult> = results.into_iter().map(|(_, r)| r).collect();
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
 
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let stem = format!("{}-{}", sweep.name, args.scale);
-    let csv = args.out.join(format!("{stem}.csv"));
-    std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
-    let svg = args.out.join(format!("{stem}.svg"));
-    let (frame, curves) = chart::sweep_summary(&sweep, &results);
-    draw_svg(&svg, &frame, &curves)?;
-    print!("{}", to_csv(&results, sweep.axis));
-    eprintln!("wrote {} and {}", csv.display(), svg.display());
+/// Every preset at one scale: reuses the points already in `out/{preset}-{scale}.csv`, trains
+/// the missing ones, writes each CSV and chart, then the report.
+fn report(args: ReportArgs) -> Result<(), String> {
+    let scale = parse_scale(&args.scale)?;
+    let mut figures = Vec::new();
+    for &(name, preset) in PRESETS {
+        if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
+            continue;
+        }
+        let sweep = preset.sweep(scale);
+        let stem = format!("{name}-{}", args.scale);
+        let csv = args.out.join(format!("{stem}.csv"));
+        let mut results = match std::fs::read_to_string(&csv) {
+            Ok(text) => from_csv(&text).map_err(|e| format!("{}: {e}", csv.display()))?,
+            Err(_) => Vec::new(),
+        };
+        let points: Vec<Point> = sweep.points();
+        let known = |p: &Point, results: &[PointResult]| results.iter().any(|r| r.series == sweep.series[p.series].label && r.x == p.x);
+        let missing: Vec<Point> = points.iter().filter(|p| !known(p, &results)).cloned().collect();
+        if !missing.is_empty() {
+            results.extend(run_sweep(&sweep, &missing, args.jobs, args.backend)?);
+        }
+        results.retain(|r| points.iter().any(|p| sweep.series[p.series].label == r.series && p.x == r.x));
+        std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+        std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
+        let (frame, curves) = chart::sweep_summary(&sweep, &results);
+        draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
+        figures.push((sweep, results));
+    }
+    let md = label_noise_lab::report::markdown(scale, &figures, &args.out.display().to_string());
+    std::fs::write(&args.doc, md).map_err(|e| format!("{}: {e}", args.doc.display()))?;
+    eprintln!("wrote {}", args.doc.display());
     Ok(())
+}
+
+fn parse_scale(scale: &str) -> Result<Scale, String> {
+    match scale {
+        "quick" => Ok(Scale::Quick),
+        "full" => Ok(Scale::Full),
+        other => Err(format!("--scale {other:?} is not one of quick, full")),
+    }
 }
 
 fn bench(args: BenchArgs) -> Result<(), String> {
