@@ -107,9 +107,10 @@ case "${1:-build}" in
     LNL_CLI=./target/debug/label-noise-lab node --test --test-timeout=300000 tests/e2e/ ;;
   bench)
     find_data
-    cargo build --release --features ndarray
-    ./target/release/label-noise-lab bench --backend flex
-    ./target/release/label-noise-lab bench --backend ndarray ;;
+    build
+    log "benchmarks: native and in headless Chromium (a few minutes)"
+    [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+    node tests/bench/run.mjs ;;
   data)
     download data/mnist "$MNIST_URL" "$MNIST_MD5"
     download data/fashion-mnist "$FASHION_URL" "$FASHION_MD5" ;;

@@ -7,6 +7,7 @@
 //! (the published numbers).
 
 pub mod backend;
+pub mod bench;
 pub mod chart;
 pub mod config;
 pub mod data;

@@ -10,7 +10,7 @@ use label_noise_lab::estimate::{Estimate, Throughput, Verdict};
 use label_noise_lab::experiments::{PRESETS, Point, PointResult, Scale, Sweep, from_csv, to_csv};
 use label_noise_lab::noise::{Order, WrongClassRanking};
 use label_noise_lab::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
-use label_noise_lab::{chart, packed};
+use label_noise_lab::{bench, chart, packed};
 use plotters::prelude::*;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -179,9 +179,15 @@ struct ReportArgs {
 struct BenchArgs {
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     backend: Backend,
-    /// Timed steps for the throughput figure (after 20 warm-up steps).
-    #[arg(long, default_value_t = 200)]
+    /// Timed steps for each throughput figure (after 60 warm-up steps; 408 fit in one epoch).
+    #[arg(long, default_value_t = 400)]
     steps: usize,
+    /// Repetitions of every figure (the median is printed, with min and max).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Also print all figures as one JSON line.
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_backend(s: &str) -> Result<Backend, String> {
@@ -432,44 +438,43 @@ fn parse_scale(scale: &str) -> Result<Scale, String> {
 
 fn bench(args: BenchArgs) -> Result<(), String> {
     let sources = load_sources(false)?;
-    let base = RunConfig { model: label_noise_lab::model::Architecture::Mlp2, width: 256, batch: 128, alpha: 0.0, ..RunConfig::default() };
-    println!("backend {}, MLP2 width 256, batch 128, Adam, one thread", args.backend.name());
-
-    // Pure training steps (batch assembly included, evaluation excluded).
-    let config = RunConfig { clean: 60_000, epochs: 1, ..base.clone() };
-    let mut trainer = Trainer::new(&config, sources.clone(), None, args.backend, system_clock).map_err(|e| e.to_string())?;
+    let b = args.backend;
+    let reps = args.repeat.max(1);
+    let spread = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
+    let (gemm, gmin, gmax) = spread((0..reps).map(|_| bench::gemm_gflops(b, system_clock, 200)).collect::<Result<_, _>>()?);
+    let mut json = serde_json::json!({ "backend": b.name(), "gemm_gflops": [gemm, gmin, gmax], "steps": [], "epochs": [] });
+    println!("native, backend {}, one thread; median of {reps} (min-max)", b.name());
+    println!("{:<34} {:>22} {:>9} {:>10}", "workload", "samples/s", "GFLOP/s", "of GEMM");
+    println!("{:<34} {:>22} {:>9.1} {:>10}", "GEMM 128x784 by 784x256 (ceiling)", "", gemm, "100%");
+    for (name, config) in bench::workloads() {
+        let figures = (0..reps).map(|_| bench::steps(name, &config, &sources, b, system_clock, 60, args.steps)).collect::<Result<Vec<_>, _>>()?;
+        let (rate, lo, hi) = spread(figures.iter().map(|f| f.samples_per_sec).collect());
+        let gflops = rate * bench::flops_per_sample(&config) / 1e9;
+        println!("{name:<34} {:>22} {gflops:>9.1} {:>9.0}%", format!("{rate:.0} ({lo:.0}-{hi:.0})"), gflops / gemm * 100.0);
+        json["steps"].as_array_mut().unwrap().push(serde_json::json!({ "workload": name, "samples_per_sec": [rate, lo, hi], "gflops": gflops }));
+    }
+    for (name, config) in bench::epoch_workloads() {
+        let figures = (0..reps).map(|_| bench::epoch(name, &config, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
+        let (total, lo, hi) = spread(figures.iter().map(|f| f.total_ms).collect());
+        let f = &figures[0];
+        println!("{name:<34} {:>22} training {:.0} samples/s, evaluation {:.0} ms", format!("{total:.0} ms ({lo:.0}-{hi:.0})"), f.samples_per_sec, f.eval_ms);
+        json["epochs"].as_array_mut().unwrap().push(serde_json::to_value(&figures).unwrap());
+    }
+    // The largest set the page allows: alpha = 100 on all 60,000 images (6.06 million examples).
+    let config = RunConfig { clean: 60_000, alpha: 100.0, ..bench::workloads()[0].1.clone() };
+    let mut trainer = Trainer::new(&config, sources, None, b, system_clock).map_err(|e| e.to_string())?;
     for _ in 0..20 {
         trainer.step();
     }
-    let t0 = system_clock();
-    for _ in 0..args.steps {
-        trainer.step();
-    }
-    let secs = system_clock() - t0;
-    println!("training steps: {:>9.0} samples/s ({} steps of 128 after 20 warm-up)", (args.steps * 128) as f64 / secs, args.steps);
-
-    // One full epoch over 60,000 clean examples, then the end-of-epoch evaluation.
-    let mut trainer = Trainer::new(&config, sources, None, args.backend, system_clock).map_err(|e| e.to_string())?;
-    let t0 = system_clock();
-    let mut train_end = t0;
-    while !trainer.is_done() {
-        if trainer.steps_per_epoch() > 0 && trainer.progress() >= 1.0 - 1.0 / trainer.steps_per_epoch() as f64 {
-            train_end = system_clock();
-        }
-        trainer.step();
-    }
-    let total = system_clock() - t0;
-    let m = trainer.history().last().cloned().expect("an epoch ran");
-    println!(
-        "full epoch, 60,000 clean: {:>7.0} ms ({:.0} ms training at {:.0} samples/s, {:.0} ms evaluating 15,000 images)",
-        total * 1000.0,
-        (train_end - t0) * 1000.0,
-        m.samples_per_sec,
-        (total - (train_end - t0)) * 1000.0
-    );
-    println!("test accuracy after that epoch: {:.2}%", m.test_accuracy * 100.0);
     if let Some(mb) = peak_rss_mb() {
-        println!("peak resident memory: {mb:.0} MB");
+        println!("peak resident memory (incl. alpha=100, n=60,000): {mb:.0} MB");
+        json["peak_rss_mb"] = mb.into();
+    }
+    if args.json {
+        println!("{json}");
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! [`draw_chart`] on its canvas and [`parse_query`] for the URL. All science is in the other modules.
 
 use crate::backend::Backend;
+use crate::bench;
 use crate::chart::{self, Curve, Frame};
 use crate::config::{NoiseKind, RunConfig};
 use crate::data::Dataset;
@@ -14,6 +15,7 @@ use crate::training::{Metrics, Sources, Trainer, reference_ranking};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use std::sync::Arc;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -43,8 +45,16 @@ pub fn crash_test(message: &str) {
     panic!("crash test: {message}");
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()` of whichever global runs us (page or worker).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Seconds, at `performance.now()`'s resolution (`Date.now()` has only milliseconds).
 fn clock() -> f64 {
-    js_sys::Date::now() / 1000.0
+    performance_now() / 1000.0
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -204,6 +214,37 @@ impl Lab {
     pub fn summary(&self) -> Result<String, JsError> {
         let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run started"))?;
         Ok(serde_json::to_string(&trainer.summary()).map_err(js_error)?)
+    }
+
+    /// One benchmark figure as JSON (see `bench.rs`): `gemm`, `steps:K` or `epoch:K` (the K-th
+    /// workload), or `memory` (wasm memory after building alpha = 100 on all 60,000 images).
+    pub fn bench(&mut self, kind: &str) -> Result<String, JsError> {
+        self.trainer = None;
+        let sources = self.sources(&RunConfig::default())?;
+        let b = Backend::default();
+        let pick = |list: Vec<(&'static str, RunConfig)>, k: &str| list.into_iter().nth(k.parse::<usize>().unwrap_or(usize::MAX)).ok_or_else(|| JsError::new("no such workload"));
+        let value = match kind.split_once(':') {
+            None if kind == "gemm" => serde_json::json!({ "gemm_gflops": bench::gemm_gflops(b, clock, 200).map_err(js_error)? }),
+            None if kind == "memory" => {
+                let config = RunConfig { clean: 60_000, alpha: 100.0, ..bench::workloads()[0].1.clone() };
+                let mut trainer = Trainer::new(&config, sources, None, b, clock).map_err(js_error)?;
+                for _ in 0..20 {
+                    trainer.step();
+                }
+                let bytes = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+                serde_json::json!({ "wasm_memory_mb": bytes as f64 / 1e6, "examples": trainer.training_set().examples.len() })
+            }
+            Some(("steps", k)) => {
+                let (name, config) = pick(bench::workloads(), k)?;
+                serde_json::to_value(bench::steps(name, &config, &sources, b, clock, 60, 400).map_err(js_error)?).map_err(js_error)?
+            }
+            Some(("epoch", k)) => {
+                let (name, config) = pick(bench::epoch_workloads(), k)?;
+                serde_json::to_value(bench::epoch(name, &config, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
+            }
+            _ => return Err(JsError::new(&format!("unknown benchmark {kind:?}"))),
+        };
+        Ok(value.to_string())
     }
 
     pub fn stop(&mut self) {

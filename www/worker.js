@@ -161,6 +161,10 @@ onmessage = async ({ data }) => {
       running = true;
       stopAfterEpoch = !!data.oneEpoch;
       schedule();
+    } else if (data.type === 'bench') {
+      // Benchmarks use all of MNIST (the 60,000-image epoch).
+      await whenTrainImages(totalTrain);
+      postMessage({ type: 'bench', kind: data.kind, result: JSON.parse(lab.bench(data.kind)) });
     } else if (data.type === 'ping') {
       postMessage({ type: 'pong' });
     } else if (data.type === 'crash-test') {
