@@ -43,9 +43,12 @@ pub struct StepFigure {
     pub gflops: f64,
 }
 
-/// Training steps only (batch assembly included, evaluation excluded), after `warmup` steps.
+/// Training steps only (batch assembly included, evaluation excluded), after `warmup` steps;
+/// at most what fits in one epoch.
 pub fn steps(name: &str, config: &RunConfig, sources: &Sources, backend: Backend, clock: Clock, warmup: usize, steps: usize) -> Result<StepFigure, String> {
     let mut trainer = Trainer::new(config, sources.clone(), None, backend, clock).map_err(|e| e.to_string())?;
+    // Stay inside the first epoch: its last step evaluates, and after it the run is over.
+    let steps = steps.min(trainer.steps_per_epoch().saturating_sub(warmup + 1)).max(1);
     for _ in 0..warmup {
         trainer.step();
     }

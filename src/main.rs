@@ -179,7 +179,7 @@ struct ReportArgs {
 struct BenchArgs {
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     backend: Backend,
-    /// Timed steps for each throughput figure (after 60 warm-up steps; 408 fit in one epoch).
+    /// Timed steps for each throughput figure (after 60 warm-up steps; at most one epoch).
     #[arg(long, default_value_t = 400)]
     steps: usize,
     /// Repetitions of every figure (the median is printed, with min and max).
