@@ -14,8 +14,8 @@
 //! | 16..16+count | labels, one `u8` (0..9) each |
 //! | then count*784 | pixels, `u8`, image after image, row-major |
 //!
-//! Files are named `{dataset}-{split}-{nn}.lnl.gz`; browsers decompress them with the built-in
-//! `DecompressionStream("gzip")`, whose CRC check catches corrupted bytes.
+//! Files are named `{dataset}-{split}-{nn}.lnl.gz`; the worker hands the fetched bytes to
+//! [`decode`], which gunzips them in Rust (flate2): the gzip CRC catches corrupted bytes.
 
 use crate::data::{DataError, Dataset, PIXELS, Split};
 use serde::{Deserialize, Serialize};

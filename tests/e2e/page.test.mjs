@@ -2,6 +2,8 @@
 // responsive main thread, bad URL parameters, embed mode, reproducible reloads, same-origin only.
 import { test, before, after } from 'node:test';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { serve, browser, open, waitState, shot } from './harness.mjs';
 
@@ -114,20 +116,30 @@ test('a reload of a shared URL gives bit-identical numbers; a native run of it t
   console.log(`native vs browser: accuracy ${native.test_accuracy} vs ${results[0].testAccuracy}; final weights ${native.fingerprints.final_weights === results[0].finalWeights ? 'bit-identical' : 'differ in the last bits'}`);
 });
 
-test('a missing data file shows an error, and Reset recovers once it is back', async () => {
-  let broken = true;
-  const s = await serve((p) => (broken && p.endsWith('mnist-train-00.lnl.gz') ? { status: 404, body: 'gone' } : null));
-  const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1`);
-  const status = await waitState(page, ['error']);
-  await shot(page, 'error');
-  assert.match(await page.textContent('#status-text'), /mnist-train-00\.lnl\.gz: HTTP 404/);
-  assert.equal(status.state, 'error');
-  broken = false;
-  await page.click('#reset');
-  await waitState(page, ['ready']);
-  await page.close();
-  s.server.close();
-});
+// A missing file, a corrupt one (bytes flipped: the gzip CRC catches it) and a truncated one.
+const DAMAGE = [
+  ['missing', (body) => ({ status: 404, body: 'gone' }), /mnist-train-00\.lnl\.gz: HTTP 404/],
+  ['corrupt', (body) => ({ status: 200, body: Buffer.from(body.map((v, i) => (i > 100 && i % 97 === 0 ? v ^ 0xff : v))) }), /mnist-train-00\.lnl\.gz/],
+  ['truncated', (body) => ({ status: 200, body: body.subarray(0, body.length >> 1) }), /mnist-train-00\.lnl\.gz/],
+];
+for (const [kind, damage, message] of DAMAGE) {
+  test(`a ${kind} data file shows an error, and Reset recovers once it is back`, async () => {
+    let broken = true;
+    const real = fs.readFileSync(path.resolve(import.meta.dirname, '../../www/data/mnist-train-00.lnl.gz'));
+    const s = await serve((p) => (broken && p.endsWith('mnist-train-00.lnl.gz') ? damage(real) : null));
+    const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1`);
+    const status = await waitState(page, ['error']);
+    if (kind === 'missing') await shot(page, 'error');
+    assert.match(await page.textContent('#status-text'), message);
+    assert.match(await page.textContent('#status-text'), /Press Reset/);
+    assert.equal(status.state, 'error');
+    broken = false;
+    await page.click('#reset');
+    await waitState(page, ['ready']);
+    await page.close();
+    s.server.close();
+  });
+}
 
 test('the page is usable before all of MNIST has arrived, and streaming does not change a run', async () => {
   let open_;
