@@ -52,6 +52,21 @@ pub struct PlotMapping {
     pub pixels_y: (i32, i32),
 }
 
+/// The corner of the plot with the fewest data points, for the legend (accuracy-vs-epoch curves
+/// leave the lower right empty; accuracy-vs-alpha curves the lower left).
+fn emptiest_corner(curves: &[Curve], (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> SeriesLabelPosition {
+    let points: Vec<(f64, f64)> = curves.iter().flat_map(|c| c.points.iter()).map(|&(x, y)| ((x - x0) / (x1 - x0).max(1e-12), (y - y0) / (y1 - y0).max(1e-12))).collect();
+    // The legend covers about 40% of the width and, with several curves, the height.
+    let count = |right: bool, top: bool| {
+        points.iter().filter(|&&(x, y)| (if right { x > 0.6 } else { x < 0.4 }) && (if top { y > 0.5 } else { y < 0.5 })).count()
+    };
+    [(SeriesLabelPosition::LowerRight, false, true), (SeriesLabelPosition::LowerLeft, false, false), (SeriesLabelPosition::UpperRight, true, true), (SeriesLabelPosition::UpperLeft, true, false)]
+        .into_iter()
+        .min_by_key(|&(_, top, right)| count(right, top))
+        .map(|(p, _, _)| p)
+        .unwrap_or(SeriesLabelPosition::LowerRight)
+}
+
 /// Draws `curves` into `area`. Errors are returned as text so every backend reports alike.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, curves: &[Curve]) -> Result<PlotMapping, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
@@ -115,7 +130,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     if !curves.is_empty() {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(emptiest_corner(curves, (x0, x1), (y0, y1)))
             .label_font(("sans-serif", 12.0 * k))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))

@@ -90,9 +90,11 @@ impl Estimate {
     }
 }
 
-/// `42 s`, `12 min`, `3.5 h`, `4 days`.
+/// `<1 s`, `42 s`, `12 min`, `3.5 h`, `4 days`.
 pub fn duration(secs: f64) -> String {
-    if secs < 90.0 {
+    if secs < 1.0 {
+        "<1 s".into()
+    } else if secs < 90.0 {
         format!("{secs:.0} s")
     } else if secs < 90.0 * 60.0 {
         format!("{:.0} min", secs / 60.0)
@@ -134,6 +136,7 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
+        assert_eq!(duration(0.3), "<1 s");
         assert_eq!(duration(42.0), "42 s");
         assert_eq!(duration(600.0), "10 min");
         assert_eq!(duration(3.5 * 3600.0), "3.5 h");

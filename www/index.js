@@ -92,7 +92,8 @@ function failed(message) {
 
 function showData({ trainLoaded, totalTrain }) {
   // Background streaming of the rest of MNIST, below the run's own progress.
-  $('data-status').textContent = trainLoaded < totalTrain
+  // Shown once the first training images are in, while the rest streams.
+  $('data-status').textContent = trainLoaded > 0 && trainLoaded < totalTrain
     ? `MNIST training images loaded: ${trainLoaded.toLocaleString('en')} of ${totalTrain.toLocaleString('en')} (runs with up to ${trainLoaded.toLocaleString('en')} clean examples can start now)`
     : '';
 }
@@ -181,7 +182,7 @@ const handlers = {
 };
 
 function showEstimate({ estimate, time }) {
-  $('estimate').textContent = `${estimate.train_examples.toLocaleString('en')} examples · about ${time}, ${Math.round(estimate.memory_mb)} MB`;
+  $('estimate').textContent = `${estimate.train_examples.toLocaleString('en')} examples · est. ${time}, ${Math.round(estimate.memory_mb)} MB`;
 }
 
 /** Whether a new run of `config` may start: refused or, once, warned about by its estimate. */
