@@ -328,7 +328,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
             s.base.clean = n;
         }
     }
-    let results = run_sweep(&sweep, &sweep.points(), args.jobs, args.backend)?;
+    let results = run_sweep(&sweep, &sweep.points(), args.jobs, args.backend, &|_| {})?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let stem = format!("{}-{}", sweep.name, args.scale);
     let csv = args.out.join(format!("{stem}.csv"));
@@ -342,7 +342,9 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
 }
 
 /// Trains `points` of `sweep`, `jobs` at a time (one thread each); results in point order.
-fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend) -> Result<Vec<PointResult>, String> {
+/// `finished` sees the results so far after every point (the report saves them, so a stopped
+/// sweep resumes where it was).
+fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend, finished: &(dyn Fn(&[PointResult]) + Sync)) -> Result<Vec<PointResult>, String> {
     for p in points {
         p.config.validate().map_err(|e| format!("{}: {e}", p.config.label()))?;
     }
@@ -375,7 +377,9 @@ fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend) -> 
                             bar.suspend(|| {
                                 eprintln!("{:>12} {}={:<6} test {:.2}%", result.series, sweep.axis.parameter(), result.x, result.test_accuracy * 100.0)
                             });
-                            results.lock().unwrap().push((i, result));
+                            let mut so_far = results.lock().unwrap();
+                            so_far.push((i, result));
+                            finished(&so_far.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>());
                         }
                         Err(e) => *failure.lock().unwrap() = Some(format!("{}: {e}", point.config.label())),
                     }
@@ -405,19 +409,31 @@ fn report(args: ReportArgs) -> Result<(), String> {
         let sweep = preset.sweep(scale);
         let stem = format!("{name}-{}", args.scale);
         let csv = args.out.join(format!("{stem}.csv"));
-        let mut results = match std::fs::read_to_string(&csv) {
+        let results = match std::fs::read_to_string(&csv) {
             Ok(text) => from_csv(&text).map_err(|e| format!("{}: {e}", csv.display()))?,
             Err(_) => Vec::new(),
         };
         let points: Vec<Point> = sweep.points();
         let known = |p: &Point, results: &[PointResult]| results.iter().any(|r| r.series == sweep.series[p.series].label && r.x == p.x);
         let missing: Vec<Point> = points.iter().filter(|p| !known(p, &results)).cloned().collect();
-        if !missing.is_empty() {
-            results.extend(run_sweep(&sweep, &missing, args.jobs, args.backend)?);
-        }
-        results.retain(|r| points.iter().any(|p| sweep.series[p.series].label == r.series && p.x == r.x));
         std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-        std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
+        let save = |new: &[PointResult]| {
+            let mut all: Vec<PointResult> = results.iter().chain(new).cloned().collect();
+            let index = |r: &PointResult| points.iter().position(|p| sweep.series[p.series].label == r.series && p.x == r.x);
+            all.retain(|r| index(r).is_some());
+            all.sort_by_key(index);
+            std::fs::write(&csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
+        };
+        let new = if missing.is_empty() {
+            Vec::new()
+        } else {
+            run_sweep(&sweep, &missing, args.jobs, args.backend, &|so_far| {
+                if let Err(e) = save(so_far) {
+                    eprintln!("{e}");
+                }
+            })?
+        };
+        let results = save(&new)?;
         let (frame, curves) = chart::sweep_summary(&sweep, &results);
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));

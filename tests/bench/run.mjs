@@ -19,9 +19,25 @@ console.error('native: label-noise-lab bench --json');
 const nativeOut = execFileSync(path.join(ROOT, 'target/release/label-noise-lab'), ['bench', '--json', '--repeat', String(RUNS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const native = JSON.parse(nativeOut.trim().split('\n').at(-1));
 
-const srv = await serve();
+// TensorFlow.js, for comparison, from the npm packages (a dev dependency; never part of the page).
+const TFJS = {
+  'bench.html': 'tests/bench/tfjs/bench.html',
+  'worker.js': 'tests/bench/tfjs/worker.js',
+  'tf.min.js': 'node_modules/@tensorflow/tfjs/dist/tf.min.js',
+  'tf-backend-wasm.min.js': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js',
+  'tfjs-backend-wasm.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+};
+const TYPES = { html: 'text/html', js: 'text/javascript', wasm: 'application/wasm' };
+const tfjsFile = (p) => {
+  const name = p.startsWith('/tfjs/') && TFJS[p.slice(6)];
+  return name ? { status: 200, body: fs.readFileSync(path.join(ROOT, name)), type: TYPES[name.split('.').at(-1)] } : null;
+};
+
+const srv = await serve(tfjsFile);
 const runs = [];
 const firstStep = [];
+const tfjs = [];
 for (let i = 0; i < RUNS; i++) {
   console.error(`browser run ${i + 1} of ${RUNS}`);
   const b = await browser();
@@ -35,6 +51,13 @@ for (let i = 0; i < RUNS; i++) {
   await lab.goto(`${srv.origin}/?model=mlp2&width=256&clean=10000&alpha=20&epochs=1&autostart=1`);
   await lab.waitForFunction(() => document.body.dataset.firstStepMs, null, { timeout: 60_000 });
   firstStep.push(Number(await lab.evaluate(() => document.body.dataset.firstStepMs)));
+  await lab.close();
+  const tf = await b.newPage();
+  await tf.goto(`${srv.origin}/tfjs/bench.html`);
+  await tf.waitForFunction(() => document.getElementById('tfjs-status').dataset.state !== 'running', null, { timeout: 600_000 });
+  const tfStatus = await tf.evaluate(() => ({ ...document.getElementById('tfjs-status').dataset, text: document.getElementById('tfjs-status').textContent }));
+  if (tfStatus.state !== 'done') throw new Error(`TensorFlow.js: ${tfStatus.text}`);
+  tfjs.push(JSON.parse(tfStatus.results));
   await b.close();
 }
 srv.server.close();
@@ -70,4 +93,15 @@ for (const f of files) {
 console.log(`| wasm + JS sent | - | ${(raw / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzip |`);
 const sc = runs.map((r) => r.scaling);
 console.log(`| sweep of 6 points: 1 worker vs 2 workers | - | ${spread(sc.map((s) => s.one_worker_secs)).median.toFixed(1)} s vs ${spread(sc.map((s) => s.two_workers_secs)).median.toFixed(1)} s = ${fmt(spread(sc.map((s) => s.speedup)), 2)}x points per minute |`);
-console.log(`\nTensorFlow.js reference (not measured by this script): 4.22 wasm backend with SIMD ~2,800 samples/s, cpu backend ~830, on the same MLP2 w256 b128 (the team's figures from a 2-core machine, headless Chromium 156).`);
+
+// The same MLP2 w256 b128 step in TensorFlow.js, same browsers, same kind of worker.
+const ours = spread(runs.map((r) => r['steps:0'].samples_per_sec)).median;
+console.log(`\n| MLP2 w256 b128 training step, in a worker | samples/s | ours / this |`);
+console.log(`|---|---|---|`);
+console.log(`| this lab (burn, wasm simd128) | ${fmt(spread(runs.map((r) => r['steps:0'].samples_per_sec)))} | 1.0x |`);
+for (const [k, name] of ['TensorFlow.js 4.22 wasm backend', 'TensorFlow.js 4.22 cpu backend'].entries()) {
+  const r = tfjs.map((t) => t[k]);
+  const s = spread(r.map((t) => t.samples_per_sec));
+  const how = r[0].backend === 'wasm' ? ` (SIMD ${r[0].simd ? 'on' : 'OFF'}, threads ${r[0].threads ? 'on' : 'off'})` : '';
+  console.log(`| ${name}${how} | ${fmt(s)} | ${(ours / s.median).toFixed(1)}x |`);
+}
