@@ -110,6 +110,8 @@ case "${1:-build}" in
     build
     log "benchmarks: native and in headless Chromium (a few minutes)"
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+    # TensorFlow.js (~300 MB unpacked) is only for the comparison row: its own package.
+    [ -d tests/bench/node_modules/@tensorflow/tfjs ] || npm ci --prefix tests/bench --no-audit --no-fund
     node tests/bench/run.mjs ;;
   data)
     download data/mnist "$MNIST_URL" "$MNIST_MD5"

@@ -23,10 +23,10 @@ const native = JSON.parse(nativeOut.trim().split('\n').at(-1));
 const TFJS = {
   'bench.html': 'tests/bench/tfjs/bench.html',
   'worker.js': 'tests/bench/tfjs/worker.js',
-  'tf.min.js': 'node_modules/@tensorflow/tfjs/dist/tf.min.js',
-  'tf-backend-wasm.min.js': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js',
-  'tfjs-backend-wasm.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
-  'tfjs-backend-wasm-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+  'tf.min.js': 'tests/bench/node_modules/@tensorflow/tfjs/dist/tf.min.js',
+  'tf-backend-wasm.min.js': 'tests/bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js',
+  'tfjs-backend-wasm.wasm': 'tests/bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm': 'tests/bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
 };
 const TYPES = { html: 'text/html', js: 'text/javascript', wasm: 'application/wasm' };
 const tfjsFile = (p) => {
