@@ -97,11 +97,10 @@ pub fn system_clock() -> f64 {
     START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
 }
 
-/// Turns virtual examples into input tensors: `u8` pixels through a lookup table, white noise
-/// generated from its seed.
+/// Turns virtual examples into input tensors: `u8` pixels normalised, white noise generated
+/// from its seed.
 struct ImageSource {
     sources: Sources,
-    normalise: [f32; 256],
     white_seed: u64,
     white_mean: f32,
     white_std: f32,
@@ -110,8 +109,7 @@ struct ImageSource {
 impl ImageSource {
     fn new(sources: Sources, seed: u64) -> Self {
         let (mean, std) = sources.mnist.train.pixel_moments();
-        let normalise = std::array::from_fn(|v| (v as f32 / 255.0 - PIXEL_MEAN) / PIXEL_STD);
-        Self { sources, normalise, white_seed: mix(seed ^ Stream::WhiteNoise as u64), white_mean: mean as f32, white_std: std as f32 }
+        Self { sources, white_seed: mix(seed ^ Stream::WhiteNoise as u64), white_mean: mean as f32, white_std: std as f32 }
     }
 
     fn fill(&self, image: ImageRef, out: &mut [f32]) {
@@ -133,8 +131,10 @@ impl ImageSource {
                 return;
             }
         };
+        // Arithmetic rather than a 256-entry lookup table: the same bits, but it vectorises
+        // (simd128 has no gather), and batch assembly was ~6% of a training step.
         for (o, &p) in out.iter_mut().zip(pixels) {
-            *o = self.normalise[p as usize];
+            *o = (p as f32 / 255.0 - PIXEL_MEAN) / PIXEL_STD;
         }
     }
 
