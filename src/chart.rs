@@ -37,6 +37,9 @@ pub struct Frame {
     pub title: String,
     pub x_label: String,
     pub y_label: String,
+    /// `None`: fitted to the data. A sweep gives its swept values, so the axis is right before
+    /// the first point arrives.
+    pub x_range: Option<(f64, f64)>,
     /// `None`: fitted to the data.
     pub y_range: Option<(f64, f64)>,
     /// Multiplies text sizes, margins and line widths (the page's `devicePixelRatio`).
@@ -72,7 +75,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     area.fill(&WHITE).map_err(err)?;
     let all = || curves.iter().flat_map(|c| c.points.iter());
-    let (mut x0, mut x1) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (mut x0, mut x1) = all().map(|p| p.0).chain(frame.x_range.into_iter().flat_map(|(a, b)| [a, b])).fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
     if x0 > x1 {
         (x0, x1) = (0.0, 1.0);
     }
@@ -159,7 +162,7 @@ pub fn accuracy_curves(runs: &[(String, Vec<crate::training::Metrics>)]) -> (Fra
             paper: false,
         })
         .collect();
-    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), y_range: None, scale: 1.0 };
+    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), x_range: None, y_range: None, scale: 1.0 };
     (frame, curves)
 }
 
@@ -174,7 +177,8 @@ pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experi
             curves.push(Curve { label: paper.label.clone(), points: paper.points.clone(), color: color(i), paper: true });
         }
     }
-    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), y_range: None, scale: 1.0 };
+    let x_range = sweep.values.iter().fold(None, |r: Option<(f64, f64)>, &x| Some(r.map_or((x, x), |(a, b)| (a.min(x), b.max(x)))));
+    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, scale: 1.0 };
     (frame, curves)
 }
 
@@ -191,7 +195,7 @@ mod tests {
                 Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), paper: false },
                 Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), paper: true },
             ];
-            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), y_range: None, scale: 1.0 };
+            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), x_range: None, y_range: None, scale: 1.0 };
             draw(&area, &frame, &curves).unwrap();
         }
         assert!(svg.contains("ours mlp1") && svg.contains("paper MLP1"));

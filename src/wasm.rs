@@ -260,8 +260,19 @@ impl Default for Lab {
 
 /// Draws runs (`[{label, color:[r,g,b], points:[[x,y],...]}]`) on a canvas whose pixel size the
 /// page has already scaled by `devicePixelRatio`; returns the pixel mapping (JSON) for hovering.
+/// `x_min`/`x_max` (a sweep's range) widen the x axis beyond the points drawn so far.
 #[wasm_bindgen]
-pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, title: &str, x_label: &str, y_label: &str, scale: f64, curves_json: &str) -> Result<String, JsError> {
+#[allow(clippy::too_many_arguments)]
+pub fn draw_chart(
+    canvas: web_sys::HtmlCanvasElement,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    scale: f64,
+    curves_json: &str,
+    x_min: Option<f64>,
+    x_max: Option<f64>,
+) -> Result<String, JsError> {
     #[derive(serde::Deserialize)]
     struct JsCurve {
         label: String,
@@ -276,7 +287,7 @@ pub fn draw_chart(canvas: web_sys::HtmlCanvasElement, title: &str, x_label: &str
         .map(|c| Curve { label: c.label, points: c.points, color: RGBColor(c.color[0], c.color[1], c.color[2]), paper: c.paper })
         .collect();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
-    let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), y_range: None, scale };
+    let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, scale };
     let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
     Ok(serde_json::to_string(&mapping).map_err(js_error)?)
 }

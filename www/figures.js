@@ -25,7 +25,8 @@ function render() {
   $('sweep-status').textContent = sweep.running
     ? `Training: ${done} of ${total} points finished, ${sweep.workers.length} workers busy`
     : `${done} of ${total} points finished${failed ? `, ${failed} failed (Run retries them)` : ''}${done === total ? '' : ' · finished points are kept if you reload'}`;
-  $('figure-note').textContent = `${spec.note}. Paper points (triangles) are read off the published figures, about ±0.3 points.`;
+  const markers = spec.series.some((s) => s.paper) ? ' Paper points (triangles) are read off the published figures, about ±0.3 points.' : '';
+  $('figure-note').textContent = `${spec.note}.${markers}`;
   $('figure-run').disabled = sweep.running || done === total;
   $('figure-cancel').disabled = !sweep.running;
   $('figure-clear').disabled = sweep.running || done === 0;
@@ -44,7 +45,8 @@ function render() {
     if (progress !== undefined) li.style.setProperty('--progress', `${Math.round(progress * 100)}%`);
     list.append(li);
   }
-  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', sweep.curves(PALETTE));
+  const xs = spec.points.map((p) => p.x);
+  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', sweep.curves(PALETTE), [Math.min(...xs), Math.max(...xs)]);
 }
 
 /** Fills the figures panel; `names` are the presets the core knows. */

@@ -106,12 +106,12 @@ export function curvesFor(runs, metric) {
 }
 
 /** Draws curves with plotters on a canvas sized for this screen's pixels; returns the mapping. */
-export function paint(canvas, title, xLabel, yLabel, curves) {
+export function paint(canvas, title, xLabel, yLabel, curves, [xMin, xMax] = []) {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(canvas.clientWidth * dpr);
   const h = Math.round(canvas.clientHeight * dpr);
   if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
-  return draw_chart(canvas, title, xLabel, yLabel, dpr, JSON.stringify(curves));
+  return draw_chart(canvas, title, xLabel, yLabel, dpr, JSON.stringify(curves), xMin, xMax);
 }
 
 export function drawChart(runs, metric) {
