@@ -59,8 +59,12 @@ fn draw_chart_paints_the_canvas() {
     canvas.set_width(400);
     canvas.set_height(300);
     let curves = r#"[{"label":"run","color":[31,119,180],"points":[[0,0.5],[1,0.9]]}]"#;
-    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "epoch", "acc", 1.0, curves).unwrap()).unwrap();
+    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "t", "epoch", "acc", 1.0, curves, None, None).unwrap()).unwrap();
     let (left, right) = (mapping["pixels_x"][0].as_i64().unwrap(), mapping["pixels_x"][1].as_i64().unwrap());
     assert!(0 < left && left < right && right <= 400, "{mapping}");
-    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", 1.0, "not json").is_err());
+    assert!(mapping["x_range"][1].as_f64().unwrap() < 2.0, "{mapping}");
+    // A sweep's range (alpha 0..50) widens the axis before its points arrive.
+    let wide: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "alpha", "acc", 1.0, curves, Some(0.0), Some(50.0)).unwrap()).unwrap();
+    assert!(wide["x_range"][1].as_f64().unwrap() >= 50.0, "{wide}");
+    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", 1.0, "not json", None, None).is_err());
 }
