@@ -67,6 +67,11 @@ pub fn findings(sweep: &Sweep, results: &[PointResult]) -> Vec<String> {
         "learning-rate" => {
             let (low, high) = (&sweep.series[0].label, &sweep.series[sweep.series.len() - 1].label);
             out.push(compare(&format!("{low} over {high} at alpha={last} (smaller rates degrade more slowly)"), at(results, low, last), at(results, high, last)));
+            let drop = |label: &str| at(results, label, first).zip(at(results, label, last)).map(|(a, b)| a - b);
+            out.push(drop(low).zip(drop(high)).map(|(l, h)| {
+                let verdict = if l < h { "as in the paper" } else { "**not** as in the paper" };
+                format!("fall from alpha={first} to alpha={last}: {low} {:.1} points, {high} {:.1} points — {verdict}", l * 100.0, h * 100.0)
+            }));
         }
         "noise-source" => {
             out.push(compare(&format!("white-noise images over same-dataset images at alpha={last}"), at(results, "white", last), at(results, "mnist", last)));
