@@ -99,8 +99,9 @@ case "${1:-build}" in
     cargo test --all-targets
     build_wasm
     log "wasm-bindgen tests of the bindings in headless Chromium (chromedriver)"
+    # --release with the same flags and features as build_wasm: it reuses those dependencies.
     CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} RUSTFLAGS="-C target-feature=+simd128" \
-      cargo test --profile wasm-test --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES" --test wasm_bindings
+      cargo test --release --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES" --test wasm_bindings
     pack ./target/debug/label-noise-lab
     log "end-to-end tests in headless Chromium"
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
