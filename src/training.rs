@@ -131,10 +131,12 @@ impl ImageSource {
                 return;
             }
         };
-        // Arithmetic rather than a 256-entry lookup table: the same bits, but it vectorises
-        // (simd128 has no gather), and batch assembly was ~6% of a training step.
+        // One multiply-add per pixel rather than a 256-entry lookup table (or two divisions): it
+        // vectorises (simd128 has no gather); batch assembly was ~6% of a native training step.
+        let scale = 1.0 / (255.0 * PIXEL_STD);
+        let shift = -PIXEL_MEAN / PIXEL_STD;
         for (o, &p) in out.iter_mut().zip(pixels) {
-            *o = (p as f32 / 255.0 - PIXEL_MEAN) / PIXEL_STD;
+            *o = p as f32 * scale + shift;
         }
     }
 
