@@ -70,7 +70,7 @@ console.log(`| GEMM 128x784 by 784x256, GFLOP/s (the ceiling) | ${native.gemm_gf
 native.steps.forEach((n, k) => {
   const w = spread(runs.map((r) => r[`steps:${k}`].samples_per_sec));
   const wGflops = runs.map((r) => r[`steps:${k}`].gflops);
-  console.log(`| ${n.workload} | ${n.samples_per_sec[0].toFixed(0)} (${n.samples_per_sec[1].toFixed(0)}-${n.samples_per_sec[2].toFixed(0)}) | ${((n.gflops / nativeGemm) * 100).toFixed(0)}% | ${fmt(w)} | ${((spread(wGflops).median / wasmGemm.median) * 100).toFixed(0)}% | ${(n.samples_per_sec[0] / w.median).toFixed(1)}x |`);
+  console.log(`| ${n.workload} | ${n.samples_per_sec[0].toFixed(0)} (${n.samples_per_sec[1].toFixed(0)}-${n.samples_per_sec[2].toFixed(0)}) | ${((n.gflops / nativeGemm) * 100).toFixed(1)}% | ${fmt(w)} | ${((spread(wGflops).median / wasmGemm.median) * 100).toFixed(1)}% | ${(n.samples_per_sec[0] / w.median).toFixed(1)}x |`);
 });
 console.log(`\n| end to end | native | wasm (in a worker) |`);
 console.log(`|---|---|---|`);
