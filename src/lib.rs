@@ -6,6 +6,7 @@
 //! (sweeps and the paper's figure presets), [`chart`] (plotters, any backend) and [`paper`]
 //! (the published numbers).
 
+mod alloc;
 pub mod backend;
 pub mod bench;
 pub mod chart;
@@ -23,3 +24,8 @@ pub mod seed;
 pub mod training;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+// Only in the browser: natively the system allocator already aligns to 16 (see alloc.rs).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: alloc::SimdAligned = alloc::SimdAligned;

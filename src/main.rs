@@ -179,9 +179,6 @@ struct ReportArgs {
 struct BenchArgs {
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     backend: Backend,
-    /// Timed steps for each throughput figure (after 60 warm-up steps; at most one epoch).
-    #[arg(long, default_value_t = 400)]
-    steps: usize,
     /// Repetitions of every figure (the median is printed, with min and max).
     #[arg(long, default_value_t = 3)]
     repeat: usize,
@@ -460,18 +457,24 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         v.sort_by(f64::total_cmp);
         (v[v.len() / 2], v[0], v[v.len() - 1])
     };
-    let (gemm, gmin, gmax) = spread((0..reps).map(|_| bench::gemm_gflops(b, system_clock, 200)).collect::<Result<_, _>>()?);
+    let (gemm, gmin, gmax) = spread((0..reps).map(|_| bench::gemm_gflops(b, system_clock)).collect::<Result<_, _>>()?);
     let mut json = serde_json::json!({ "backend": b.name(), "gemm_gflops": [gemm, gmin, gmax], "steps": [], "epochs": [] });
     println!("native, backend {}, one thread; median of {reps} (min-max)", b.name());
     println!("{:<34} {:>22} {:>9} {:>10}", "workload", "samples/s", "GFLOP/s", "of GEMM");
     println!("{:<34} {:>22} {:>9.1} {:>10}", "GEMM 128x784 by 784x256 (ceiling)", "", gemm, "100%");
     for (name, config) in bench::workloads() {
-        let figures = (0..reps).map(|_| bench::steps(name, &config, &sources, b, system_clock, 60, args.steps)).collect::<Result<Vec<_>, _>>()?;
+        let figures = (0..reps).map(|_| bench::steps(name, &config, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
         let (rate, lo, hi) = spread(figures.iter().map(|f| f.samples_per_sec).collect());
         let gflops = rate * bench::flops_per_sample(&config) / 1e9;
         println!("{name:<34} {:>22} {gflops:>9.1} {:>9.0}%", format!("{rate:.0} ({lo:.0}-{hi:.0})"), gflops / gemm * 100.0);
         json["steps"].as_array_mut().unwrap().push(serde_json::json!({ "workload": name, "samples_per_sec": [rate, lo, hi], "gflops": gflops }));
     }
+    let products = bench::step_products(b, system_clock)?;
+    println!("the matrix products of one MLP2 w256 b128 step, each alone ({:.3} ms together):", products.iter().map(|p| p.2).sum::<f64>());
+    for (name, gflops, ms) in &products {
+        println!("  {name:<40} {gflops:>6.1} GFLOP/s {ms:>7.3} ms");
+    }
+    json["products"] = serde_json::to_value(&products).unwrap();
     for (name, config) in bench::epoch_workloads() {
         let figures = (0..reps).map(|_| bench::epoch(name, &config, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
         let (total, lo, hi) = spread(figures.iter().map(|f| f.total_ms).collect());

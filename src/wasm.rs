@@ -216,15 +216,17 @@ impl Lab {
         Ok(serde_json::to_string(&trainer.summary()).map_err(js_error)?)
     }
 
-    /// One benchmark figure as JSON (see `bench.rs`): `gemm`, `steps:K` or `epoch:K` (the K-th
-    /// workload), or `memory` (wasm memory after building alpha = 100 on all 60,000 images).
+    /// One benchmark figure as JSON (see `bench.rs`): `gemm`, `products` (each matrix product of
+    /// the MLP2 step alone), `steps:K` or `epoch:K` (the K-th workload), or `memory` (wasm
+    /// memory after building alpha = 100 on all 60,000 images).
     pub fn bench(&mut self, kind: &str) -> Result<String, JsError> {
         self.trainer = None;
         let sources = self.sources(&RunConfig::default())?;
         let b = Backend::default();
         let pick = |list: Vec<(&'static str, RunConfig)>, k: &str| list.into_iter().nth(k.parse::<usize>().unwrap_or(usize::MAX)).ok_or_else(|| JsError::new("no such workload"));
         let value = match kind.split_once(':') {
-            None if kind == "gemm" => serde_json::json!({ "gemm_gflops": bench::gemm_gflops(b, clock, 200).map_err(js_error)? }),
+            None if kind == "products" => serde_json::to_value(bench::step_products(b, clock).map_err(js_error)?).map_err(js_error)?,
+            None if kind == "gemm" => serde_json::json!({ "gemm_gflops": bench::gemm_gflops(b, clock).map_err(js_error)? }),
             None if kind == "memory" => {
                 let config = RunConfig { clean: 60_000, alpha: 100.0, ..bench::workloads()[0].1.clone() };
                 let mut trainer = Trainer::new(&config, sources, None, b, clock).map_err(js_error)?;
@@ -236,7 +238,7 @@ impl Lab {
             }
             Some(("steps", k)) => {
                 let (name, config) = pick(bench::workloads(), k)?;
-                serde_json::to_value(bench::steps(name, &config, &sources, b, clock, 60, 400).map_err(js_error)?).map_err(js_error)?
+                serde_json::to_value(bench::steps(name, &config, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
             }
             Some(("epoch", k)) => {
                 let (name, config) = pick(bench::epoch_workloads(), k)?;

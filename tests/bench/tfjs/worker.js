@@ -3,7 +3,7 @@
 // side. Data is one fixed synthetic batch (no batch assembly: if anything this favours TF.js).
 importScripts('tf.min.js', 'tf-backend-wasm.min.js');
 
-onmessage = async ({ data: { backend, warmup, steps } }) => {
+onmessage = async ({ data: { backend, warmup, blocks, perBlock } }) => {
   try {
     if (backend === 'wasm') tf.wasm.setWasmPaths(new URL('./', self.location.href).href);
     if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js backend ${backend} failed to start`);
@@ -29,10 +29,14 @@ onmessage = async ({ data: { backend, warmup, steps } }) => {
       layers[2][1].dataSync(); // wait for the last update
       return performance.now() - t0;
     };
+    // Sampled as the lab's own steps (src/bench.rs `Sampling`): after a warm-up, the median of
+    // equal blocks (the steady state), and every timed step together.
     run(warmup);
-    const ms = run(steps);
+    const ms = Array.from({ length: blocks }, () => run(perBlock));
+    const median = (perBlock * batch * 1000) / [...ms].sort((a, b) => a - b)[Math.floor(blocks / 2)];
+    const overall = (blocks * perBlock * batch * 1000) / ms.reduce((a, b) => a + b, 0);
     const leaked = tf.memory().numTensors;
-    postMessage({ backend, ...flags, steps, samples_per_sec: (steps * batch * 1000) / ms, tensors_alive: leaked });
+    postMessage({ backend, ...flags, steps: blocks * perBlock, samples_per_sec: median, overall_samples_per_sec: overall, tensors_alive: leaked });
   } catch (e) {
     postMessage({ backend, error: String(e?.message || e) });
   }
