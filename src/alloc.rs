@@ -4,9 +4,9 @@
 //! Why: dlmalloc in wasm32 aligns blocks to 8 bytes only, and tensors are plain `Vec<f32>`s (the
 //! input batch, gradients, weights after an update). The matmul kernels read and write them in
 //! 16-byte SIMD vectors; on a block at an 8-byte boundary a quarter of those straddle two cache
-//! lines. Aligning big blocks made the MLP2 training step ~12% faster in Chromium (A/B in
-//! alternating fresh browsers, see BENCHMARKS.md). Natively the system allocator already
-//! aligns to 16, so this is not installed there.
+//! lines. Aligning big blocks made the MLP2 training step 3-16% faster in Chromium (paired A/B
+//! runs in alternating fresh browsers, see BENCHMARKS.md). Natively the system allocator
+//! already aligns to 16, so this is not installed there.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
