@@ -1,60 +1,97 @@
-//! The global allocator in the browser: the system's (dlmalloc), with every block of 4 KiB or
-//! more aligned to 16 bytes.
+//! The global allocator in the browser: the system's (dlmalloc), with big blocks placed at
+//! staggered offsets within a 4 KiB page ("cache colouring").
 //!
-//! Why: dlmalloc in wasm32 aligns blocks to 8 bytes only, and tensors are plain `Vec<f32>`s (the
-//! input batch, gradients, weights after an update). The matmul kernels read and write them in
-//! 16-byte SIMD vectors; on a block at an 8-byte boundary a quarter of those straddle two cache
-//! lines. Aligning big blocks made the MLP2 training step 3-16% faster in Chromium (paired A/B
-//! runs in alternating fresh browsers, see BENCHMARKS.md). Natively the system allocator
-//! already aligns to 16, so this is not installed there.
+//! Why: a matrix product streams through its two operands and its output at once. When two of
+//! them start at (nearly) the same offset within a 4 KiB page their rows compete for the same L1
+//! cache sets, and the product slows down: with the `gemm` crate in Chromium, 128x784 by
+//! 784x256 runs at 34 GFLOP/s with the operands 64 bytes or more apart (mod 4 KiB) and at
+//! 18-30 GFLOP/s when the input and the weights are within 16 bytes. Our tensors are whole
+//! numbers of pages (128x784 f32 is 98 pages, 784x256 is 196), and dlmalloc places consecutive
+//! blocks one 8-byte header apart, so that is the usual case; and since it hands out the same
+//! addresses every training step, an unlucky layout slows a whole run. Every block of 64 KiB or
+//! more now starts at the next of 63 offsets, 64 bytes apart, within its page (which also aligns
+//! it for 16-byte SIMD loads: dlmalloc itself aligns to 8 only). Smaller blocks are untouched.
+//! Measured in paired A/B runs: see BENCHMARKS.md. Natively (glibc) the effect was not seen, so
+//! this is installed in the browser build only.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub struct SimdAligned;
+pub struct Coloured;
 
-const BIG: usize = 4096;
-const SIMD: usize = 16;
+/// Blocks at least this big are coloured (the extra page is then at most 6%).
+const BIG: usize = 64 * 1024;
+const PAGE: usize = 4096;
+const LINE: usize = 64;
 
-/// The layout asked of the system: a pure function of the caller's, so that `dealloc` and
-/// `realloc` hand back exactly what `alloc` used.
-fn padded(layout: Layout) -> Layout {
-    if layout.size() >= BIG && layout.align() < SIMD {
-        // Sizes within 15 bytes of isize::MAX cannot be 16-aligned: they keep the caller's layout.
-        Layout::from_size_align(layout.size(), SIMD).unwrap_or(layout)
-    } else {
-        layout
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// The offset of the next big block within its page: 64..4032, consecutive blocks far apart
+/// (29 is coprime with 63). Never 0: the bytes just before a block hold its system block's
+/// address.
+fn next_colour() -> usize {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    (n * 29 % (PAGE / LINE - 1) + 1) * LINE
+}
+
+fn is_big(layout: Layout) -> bool {
+    layout.size() >= BIG && layout.align() <= LINE
+}
+
+/// The system block behind a coloured one: a page longer, page-aligned.
+fn system_layout(layout: Layout) -> Option<Layout> {
+    Layout::from_size_align(layout.size().checked_add(PAGE)?, PAGE).ok()
+}
+
+impl Coloured {
+    unsafe fn alloc_big(&self, layout: Layout, zeroed: bool) -> *mut u8 {
+        let Some(outer) = system_layout(layout) else { return std::ptr::null_mut() };
+        unsafe {
+            let base = if zeroed { System.alloc_zeroed(outer) } else { System.alloc(outer) };
+            if base.is_null() {
+                return base;
+            }
+            let block = base.add(next_colour());
+            (block as *mut *mut u8).sub(1).write_unaligned(base);
+            block
+        }
+    }
+
+    unsafe fn dealloc_big(&self, block: *mut u8, layout: Layout) {
+        unsafe {
+            let base = (block as *mut *mut u8).sub(1).read_unaligned();
+            System.dealloc(base, system_layout(layout).expect("allocated with this layout"));
+        }
     }
 }
 
-// SAFETY: every call forwards to `System` with `padded(layout)`, which keeps the caller's size
-// and has at least the caller's alignment; the same padded layout is used to free and resize.
-unsafe impl GlobalAlloc for SimdAligned {
+// SAFETY: small blocks go to `System` unchanged. A big block lies inside a system block one page
+// longer, at an offset below 4096 that is a multiple of 64 (so the caller's alignment, at most
+// 64, holds); the system block's address sits just before it and frees it with the same layout.
+unsafe impl GlobalAlloc for Coloured {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(padded(layout)) }
+        unsafe { if is_big(layout) { self.alloc_big(layout, false) } else { System.alloc(layout) } }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc_zeroed(padded(layout)) }
+        unsafe { if is_big(layout) { self.alloc_big(layout, true) } else { System.alloc_zeroed(layout) } }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, padded(layout)) }
+        unsafe { if is_big(layout) { self.dealloc_big(ptr, layout) } else { System.dealloc(ptr, layout) } }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let old = padded(layout);
         let Ok(new) = Layout::from_size_align(new_size, layout.align()) else { return std::ptr::null_mut() };
-        let new = padded(new);
-        if new.align() == old.align() {
-            // The system keeps the alignment it was given (and may grow in place).
-            return unsafe { System.realloc(ptr, old, new_size) };
-        }
-        // Crossing 4 KiB changes the alignment: move the block.
         unsafe {
-            let moved = System.alloc(new);
+            if !is_big(layout) && !is_big(new) {
+                return System.realloc(ptr, layout, new_size);
+            }
+            // Into, out of or between coloured blocks: move.
+            let moved = self.alloc(new);
             if !moved.is_null() {
                 std::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
-                System.dealloc(ptr, old);
+                self.dealloc(ptr, layout);
             }
             moved
         }
@@ -65,14 +102,23 @@ unsafe impl GlobalAlloc for SimdAligned {
 mod tests {
     use super::*;
 
+    fn page_offset(p: *const u8) -> usize {
+        p as usize % PAGE
+    }
+
     #[test]
-    fn big_blocks_are_16_byte_aligned_and_hold_their_data() {
-        let a = SimdAligned;
+    fn consecutive_big_blocks_get_different_page_offsets_and_hold_their_data() {
+        let a = Coloured;
+        // The MLP's input batch: exactly 98 pages, the size that used to line up.
         let layout = Layout::array::<f32>(128 * 784).unwrap();
         unsafe {
             let blocks: Vec<*mut u8> = (0..8).map(|_| a.alloc_zeroed(layout)).collect();
+            let mut offsets: Vec<usize> = blocks.iter().map(|&p| page_offset(p)).collect();
+            assert!(offsets.iter().all(|&o| o % LINE == 0 && o != 0), "{offsets:?}");
+            offsets.sort();
+            offsets.dedup();
+            assert_eq!(offsets.len(), 8, "eight blocks, eight offsets");
             for &p in &blocks {
-                assert_eq!(p as usize % SIMD, 0);
                 let floats = std::slice::from_raw_parts_mut(p as *mut f32, 128 * 784);
                 assert!(floats.iter().all(|&x| x == 0.0));
                 floats.fill(2.5);
@@ -84,28 +130,25 @@ mod tests {
     }
 
     #[test]
-    fn growing_and_shrinking_across_4_kib_keeps_the_contents() {
-        let a = SimdAligned;
+    fn growing_and_shrinking_across_the_threshold_keeps_the_contents() {
+        let a = Coloured;
         let layout = |size| Layout::from_size_align(size, 4).unwrap();
         unsafe {
             let mut p = a.alloc(layout(1000));
             std::slice::from_raw_parts_mut(p, 1000).iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
-            p = a.realloc(p, layout(1000), 200_000); // small -> big: moved, aligned
-            assert_eq!(p as usize % SIMD, 0);
-            p = a.realloc(p, layout(200_000), 300_000); // big -> big
-            assert_eq!(p as usize % SIMD, 0);
-            p = a.realloc(p, layout(300_000), 500); // big -> small
+            p = a.realloc(p, layout(1000), 200_000); // small -> coloured
+            assert_ne!(page_offset(p), 0);
+            p = a.realloc(p, layout(200_000), 300_000); // coloured -> coloured
+            p = a.realloc(p, layout(300_000), 500); // coloured -> small
             assert!(std::slice::from_raw_parts(p, 500).iter().enumerate().all(|(i, &b)| b == i as u8));
             a.dealloc(p, layout(500));
         }
     }
 
     #[test]
-    fn small_and_over_aligned_layouts_are_unchanged() {
-        let small = Layout::from_size_align(100, 8).unwrap();
-        assert_eq!(padded(small), small);
-        let page = Layout::from_size_align(8192, 4096).unwrap();
-        assert_eq!(padded(page), page);
-        assert_eq!(padded(Layout::from_size_align(8192, 4).unwrap()).align(), SIMD);
+    fn small_and_over_aligned_layouts_go_straight_to_the_system() {
+        assert!(!is_big(Layout::from_size_align(100, 8).unwrap()));
+        assert!(!is_big(Layout::from_size_align(1 << 20, 4096).unwrap()));
+        assert!(is_big(Layout::from_size_align(1 << 20, 16).unwrap()));
     }
 }

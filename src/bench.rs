@@ -50,7 +50,8 @@ impl Sampling {
     /// Training steps, counted in samples so that every batch size fits in the first epoch of
     /// 60,000: 7,680 warm-up samples, then 8 blocks of 6,400 (at batch 128: 60 steps, 8 x 50).
     pub const STEP_SAMPLES: Sampling = Sampling { warmup: 7_680, blocks: 8, per_block: 6_400 };
-    /// 5 warm-up products, then 10 blocks of 20.
+    /// Matrix products: 5 warm-up products, then 10 blocks of 20 (for the ceiling, 5 warm-up
+    /// blocks).
     pub const GEMM: Sampling = Sampling { warmup: 5, blocks: 10, per_block: 20 };
 
     /// Runs `work` (one unit per call) and returns (median block rate, rate over all timed units)
@@ -104,15 +105,25 @@ pub fn steps(name: &str, config: &RunConfig, sources: &Sources, backend: Backend
 }
 
 /// The ceiling: a plain f32 matrix multiply of the MLP's biggest shape (128x784 by 784x256) on
-/// the same backend and build, in GFLOP/s (steady state, as for the steps).
+/// the same backend and build, in GFLOP/s. Where the operands sit in memory matters (see
+/// `alloc.rs`), so every block multiplies freshly allocated operands, and the ceiling is the best
+/// block: the rate the product reaches when its operands sit well.
 pub fn gemm_gflops(backend: Backend, clock: Clock) -> Result<f64, String> {
     let device = backend.device()?;
-    let a = Tensor::<2>::ones([128, PIXELS], &device);
-    let b = Tensor::<2>::ones([PIXELS, 256], &device);
-    let (per_sec, _) = Sampling::GEMM.rates(clock, || {
-        a.clone().matmul(b.clone()).into_data();
-    });
-    Ok(2.0 * 128.0 * PIXELS as f64 * 256.0 * per_sec / 1e9)
+    let Sampling { warmup, blocks, per_block } = Sampling::GEMM;
+    let mut best: f64 = 0.0;
+    for block in 0..warmup + blocks {
+        let a = Tensor::<2>::ones([128, PIXELS], &device);
+        let b = Tensor::<2>::ones([PIXELS, 256], &device);
+        let t0 = clock();
+        for _ in 0..per_block {
+            a.clone().matmul(b.clone()).into_data();
+        }
+        if block >= warmup {
+            best = best.max(per_block as f64 / (clock() - t0));
+        }
+    }
+    Ok(2.0 * 128.0 * PIXELS as f64 * 256.0 * best / 1e9)
 }
 
 /// Every matrix product of one MLP2 width-256 training step at batch 128, each timed alone:

@@ -28,4 +28,4 @@ pub mod wasm;
 // Only in the browser: natively the system allocator already aligns to 16 (see alloc.rs).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: alloc::SimdAligned = alloc::SimdAligned;
+static ALLOCATOR: alloc::Coloured = alloc::Coloured;

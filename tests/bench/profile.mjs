@@ -1,10 +1,13 @@
 // Where the wasm training step spends its time: a V8 CPU profile of the training worker while it
 // runs one benchmark (default `steps:0`, MLP2 width 256 batch 128), self time per wasm function.
-//   node tests/bench/profile.mjs [kind] [top]      (after ./build.sh build)
+//   node tests/bench/profile.mjs [kind] [top] [before]     (after ./build.sh build)
+// `before`: benchmarks to run first, comma-separated (the worker's memory then looks different).
+// INCLUSIVE=regex also prints inclusive time for the matching functions.
 import { serve, browser } from '../e2e/harness.mjs';
 
 const kind = process.argv[2] || 'steps:0';
 const top = Number(process.argv[3] || 40);
+const before = (process.argv[4] || '').split(',').filter(Boolean);
 const PAGE = `<!doctype html><script type="module">
 import { TrainingWorker } from './workers.js';
 const w = new TrainingWorker((d) => {
@@ -43,10 +46,12 @@ await page.goto(`${srv.origin}/profile.html`);
 await page.waitForFunction(() => window.ready, null, { timeout: 120_000 });
 if (!workerSession) throw new Error('no worker target');
 // Warm up once (V8 tiers the wasm up), then profile a second run.
-await page.evaluate((k) => window.go(k), kind);
-await page.waitForFunction(() => window.result, null, { timeout: 600_000 });
-console.log('warm-up:', JSON.stringify(await page.evaluate(() => window.result)));
-await page.evaluate(() => (window.result = null));
+for (const k of [...before, kind]) {
+  await page.evaluate((k) => window.go(k), k);
+  await page.waitForFunction(() => window.result, null, { timeout: 600_000 });
+  console.log(`${k}:`, JSON.stringify(await page.evaluate(() => window.result)));
+  await page.evaluate(() => (window.result = null));
+}
 await send('Profiler.enable');
 await send('Profiler.setSamplingInterval', { interval: 100 });
 await send('Profiler.start');
