@@ -6,6 +6,8 @@
 //! (sweeps and the paper's figure presets), [`chart`] (plotters, any backend) and [`paper`]
 //! (the published numbers).
 
+// The browser build's allocator; natively only its tests use it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod alloc;
 pub mod backend;
 pub mod bench;

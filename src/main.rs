@@ -475,6 +475,13 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         println!("  {name:<40} {gflops:>6.1} GFLOP/s {ms:>7.3} ms");
     }
     json["products"] = serde_json::to_value(&products).unwrap();
+    let offsets = bench::page_offsets(system_clock, 20);
+    println!("128x784 by 784x256 (gemm crate), GFLOP/s, weights at page offset 0; rows: input offset, columns: output offset");
+    println!("{:>6}{}", "", bench::PAGE_OFFSETS.map(|o| format!("{o:>7}")).concat());
+    for row in offsets.chunks(bench::PAGE_OFFSETS.len()) {
+        println!("{:>6}{}", row[0].0, row.iter().map(|c| format!("{:>7.1}", c.2)).collect::<String>());
+    }
+    json["offsets"] = serde_json::to_value(&offsets).unwrap();
     for (name, config) in bench::epoch_workloads() {
         let figures = (0..reps).map(|_| bench::epoch(name, &config, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
         let (total, lo, hi) = spread(figures.iter().map(|f| f.total_ms).collect());

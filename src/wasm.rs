@@ -217,14 +217,16 @@ impl Lab {
     }
 
     /// One benchmark figure as JSON (see `bench.rs`): `gemm`, `products` (each matrix product of
-    /// the MLP2 step alone), `steps:K` or `epoch:K` (the K-th workload), or `memory` (wasm
-    /// memory after building alpha = 100 on all 60,000 images).
+    /// the MLP2 step alone), `offsets` (the same product at chosen page offsets), `steps:K` or
+    /// `epoch:K` (the K-th workload), or `memory` (wasm memory after building alpha = 100 on all
+    /// 60,000 images).
     pub fn bench(&mut self, kind: &str) -> Result<String, JsError> {
         self.trainer = None;
         let sources = self.sources(&RunConfig::default())?;
         let b = Backend::default();
         let pick = |list: Vec<(&'static str, RunConfig)>, k: &str| list.into_iter().nth(k.parse::<usize>().unwrap_or(usize::MAX)).ok_or_else(|| JsError::new("no such workload"));
         let value = match kind.split_once(':') {
+            None if kind == "offsets" => serde_json::to_value(bench::page_offsets(clock, 20)).map_err(js_error)?,
             None if kind == "products" => serde_json::to_value(bench::step_products(b, clock).map_err(js_error)?).map_err(js_error)?,
             None if kind == "gemm" => serde_json::json!({ "gemm_gflops": bench::gemm_gflops(b, clock).map_err(js_error)? }),
             None if kind == "memory" => {

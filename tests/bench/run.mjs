@@ -92,6 +92,15 @@ const stepMs = (rate) => (128 / rate) * 1000;
 const wSum = spread(runs.map((r) => sumMs(r.products)));
 const wStep = spread(runs.map((r) => stepMs(r['steps:0'].samples_per_sec)));
 console.log(`| all products / the whole training step | ${sumMs(native.products).toFixed(3)} / ${stepMs(native.steps[0].samples_per_sec[0]).toFixed(3)} ms | | ${wSum.median.toFixed(3)} / ${wStep.median.toFixed(3)} ms |`);
+
+// Why the browser build colours big blocks (src/alloc.rs): the same product at chosen page offsets.
+const OFFSETS = [...new Set(runs[0].offsets.map(([x]) => x))];
+console.log(`\n| 128x784 by 784x256 (gemm crate) in the browser, GFLOP/s (median of ${RUNS}); weights at page offset 0 | ${OFFSETS.map((o) => `output at ${o}`).join(' | ')} |`);
+console.log(`|---|${OFFSETS.map(() => '---').join('|')}|`);
+OFFSETS.forEach((x, i) => {
+  const cells = OFFSETS.map((_, j) => spread(runs.map((r) => r.offsets[i * OFFSETS.length + j][2])).median.toFixed(1));
+  console.log(`| input at ${x} | ${cells.join(' | ')} |`);
+});
 console.log(`\n| end to end | native | wasm (in a worker) |`);
 console.log(`|---|---|---|`);
 native.epochs.forEach((n, k) => {
