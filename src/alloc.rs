@@ -1,18 +1,18 @@
 //! The global allocator in the browser: the system's (dlmalloc), with big blocks placed at
 //! staggered offsets within a 4 KiB page ("cache colouring").
 //!
-//! Why: a matrix product streams through its two operands and its output at once. When two of
-//! them start at (nearly) the same offset within a 4 KiB page their rows compete for the same L1
-//! cache sets, and the product slows down: with the `gemm` crate in Chromium, 128x784 by
-//! 784x256 runs at 34 GFLOP/s with the operands 64 bytes or more apart (mod 4 KiB) and at
-//! 18-30 GFLOP/s when the input and the weights are within 16 bytes. Our tensors are whole
-//! numbers of pages (128x784 f32 is 98 pages, 784x256 is 196), and dlmalloc places consecutive
-//! blocks one 8-byte header apart, so that is the usual case; and since it hands out the same
-//! addresses every training step, an unlucky layout slows a whole run. Every block of 64 KiB or
-//! more now starts at the next of 63 offsets, 64 bytes apart, within its page (which also aligns
-//! it for 16-byte SIMD loads: dlmalloc itself aligns to 8 only). Smaller blocks are untouched.
-//! Measured in paired A/B runs: see BENCHMARKS.md. Natively (glibc) the effect was not seen, so
-//! this is installed in the browser build only.
+//! Why: a matrix product streams through its two operands and its output at once, and when
+//! their addresses nearly agree in their low bits they compete for the same cache sets: with
+//! the `gemm` crate in Chromium, 128x784 by 784x256 with its operands 4 MiB apart runs at
+//! 34 GFLOP/s, ~31 with the input within 16 bytes of the weights' offset, and 18 with all three
+//! at the same offset (`bench::page_offsets`). Our tensors are whole numbers of pages (128x784 f32
+//! is 98, 784x256 is 196), dlmalloc places consecutive blocks one 8-byte header apart, and it
+//! hands out the same addresses every training step, so one unlucky layout slowed a whole run.
+//! Every block of 64 KiB or more now starts at the next of 63 offsets, 64 bytes apart, within
+//! its page (which also aligns it for 16-byte SIMD: dlmalloc aligns to 8 only), so two big
+//! blocks agree in their low 12 bits only if they drew the same colour. Smaller blocks are
+//! untouched. Measured in paired A/B runs: see BENCHMARKS.md. Natively (glibc) the effect was
+//! not seen, so this is installed in the browser build only.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

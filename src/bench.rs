@@ -159,14 +159,15 @@ pub fn step_products(backend: Backend, clock: Clock) -> Result<Vec<(String, f64,
 pub const PAGE_OFFSETS: [usize; 8] = [0, 8, 16, 64, 256, 1024, 2048, 3072];
 
 /// Why the browser build colours big blocks (`alloc.rs`): the 128x784 by 784x256 product straight
-/// from the `gemm` crate, called as burn-flex calls it, with the weights W at the start of a page
-/// and the input x and the output at each pair of [`PAGE_OFFSETS`] within their own pages.
-/// Returns (x offset, output offset, GFLOP/s).
+/// from the `gemm` crate, called as burn-flex calls it, with the weights W, the input x and the
+/// output in regions 4 MiB apart, W at the start of its region and x and the output at each pair
+/// of [`PAGE_OFFSETS`] into theirs. Returns (x offset, output offset, GFLOP/s).
 pub fn page_offsets(clock: Clock, reps: usize) -> Vec<(usize, usize, f64)> {
     const PAGE: usize = 4096;
     let (m, k, n) = (128, PIXELS, 256);
-    // Three page-aligned regions in one arena, each big enough for any operand plus an offset.
-    let region = ((k * n * 4) + PAGE).next_multiple_of(PAGE);
+    // Three regions 4 MiB apart in one arena (each operand fits in one with its offset): their
+    // addresses agree in the low 22 bits but for the offsets, as big blocks may by chance.
+    let region = 4 << 20;
     let mut arena = vec![1.0f32; (3 * region + PAGE) / 4];
     let first = (arena.as_mut_ptr() as usize).next_multiple_of(PAGE);
     let at = |index: usize, offset: usize| (first + index * region + offset) as *mut f32;
@@ -174,7 +175,7 @@ pub fn page_offsets(clock: Clock, reps: usize) -> Vec<(usize, usize, f64)> {
     for &x_offset in &PAGE_OFFSETS {
         for &out_offset in &PAGE_OFFSETS {
             let (w, x, out) = (at(0, 0), at(1, x_offset), at(2, out_offset));
-            // SAFETY: all three lie inside `arena` (a region holds the biggest operand plus a page).
+            // SAFETY: all three lie inside `arena` (a region holds the biggest operand plus 4 KiB).
             let product = || unsafe {
                 gemm::gemm(m, n, k, out, 1, n as isize, false, x, 1, k as isize, w, 1, n as isize, 0.0f32, 1.0f32, false, false, false, gemm::Parallelism::None)
             };
