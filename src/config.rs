@@ -214,7 +214,9 @@ impl RunConfig {
             match config.set(&key, &value).and_then(|_| config.validate()) {
                 Ok(()) => lr_given |= key == "lr",
                 Err(e) => {
-                    notices.push(format!("{} (using {key}={})", clip(&e), before.to_pairs().iter().find(|(n, _)| *n == key).unwrap().1));
+                    // The kept value is clipped too: an accepted 1e-300 prints as 300 digits.
+                    let kept = &before.to_pairs().into_iter().find(|(n, _)| *n == key).unwrap().1;
+                    notices.push(format!("{} (using {key}={})", clip(&e), clip(kept)));
                     config = before;
                 }
             }
@@ -297,6 +299,11 @@ mod tests {
         assert!(c.set("colour", "red").is_err());
         c.alpha = 5.0;
         assert!(c.validate().unwrap_err().contains("needs alpha >= 7"));
+        // Found by the proptest in tests/hostile_input.rs: a tiny accepted delta, then a bad one.
+        let tiny = format!("delta=0.{}48960909537955&delta=1120104250478538{}", "0".repeat(300), "0".repeat(100));
+        let (_, notices) = RunConfig::from_query(&tiny);
+        assert!(notices.len() == 1 && notices[0].chars().count() < 200, "{notices:?}");
+
         let (q, notices) = RunConfig::from_query("?model=mlp1&alpha=500&delta=x&colour=red&optimizer=sgd&embed=1&seed=%35");
         assert_eq!((q.model, q.alpha, q.optimizer, q.lr, q.seed), (Architecture::Mlp1, 20.0, OptimizerKind::Sgd, 0.05, 5));
         assert_eq!(notices.len(), 3, "{notices:?}");
