@@ -42,17 +42,37 @@ pub struct Frame {
     pub x_range: Option<(f64, f64)>,
     /// `None`: fitted to the data.
     pub y_range: Option<(f64, f64)>,
+    /// y values are fractions shown as percentages (accuracies); otherwise plain numbers (loss).
+    pub y_percent: bool,
     /// Multiplies text sizes, margins and line widths (the page's `devicePixelRatio`).
     pub scale: f64,
 }
 
-/// Where the data landed in backend pixels, so a caller can map a pointer back to data values.
+/// Where the data landed in backend pixels, so a caller can map a pointer back to data values,
+/// and the tick labels drawn (for text alternatives and tests).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PlotMapping {
     pub x_range: (f64, f64),
     pub y_range: (f64, f64),
     pub pixels_x: (i32, i32),
     pub pixels_y: (i32, i32),
+    pub x_labels: Vec<String>,
+    pub y_labels: Vec<String>,
+}
+
+/// Decimals that keep neighbouring tick labels apart on an axis spanning `span`: plotters puts
+/// at most 10 labels on it, so ticks are at least a tenth of the span apart.
+pub fn decimals(span: f64) -> usize {
+    if span.is_finite() && span > 0.0 { (-(span / 10.0).log10()).ceil().clamp(0.0, 12.0) as usize } else { 0 }
+}
+
+/// A tick label for `v` on an axis spanning `span`: `90%`, `91.5%`, `2.305`, `20` (never `20.0`).
+pub fn tick_label(v: f64, span: f64, percent: bool) -> String {
+    if percent {
+        format!("{:.*}%", decimals(span * 100.0), v * 100.0)
+    } else {
+        format!("{:.*}", decimals(span), v)
+    }
 }
 
 /// The corner of the plot with the fewest data points, for the legend (accuracy-vs-epoch curves
@@ -97,6 +117,16 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .y_label_area_size(px(56.0))
         .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)
         .map_err(err)?;
+    // The formatters also record what they label (plotters may ask twice for a value).
+    let (x_labels, y_labels) = (std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new()));
+    let record = |labels: &std::cell::RefCell<Vec<(f64, String)>>, v: f64, text: String| {
+        let mut labels = labels.borrow_mut();
+        if !labels.iter().any(|(x, _)| *x == v) {
+            labels.push((v, text.clone()));
+        }
+        text
+    };
+    let (x_span, y_span) = (x1 - x0 + 2.0 * pad, y1 - y0);
     chart
         .configure_mesh()
         .x_desc(&frame.x_label)
@@ -104,11 +134,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .light_line_style(RGBColor(235, 235, 235))
         .label_style(("sans-serif", 12.0 * k))
         .axis_desc_style(("sans-serif", 13.0 * k))
-        .y_label_formatter(&|y| match (y1 <= 1.2, y1 - y0 < 0.1) {
-            (true, false) => format!("{:.0}%", y * 100.0),
-            (true, true) => format!("{:.1}%", y * 100.0),
-            _ => format!("{y:.2}"),
-        })
+        .x_label_formatter(&|x| record(&x_labels, *x, tick_label(*x, x_span, false)))
+        .y_label_formatter(&|y| record(&y_labels, *y, tick_label(*y, y_span, frame.y_percent)))
         .draw()
         .map_err(err)?;
     for curve in curves {
@@ -147,7 +174,14 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         y_range: (y0, y1),
         pixels_x: (px_x.start, px_x.end),
         pixels_y: (px_y.start, px_y.end),
+        x_labels: sorted_labels(x_labels.into_inner()),
+        y_labels: sorted_labels(y_labels.into_inner()),
     })
+}
+
+fn sorted_labels(mut labels: Vec<(f64, String)>) -> Vec<String> {
+    labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+    labels.into_iter().map(|(_, text)| text).collect()
 }
 
 /// Accuracy per epoch for several runs (our runs' clean test accuracy).
@@ -162,7 +196,7 @@ pub fn accuracy_curves(runs: &[(String, Vec<crate::training::Metrics>)]) -> (Fra
             paper: false,
         })
         .collect();
-    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), x_range: None, y_range: None, scale: 1.0 };
+    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
     (frame, curves)
 }
 
@@ -178,7 +212,7 @@ pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experi
         }
     }
     let x_range = sweep.values.iter().fold(None, |r: Option<(f64, f64)>, &x| Some(r.map_or((x, x), |(a, b)| (a.min(x), b.max(x)))));
-    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, scale: 1.0 };
+    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, y_percent: true, scale: 1.0 };
     (frame, curves)
 }
 
@@ -195,11 +229,36 @@ mod tests {
                 Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), paper: false },
                 Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), paper: true },
             ];
-            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), x_range: None, y_range: None, scale: 1.0 };
-            draw(&area, &frame, &curves).unwrap();
+            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
+            let mapping = draw(&area, &frame, &curves).unwrap();
+            // alpha is labelled 0, 20, 40 ...: integers, not 20.0.
+            assert!(mapping.x_labels.contains(&"20".to_string()) && mapping.x_labels.iter().all(|l| !l.contains('.')), "{:?}", mapping.x_labels);
+            assert!(mapping.y_labels.iter().all(|l| l.ends_with('%')), "{:?}", mapping.y_labels);
         }
         assert!(svg.contains("ours mlp1") && svg.contains("paper MLP1"));
         assert!(svg.contains("#1F77B4") || svg.contains("#1f77b4"), "series colour is used");
-        assert!(svg.contains("<polyline") || svg.contains("<path"), "a line is drawn");
+        // The data line itself (the legend's sample is a two-point path): a polyline through 2 points.
+        assert!(svg.contains("<polyline fill=\"none\" opacity=\"1\" stroke=\"#1F77B4\""), "a line in the series colour");
+    }
+
+    #[test]
+    fn tick_labels_are_distinct_and_loss_is_never_a_percentage() {
+        // The loss of a run whose curve barely moves: 2.31 to 2.29 (once drawn as 2.31, 2.31, 2.30).
+        for (lo, hi) in [(2.29, 2.31), (0.05, 1.1), (0.3, 0.31), (1.0, 2.5)] {
+            let mut svg = String::new();
+            let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+            let curves = vec![Curve { label: "loss".into(), points: vec![(0.0, hi), (1.0, lo)], color: color(0), paper: false }];
+            let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "loss".into(), x_range: None, y_range: None, y_percent: false, scale: 1.0 };
+            let mapping = draw(&area, &frame, &curves).unwrap();
+            let labels = &mapping.y_labels;
+            assert!(labels.len() >= 3, "{labels:?}");
+            assert!(labels.iter().all(|l| !l.contains('%')), "{labels:?}");
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(&unique, labels, "distinct labels for {lo}..{hi}");
+        }
+        assert_eq!(tick_label(20.0, 100.0, false), "20");
+        assert_eq!(tick_label(0.915, 0.05, true), "91.5%");
+        assert_eq!(tick_label(2.3049, 0.02, false), "2.305");
     }
 }

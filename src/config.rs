@@ -81,6 +81,10 @@ pub const PARAMETERS: &[(&str, &str)] = &[
     ("seed", "seed of every random choice (0..2^53)"),
 ];
 
+/// (parameter, leader): the parameter's default depends on the leader's value, so a query or a
+/// command line without it gets the leader's default, and changing the leader resets it.
+pub const FOLLOWS: &[(&str, &str)] = &[("lr", "optimizer")];
+
 fn choice<T: Copy>(name: &str, value: &str, choices: &[(&str, T)]) -> Result<T, String> {
     choices.iter().find(|(n, _)| n.eq_ignore_ascii_case(value.trim())).map(|(_, v)| *v).ok_or_else(|| {
         let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
@@ -227,6 +231,19 @@ impl RunConfig {
         (config, notices)
     }
 
+    /// [`RunConfig::from_query`] of `query` with one parameter changed, as a control changes it:
+    /// parameters whose default follows the changed one ([`FOLLOWS`]) go back to that default,
+    /// as when the CLI or a hand-written URL leaves them out (a new optimizer gets its own rate).
+    pub fn from_query_changed(query: &str, name: &str, value: &str) -> (RunConfig, Vec<String>) {
+        let followers: Vec<&str> = FOLLOWS.iter().filter(|(_, leader)| *leader == name).map(|(f, _)| *f).collect();
+        let kept = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|pair| !followers.contains(&decode_component(pair.split_once('=').map_or(*pair, |(k, _)| k)).as_str()));
+        let changed = format!("{}={}", name, value.replace('%', "%25").replace('&', "%26").replace('+', "%2B"));
+        RunConfig::from_query(&kept.chain(std::iter::once(changed.as_str())).collect::<Vec<_>>().join("&"))
+    }
+
     /// The configuration as a URL query, parameters in table order.
     pub fn to_query(&self) -> String {
         self.to_pairs().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
@@ -309,6 +326,14 @@ mod tests {
         assert_eq!(notices.len(), 3, "{notices:?}");
         assert!(notices[0].contains("alpha must be 0..100") && notices[0].contains("using alpha=20"), "{notices:?}");
         assert_eq!(RunConfig::from_query(&q.to_query()).0, q);
+        // Changing the optimizer as the page does gives the optimizer's rate, as the CLI and a
+        // URL without lr do; changing anything else keeps a chosen rate.
+        let page = RunConfig::from_query("optimizer=adam&lr=0.001").0.to_query();
+        assert_eq!(RunConfig::from_query_changed(&page, "optimizer", "adadelta").0.lr, 1.0);
+        assert_eq!(RunConfig::from_query_changed(&page, "optimizer", "sgd").0.lr, OptimizerKind::Sgd.default_lr());
+        assert_eq!(RunConfig::from_query_changed("optimizer=sgd&lr=0.3", "alpha", "5").0.lr, 0.3);
+        assert_eq!(RunConfig::from_query_changed("lr=0.3", "lr", "0.2").0.lr, 0.2);
+        assert_eq!(RunConfig::from_query_changed("", "seed", "1&alpha=3").1.len(), 1, "a value cannot smuggle in another parameter");
         assert_eq!(RunConfig::from_query("%zz=%&=&&a%").1.len(), 3);
         c.alpha = 101.0;
         c.batch = 0;

@@ -15,6 +15,7 @@ pub mod chart;
 pub mod config;
 pub mod data;
 pub mod estimate;
+pub mod evaluation;
 pub mod experiments;
 pub mod model;
 pub mod noise;

@@ -7,6 +7,7 @@ use label_noise_lab::backend::Backend;
 use label_noise_lab::config::{NoiseKind, RunConfig};
 use label_noise_lab::data::Dataset;
 use label_noise_lab::estimate::{Estimate, Throughput, Verdict};
+use label_noise_lab::evaluation::Reporting;
 use label_noise_lab::experiments::{PRESETS, Point, PointResult, Scale, Sweep, from_csv, to_csv};
 use label_noise_lab::noise::{Order, WrongClassRanking};
 use label_noise_lab::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
@@ -151,6 +152,9 @@ struct SweepArgs {
     /// Override the preset's clean-set size (not for the clean-size preset).
     #[arg(long)]
     clean: Option<usize>,
+    /// Override the preset's learning rate (not for the learning-rate preset).
+    #[arg(long)]
+    lr: Option<f64>,
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     backend: Backend,
 }
@@ -257,7 +261,8 @@ fn describe(m: &Metrics) -> String {
 
 fn run(args: RunArgs) -> Result<(), String> {
     let config = args.config.config()?;
-    match Estimate::of(&config, Throughput::NATIVE).verdict(Throughput::NATIVE) {
+    let reporting = args.report_every.filter(|&k| k > 0).map_or(Reporting::Epochs, Reporting::EverySteps);
+    match Estimate::of(&config, reporting, Throughput::NATIVE).verdict(Throughput::NATIVE) {
         Verdict::Fine => {}
         Verdict::Warn(m) => eprintln!("note: {m}"),
         Verdict::Refuse(m) if args.force => eprintln!("warning: {m} (--force given)"),
@@ -267,7 +272,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     let ranking = ranking_for(&[&config], &sources, args.backend)?;
     let mut trainer = Trainer::new(&config, sources, ranking.as_ref(), args.backend, system_clock)
         .map_err(|e| e.to_string())?
-        .report_every(args.report_every);
+        .reporting(reporting);
     eprintln!(
         "{}: {} training examples ({} clean), {} steps per epoch, backend {}",
         config.label(),
@@ -324,6 +329,9 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
         if let Some(n) = args.clean {
             s.base.clean = n;
         }
+        if let Some(lr) = args.lr {
+            s.base.lr = lr;
+        }
     }
     let results = run_sweep(&sweep, &sweep.points(), args.jobs, args.backend, &|_| {})?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
@@ -367,7 +375,8 @@ fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend, fin
                     if failure.lock().unwrap().is_some() {
                         break;
                     }
-                    match Trainer::new(&point.config, sources.clone(), ranking.as_ref(), backend, system_clock) {
+                    // A point keeps only its final accuracy: it evaluates once, at the end.
+                    match Trainer::new(&point.config, sources.clone(), ranking.as_ref(), backend, system_clock).map(|t| t.reporting(Reporting::Final)) {
                         Ok(mut trainer) => {
                             let summary: RunSummary = trainer.run(|_| ControlFlow::Continue(()));
                             let result = sweep.result(point, &summary);

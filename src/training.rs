@@ -5,6 +5,7 @@
 use crate::backend::Backend;
 use crate::config::RunConfig;
 use crate::data::{CLASSES, Dataset, PIXELS};
+use crate::evaluation::{Eval, QUICK_TEST_STRIDE, Reporting, Schedule};
 use crate::model::Classifier;
 use crate::noise::{Example, ImageRef, TrainingSet, WrongClassRanking};
 use crate::seed::{Stream, mix, rng};
@@ -19,8 +20,8 @@ use std::sync::Arc;
 /// The usual MNIST normalisation (mean and std of training pixels / 255).
 pub const PIXEL_MEAN: f32 = 0.1307;
 pub const PIXEL_STD: f32 = 0.3081;
-/// Training examples evaluated for the train-set accuracies at each report.
-pub const TRAIN_SAMPLE: usize = 5_000;
+/// Training examples evaluated for the train-set accuracies at a full report.
+pub const TRAIN_SAMPLE: usize = crate::evaluation::FULL_TRAIN;
 const EVAL_BATCH: usize = 1_000;
 
 /// The images a run draws from.
@@ -36,9 +37,14 @@ pub struct Metrics {
     pub epoch: f64,
     pub step: usize,
     pub end_of_epoch: bool,
-    /// Accuracy on the 10,000 clean test images.
+    /// Accuracy on clean test images: all 10,000, or every fifth for a quick live point.
     pub test_accuracy: f64,
-    /// Accuracy against the labels the network was given, on a fixed sample of training examples.
+    /// What this point evaluated: the quick subsamples or everything (see [`Eval`]).
+    pub eval: Eval,
+    /// How many test images `test_accuracy` is measured on.
+    pub test_images: usize,
+    /// Accuracy against the labels the network was given, on a fixed sample of training examples
+    /// (5,000, or its first 1,000 for a quick live point).
     pub train_accuracy: f64,
     /// On the sampled noisy examples that have a true class: predictions equal to that class.
     pub noisy_true_accuracy: Option<f64>,
@@ -46,7 +52,8 @@ pub struct Metrics {
     pub noisy_label_accuracy: Option<f64>,
     /// Mean training loss since the previous report.
     pub loss: f64,
-    /// Training throughput since the previous report (evaluation time excluded).
+    /// Training samples per second since the previous report, end to end: the time spent
+    /// evaluating (this report included) counts.
     pub samples_per_sec: f64,
     pub elapsed_secs: f64,
 }
@@ -58,6 +65,7 @@ pub struct RunSummary {
     pub backend: String,
     pub test_accuracy: f64,
     pub epochs: usize,
+    /// Training samples per second over the whole run, evaluation included.
     pub samples_per_sec: f64,
     pub train_examples: usize,
     pub parameters: usize,
@@ -97,6 +105,12 @@ pub fn system_clock() -> f64 {
     START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
 }
 
+/// White-noise pixels have MNIST's training-pixel mean and standard deviation (0..255 scale):
+/// constants, so a run's noise does not depend on how much of MNIST has streamed in (a test
+/// checks them against the real files).
+pub const WHITE_NOISE_MEAN: f32 = 33.3184;
+pub const WHITE_NOISE_STD: f32 = 78.5675;
+
 /// Turns virtual examples into input tensors: `u8` pixels normalised, white noise generated
 /// from its seed.
 struct ImageSource {
@@ -108,8 +122,7 @@ struct ImageSource {
 
 impl ImageSource {
     fn new(sources: Sources, seed: u64) -> Self {
-        let (mean, std) = sources.mnist.train.pixel_moments();
-        Self { sources, white_seed: mix(seed ^ Stream::WhiteNoise as u64), white_mean: mean as f32, white_std: std as f32 }
+        Self { sources, white_seed: mix(seed ^ Stream::WhiteNoise as u64), white_mean: WHITE_NOISE_MEAN, white_std: WHITE_NOISE_STD }
     }
 
     fn fill(&self, image: ImageRef, out: &mut [f32]) {
@@ -168,16 +181,17 @@ pub struct Trainer {
     /// Soft targets per true class for H_alpha: p(label | class) with one clean copy per alpha noisy.
     soft_targets: Option<[[f32; CLASSES]; CLASSES]>,
     train_sample: Vec<u32>,
-    report_every: Option<usize>,
+    schedule: Schedule,
     clock: Clock,
     started: f64,
     // Since the previous report:
     loss_sum: f64,
     loss_steps: usize,
     samples: usize,
-    train_secs: f64,
+    busy_secs: f64,
     total_samples: usize,
-    total_train_secs: f64,
+    /// Time inside `step` and its evaluations (a paused run is not busy).
+    total_busy_secs: f64,
     history: Vec<Metrics>,
     initial_weights: String,
 }
@@ -220,27 +234,38 @@ impl Trainer {
             optimizer: config.optimizer.build(),
             soft_targets,
             train_sample,
-            report_every: None,
+            schedule: Schedule::new(Reporting::default()),
             clock,
             started: clock(),
             loss_sum: 0.0,
             loss_steps: 0,
             samples: 0,
-            train_secs: 0.0,
+            busy_secs: 0.0,
             total_samples: 0,
-            total_train_secs: 0.0,
+            total_busy_secs: 0.0,
             history: Vec::new(),
         })
     }
 
-    /// Also report every `steps` batches inside an epoch (for smooth curves).
-    pub fn report_every(mut self, steps: Option<usize>) -> Self {
-        self.report_every = steps.filter(|&s| s > 0);
+    /// When to evaluate (see [`Reporting`]); at every epoch's end unless told otherwise.
+    pub fn reporting(mut self, reporting: Reporting) -> Self {
+        self.schedule = Schedule::new(reporting);
         self
     }
 
-    pub fn config(&self) -> &RunConfig {
-        &self.config
+    /// Training samples of the whole run.
+    pub fn samples_planned(&self) -> usize {
+        self.order.len() * self.config.epochs
+    }
+
+    /// Training samples so far.
+    pub fn samples_trained(&self) -> usize {
+        self.total_samples
+    }
+
+    /// Completed epochs.
+    pub fn epochs_done(&self) -> usize {
+        self.epoch
     }
 
     pub fn training_set(&self) -> &TrainingSet {
@@ -270,7 +295,7 @@ impl Trainer {
         self.config.lr * (1.0 - self.step as f64 / total).max(0.0)
     }
 
-    /// Trains on one batch. Returns a report at the end of an epoch and every `report_every` steps.
+    /// Trains on one batch. Returns a report when the schedule (see [`Reporting`]) says one is due.
     pub fn step(&mut self) -> Option<Metrics> {
         if self.is_done() {
             return None;
@@ -303,29 +328,40 @@ impl Trainer {
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         self.model = Some(self.optimizer.step(self.learning_rate(), model, grads));
 
-        let secs = (self.clock)() - t0;
         self.loss_steps += 1;
         self.samples += batch.len();
-        self.train_secs += secs;
         self.total_samples += batch.len();
-        self.total_train_secs += secs;
         self.step += 1;
 
         let end_of_epoch = self.position >= self.order.len();
         if end_of_epoch {
             self.epoch += 1;
         }
-        let due = self.report_every.is_some_and(|k| self.step % k == 0);
-        (end_of_epoch || due).then(|| self.report(end_of_epoch))
+        let due = self.schedule.due(self.step, self.total_samples, end_of_epoch, end_of_epoch && self.is_done());
+        let report = due.map(|eval| {
+            self.schedule.reported(self.total_samples, eval);
+            self.report(end_of_epoch, eval, t0)
+        });
+        if report.is_none() {
+            let secs = (self.clock)() - t0;
+            self.busy_secs += secs;
+            self.total_busy_secs += secs;
+        }
+        report
     }
 
-    fn report(&mut self, end_of_epoch: bool) -> Metrics {
+    /// Evaluates (all test images and the whole training sample, or the quick subsamples) and
+    /// closes the interval since the previous report; `t0` is when the current step began.
+    fn report(&mut self, end_of_epoch: bool, eval: Eval, t0: f64) -> Metrics {
         let model = self.model.as_ref().expect("model present").valid();
         let test = &self.images.sources.mnist.test;
-        let test_predictions = self.predict(&model, (0..test.len() as u32).map(ImageRef::MnistTest));
-        let test_accuracy = fraction(test_predictions.iter().zip(&test.labels).filter(|(p, y)| p == y).count(), test.len());
+        let stride = if eval == Eval::Full { 1 } else { QUICK_TEST_STRIDE };
+        let test_indices: Vec<u32> = (0..test.len() as u32).step_by(stride).collect();
+        let test_predictions = self.predict(&model, test_indices.iter().map(|&i| ImageRef::MnistTest(i)));
+        let test_accuracy = fraction(test_indices.iter().zip(&test_predictions).filter(|(i, p)| test.labels[**i as usize] == **p).count(), test_indices.len());
 
-        let sample: Vec<Example> = self.train_sample.iter().map(|&i| self.set.examples[i as usize]).collect();
+        let sample_len = eval.images().1.min(self.train_sample.len());
+        let sample: Vec<Example> = self.train_sample[..sample_len].iter().map(|&i| self.set.examples[i as usize]).collect();
         let predictions = self.predict(&model, sample.iter().map(|e| e.image));
         let train_accuracy = fraction(sample.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), sample.len());
         let noisy: Vec<(&Example, &u8)> = sample.iter().zip(&predictions).filter(|(e, _)| e.noisy).collect();
@@ -334,19 +370,24 @@ impl Trainer {
             (!with_true.is_empty()).then(|| fraction(with_true.iter().filter(|(e, p)| e.true_label == Some(**p)).count(), with_true.len()));
         let noisy_label_accuracy = (!noisy.is_empty()).then(|| fraction(noisy.iter().filter(|(e, p)| e.label == **p).count(), noisy.len()));
 
+        let now = (self.clock)();
+        self.busy_secs += now - t0;
+        self.total_busy_secs += now - t0;
         let metrics = Metrics {
             epoch: if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 },
             step: self.step,
             end_of_epoch,
             test_accuracy,
+            eval,
+            test_images: test_indices.len(),
             train_accuracy,
             noisy_true_accuracy,
             noisy_label_accuracy,
             loss: self.loss_sum / self.loss_steps.max(1) as f64,
-            samples_per_sec: self.samples as f64 / self.train_secs.max(1e-9),
-            elapsed_secs: (self.clock)() - self.started,
+            samples_per_sec: self.samples as f64 / self.busy_secs.max(1e-9),
+            elapsed_secs: now - self.started,
         };
-        (self.loss_sum, self.loss_steps, self.samples, self.train_secs) = (0.0, 0, 0, 0.0);
+        (self.loss_sum, self.loss_steps, self.samples, self.busy_secs) = (0.0, 0, 0, 0.0);
         self.history.push(metrics.clone());
         metrics
     }
@@ -408,7 +449,7 @@ impl Trainer {
             backend: self.backend.name().to_string(),
             test_accuracy: self.history.last().map_or(0.0, |m| m.test_accuracy),
             epochs: self.epoch,
-            samples_per_sec: self.total_samples as f64 / self.total_train_secs.max(1e-9),
+            samples_per_sec: self.total_samples as f64 / self.total_busy_secs.max(1e-9),
             train_examples: self.set.examples.len(),
             parameters: self.model.as_ref().map_or(0, |m| m.parameter_count()),
             history: self.history.clone(),

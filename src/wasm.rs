@@ -9,6 +9,7 @@ use crate::config::{NoiseKind, RunConfig};
 use crate::data::Dataset;
 use crate::experiments::{PRESETS, Scale};
 use crate::estimate::{Estimate, Throughput, duration};
+use crate::evaluation::Reporting;
 use crate::noise::{Order, WrongClassRanking};
 use crate::packed;
 use crate::training::{Metrics, Sources, Trainer, reference_ranking};
@@ -66,9 +67,26 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
 #[wasm_bindgen]
 pub fn parse_query(query: &str) -> String {
     let (config, notices) = RunConfig::from_query(query);
-    let estimate = Estimate::of(&config, Throughput::BROWSER);
+    describe(config, notices)
+}
+
+fn describe(config: RunConfig, notices: Vec<String>) -> String {
+    let estimate = Estimate::of(&config, Reporting::Live, Throughput::BROWSER);
     let verdict = estimate.verdict(Throughput::BROWSER);
     serde_json::json!({ "config": config, "notices": notices, "query": config.to_query(), "estimate": estimate, "time": duration(estimate.seconds), "verdict": verdict }).to_string()
+}
+
+/// `42 s`, `12 min`: how the page writes a duration (the same words as the estimate).
+#[wasm_bindgen(js_name = duration)]
+pub fn duration_text(secs: f64) -> String {
+    duration(secs)
+}
+
+/// [`parse_query`] after a control changed `name` to `value` (see [`RunConfig::from_query_changed`]).
+#[wasm_bindgen]
+pub fn parse_change(query: &str, name: &str, value: &str) -> String {
+    let (config, notices) = RunConfig::from_query_changed(query, name, value);
+    describe(config, notices)
 }
 
 /// A figure preset (`uniform`, `structured`, ...) at scale `quick` or `full`, as JSON: its title,
@@ -91,7 +109,12 @@ pub fn preset(name: &str, scale: &str) -> Result<String, JsError> {
     let points: Vec<_> = sweep
         .points()
         .iter()
-        .map(|p| serde_json::json!({ "series": p.series, "x": p.x, "query": p.config.to_query(), "label": p.config.label() }))
+        // Each point's estimated seconds: the page trains the longest first, so that the last
+        // points to finish are short ones and no worker idles long at the end.
+        .map(|p| {
+            let seconds = Estimate::of(&p.config, Reporting::Final, Throughput::BROWSER).seconds;
+            serde_json::json!({ "series": p.series, "x": p.x, "query": p.config.to_query(), "label": p.config.label(), "seconds": seconds })
+        })
         .collect();
     Ok(serde_json::json!({
         "name": sweep.name, "title": sweep.title, "axis": sweep.axis.parameter(), "note": sweep.note,
@@ -151,8 +174,9 @@ impl Lab {
     }
 
     /// Starts a run from a URL query; returns the summary of what will train as JSON. The worker
-    /// calls it once [`Lab::train_images_needed`] images have arrived.
-    pub fn start(&mut self, query: &str, total_train_images: usize) -> Result<String, JsError> {
+    /// calls it once [`Lab::train_images_needed`] images have arrived. `live`: the lab's curve
+    /// (see [`Reporting::Live`]); otherwise one evaluation at the end, for a figure's point.
+    pub fn start(&mut self, query: &str, total_train_images: usize, live: bool) -> Result<String, JsError> {
         let (config, _) = RunConfig::from_query(query);
         let (needed, loaded) = (config.noise_spec().mnist_images_needed(total_train_images), self.train_images_loaded());
         if loaded < needed {
@@ -164,29 +188,42 @@ impl Lab {
         }
         let trainer = Trainer::new(&config, sources, self.ranking.as_ref(), Backend::default(), clock)
             .map_err(js_error)?
-            .report_every(Some(50));
+            .reporting(if live { Reporting::Live } else { Reporting::Final });
         let info = serde_json::json!({
             "config": config,
             "label": config.label(),
             "train_examples": trainer.training_set().examples.len(),
             "steps_per_epoch": trainer.steps_per_epoch(),
+            "samples": trainer.samples_planned(),
         });
         self.trainer = Some(trainer);
         Ok(info.to_string())
     }
 
-    /// Trains for about `budget_ms` (at least one batch); returns the reports made, as JSON.
-    pub fn train_for(&mut self, budget_ms: f64) -> Result<String, JsError> {
+    /// Trains for about `budget_ms` (at least one batch), or to the end of the current epoch
+    /// with `to_epoch_end`; returns the reports made, as JSON.
+    pub fn train_for(&mut self, budget_ms: f64, to_epoch_end: bool) -> Result<String, JsError> {
         let trainer = self.trainer.as_mut().ok_or_else(|| JsError::new("no run started"))?;
         let until = clock() + budget_ms / 1000.0;
+        let epoch = trainer.epochs_done();
         let mut reports: Vec<Metrics> = Vec::new();
         while !trainer.is_done() {
             reports.extend(trainer.step());
-            if clock() >= until {
+            if clock() >= until || (to_epoch_end && trainer.epochs_done() > epoch) {
                 break;
             }
         }
         Ok(serde_json::to_string(&reports).map_err(js_error)?)
+    }
+
+    /// Training samples of the current run so far.
+    pub fn samples_trained(&self) -> usize {
+        self.trainer.as_ref().map_or(0, |t| t.samples_trained())
+    }
+
+    /// Completed epochs of the current run.
+    pub fn epochs_done(&self) -> usize {
+        self.trainer.as_ref().map_or(0, |t| t.epochs_done())
     }
 
     /// `count` training examples of the current run for the gallery, 787 bytes each: the given
@@ -263,7 +300,8 @@ impl Default for Lab {
 }
 
 /// Draws runs (`[{label, color:[r,g,b], points:[[x,y],...]}]`) on a canvas whose pixel size the
-/// page has already scaled by `devicePixelRatio`; returns the pixel mapping (JSON) for hovering.
+/// page has already scaled by `devicePixelRatio`; returns the pixel mapping and tick labels (JSON).
+/// `y_percent`: the values are fractions shown as percentages (accuracies, not the loss).
 /// `x_min`/`x_max` (a sweep's range) widen the x axis beyond the points drawn so far.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
@@ -272,6 +310,7 @@ pub fn draw_chart(
     title: &str,
     x_label: &str,
     y_label: &str,
+    y_percent: bool,
     scale: f64,
     curves_json: &str,
     x_min: Option<f64>,
@@ -291,7 +330,7 @@ pub fn draw_chart(
         .map(|c| Curve { label: c.label, points: c.points, color: RGBColor(c.color[0], c.color[1], c.color[2]), paper: c.paper })
         .collect();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
-    let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, scale };
+    let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale };
     let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
     Ok(serde_json::to_string(&mapping).map_err(js_error)?)
 }

@@ -17,6 +17,9 @@ fn real_mnist_and_fashion_load_with_the_published_class_counts() {
     assert_eq!(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
     let (mean, std) = mnist.train.pixel_moments();
     assert!((mean / 255.0 - 0.1307).abs() < 0.001 && (std / 255.0 - 0.3081).abs() < 0.001, "{mean} {std}");
+    // White noise is drawn with these moments, kept as constants (to 6 significant digits).
+    use label_noise_lab::training::{WHITE_NOISE_MEAN, WHITE_NOISE_STD};
+    assert!((mean - WHITE_NOISE_MEAN as f64).abs() < 1e-4 && (std - WHITE_NOISE_STD as f64).abs() < 1e-4, "{mean} {std}");
     let fashion = common::fashion();
     assert_eq!((fashion.train.len(), fashion.test.len()), (60_000, 10_000));
     assert!(fashion.train.labels.iter().filter(|&&l| l == 3).count() == 6000);

@@ -5,6 +5,7 @@ mod common;
 
 use label_noise_lab::backend::Backend;
 use label_noise_lab::config::{NoiseKind, RunConfig};
+use label_noise_lab::evaluation::{Eval, Reporting};
 use label_noise_lab::model::Architecture;
 use label_noise_lab::noise::{NoisyImages, Order};
 use label_noise_lab::optim::OptimizerKind;
@@ -56,6 +57,32 @@ fn same_seed_same_numbers_other_seed_other_numbers() {
 }
 
 #[test]
+fn live_reporting_starts_early_evaluates_subsamples_and_never_changes_the_training() {
+    let config = RunConfig { model: Architecture::Mlp1, width: 64, clean: 10_000, alpha: 4.0, epochs: 2, seed: 5, ..RunConfig::default() };
+    let run = |reporting: Reporting| {
+        let mut trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap().reporting(reporting);
+        trainer.run(|_| ControlFlow::Continue(()))
+    };
+    let live = run(Reporting::Live);
+    let quiet = run(Reporting::Final);
+    // Evaluating reads the model and never draws from the run's random streams.
+    assert_eq!(live.fingerprints, quiet.fingerprints);
+    assert_eq!(live.test_accuracy, quiet.test_accuracy);
+    assert_eq!(quiet.history.len(), 1, "a sweep point evaluates once");
+    assert_eq!(quiet.history[0].test_images, 10_000);
+    // The live curve: a point within the first few thousand samples, quick points on every fifth
+    // test image, and the full test set at the end.
+    let first = &live.history[0];
+    assert!(first.step * config.batch <= 6_000 && first.test_images == 2_000 && first.eval == Eval::Quick, "{first:?}");
+    assert!(live.history.len() >= 6, "{} points", live.history.len());
+    assert!(live.history.windows(2).all(|w| w[0].step < w[1].step));
+    let last = live.history.last().unwrap();
+    assert!(last.end_of_epoch && last.test_images == 10_000 && last.eval == Eval::Full && last.epoch == 2.0);
+    // A quick point estimates the same accuracy as the full test set, within sampling error.
+    assert!(live.history.iter().all(|m| m.test_accuracy > 0.0 && m.samples_per_sec > 0.0));
+}
+
+#[test]
 fn every_noise_kind_optimizer_and_h_alpha_trains_and_learns() {
     let base = RunConfig { model: Architecture::Mlp1, width: 128, clean: 2_000, alpha: 10.0, epochs: 1, seed: 2, ..RunConfig::default() };
     let cases = [
@@ -93,7 +120,7 @@ fn the_confusion_ranking_puts_famous_confusions_first() {
 #[test]
 fn reports_stream_and_a_caller_can_stop_early() {
     let config = RunConfig { model: Architecture::Perceptron, clean: 5_000, alpha: 1.0, epochs: 3, ..RunConfig::default() };
-    let mut trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap().report_every(Some(20));
+    let mut trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap().reporting(Reporting::EverySteps(20));
     let mut seen = Vec::new();
     let run = trainer.run(|m| {
         seen.push(m.clone());

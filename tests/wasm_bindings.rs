@@ -37,14 +37,14 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     lab.add_chunk("mnist", "test", &encode(SplitKind::Test, 0, &labels, &pixels)).unwrap();
     assert!(lab.add_chunk("mnist", "broken.lnl.gz", b"LNL1 nope").is_err());
     // Data streams in: a run that needs images which have not arrived yet is refused.
-    let err = lab.start("model=perceptron&clean=600&alpha=0", 1000).err().map(|e| String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message()));
+    let err = lab.start("model=perceptron&clean=600&alpha=0", 1000, true).err().map(|e| String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message()));
     assert!(err.as_deref().is_some_and(|m| m.contains("needs 1000") && m.contains("500 have loaded")), "{err:?}");
     assert_eq!(Lab::train_images_needed("clean=600&noisy-images=novel&alpha=1", 1000), 1000);
     assert_eq!(lab.train_images_loaded(), 500);
-    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=50", 500).unwrap();
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=50", 500, true).unwrap();
     let mut reports = 0;
     while !lab.is_done() {
-        reports += serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0).unwrap()).unwrap().len();
+        reports += serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0, false).unwrap()).unwrap().len();
     }
     assert!(reports >= 3);
     let summary: serde_json::Value = serde_json::from_str(&lab.summary().unwrap()).unwrap();
@@ -59,12 +59,13 @@ fn draw_chart_paints_the_canvas() {
     canvas.set_width(400);
     canvas.set_height(300);
     let curves = r#"[{"label":"run","color":[31,119,180],"points":[[0,0.5],[1,0.9]]}]"#;
-    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "t", "epoch", "acc", 1.0, curves, None, None).unwrap()).unwrap();
+    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "t", "epoch", "acc", true, 1.0, curves, None, None).unwrap()).unwrap();
     let (left, right) = (mapping["pixels_x"][0].as_i64().unwrap(), mapping["pixels_x"][1].as_i64().unwrap());
     assert!(0 < left && left < right && right <= 400, "{mapping}");
     assert!(mapping["x_range"][1].as_f64().unwrap() < 2.0, "{mapping}");
     // A sweep's range (alpha 0..50) widens the axis before its points arrive.
-    let wide: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "alpha", "acc", 1.0, curves, Some(0.0), Some(50.0)).unwrap()).unwrap();
+    let wide: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "alpha", "acc", true, 1.0, curves, Some(0.0), Some(50.0)).unwrap()).unwrap();
     assert!(wide["x_range"][1].as_f64().unwrap() >= 50.0, "{wide}");
-    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", 1.0, "not json", None, None).is_err());
+    assert!(wide["x_labels"].as_array().unwrap().iter().any(|l| l == "20"), "alpha ticks are integers: {wide}");
+    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", false, 1.0, "not json", None, None).is_err());
 }

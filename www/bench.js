@@ -4,7 +4,7 @@ import { TrainingWorker } from './workers.js';
 import { Sweep } from './sweep.js';
 
 const $ = (id) => document.getElementById(id);
-const KINDS = ['gemm', 'steps:0', 'steps:1', 'steps:2', 'steps:3', 'steps:4', 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory'];
+const KINDS = ['gemm', 'steps:0', 'steps:1', 'steps:2', 'steps:3', 'steps:4', 'steps:5', 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory'];
 
 function measure(kinds) {
   return new Promise((resolve, reject) => {
@@ -49,10 +49,17 @@ function sweepSeconds(points, workers) {
 }
 
 async function main() {
-  const results = await measure(KINDS);
+  // `?kinds=gemm,steps:0`: only those (the runner measures what users wait for beside them).
+  const only = new URLSearchParams(location.search).get('kinds');
+  const results = await measure(only ? only.split(',') : KINDS);
+  if (only) return finish(results);
   const one = await sweepSeconds(6, 1);
   const two = await sweepSeconds(6, 2);
   results.scaling = { points: 6, one_worker_secs: one, two_workers_secs: two, speedup: one / two };
+  finish(results);
+}
+
+function finish(results) {
   $('bench-table').textContent = JSON.stringify(results, null, 2);
   Object.assign($('bench-status').dataset, { state: 'done', results: JSON.stringify(results) });
   $('bench-status').textContent = 'Done.';

@@ -46,7 +46,7 @@ function render() {
     list.append(li);
   }
   const xs = spec.points.map((p) => p.x);
-  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', sweep.curves(PALETTE), [Math.min(...xs), Math.max(...xs)]);
+  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, sweep.curves(PALETTE), [Math.min(...xs), Math.max(...xs)]);
 }
 
 /** Fills the figures panel; `names` are the presets the core knows. */

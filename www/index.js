@@ -1,5 +1,5 @@
 // The page: state (one config + the runs), URL round-trip, and the training worker.
-import init, { parse_query } from './pkg/label_noise_lab.js';
+import init, { parse_query, parse_change, duration, Lab } from './pkg/label_noise_lab.js';
 import { toQuery } from './params.js';
 import { TrainingWorker } from './workers.js';
 import { initFigures } from './figures.js';
@@ -35,11 +35,14 @@ function redraw() {
   });
 }
 
-function applyQuery(query, extraNotices = []) {
-  const parsed = JSON.parse(parse_query(query));
+function applyQuery(query) {
+  return apply(JSON.parse(parse_query(query)));
+}
+
+function apply(parsed) {
   config = parsed.config;
   cost = parsed;
-  showNotices([...extraNotices, ...parsed.notices]);
+  showNotices(parsed.notices);
   showEstimate(parsed);
   return parsed;
 }
@@ -54,8 +57,8 @@ function syncUrl() {
 }
 
 function onParamChange(name, value) {
-  // Re-validate through the core so the page and the CLI agree on every range.
-  const parsed = applyQuery(`${toQuery(config)}&${name}=${encodeURIComponent(value)}`);
+  // Re-validate through the core so the page and the CLI agree on every range and default.
+  const parsed = apply(JSON.parse(parse_change(toQuery(config), name, String(value))));
   setControls(config);
   syncUrl();
   return parsed;
@@ -90,7 +93,11 @@ function failed(message) {
   buttons();
 }
 
+let streamed = { trainLoaded: 0, totalTrain: 0 }; // MNIST training images arrived, of all
+
 function showData({ trainLoaded, totalTrain }) {
+  streamed = { trainLoaded, totalTrain };
+  if (cost) showEstimate(cost);
   // Background streaming of the rest of MNIST, below the run's own progress.
   // Shown once the first training images are in, while the rest streams.
   $('data-status').textContent = trainLoaded > 0 && trainLoaded < totalTrain
@@ -98,17 +105,20 @@ function showData({ trainLoaded, totalTrain }) {
     : '';
 }
 
-/** Seconds left, from the progress rate over the last ~10 s (warm-up and evaluation included). */
-function timeLeft(run, progress) {
+/**
+ * The run's pace over the last ~10 s of wall time: training samples per second end to end
+ * (evaluation, slices and messages included; paused time is not) and the time left at that pace.
+ */
+function pace(run, samples) {
   const now = performance.now() / 1000;
   const marks = (run.marks ||= []);
-  marks.push([now, progress]);
+  marks.push([now, samples]);
   while (marks.length > 2 && now - marks[0][0] > 10) marks.shift();
-  const [t0, p0] = marks[0];
-  const rate = (progress - p0) / Math.max(now - t0, 1e-3);
-  if (marks.length < 3 || rate <= 0) return '';
-  const s = Math.round((1 - progress) / rate);
-  return s >= 90 ? `${Math.round(s / 60)} min left` : `${s} s left`;
+  const [t0, s0] = marks[0];
+  if (marks.length < 3 || now - t0 < 0.5 || samples <= s0) return [];
+  const rate = (samples - s0) / (now - t0);
+  const s = Math.round((run.samplesTotal - samples) / rate);
+  return [`${Math.round(rate).toLocaleString('en')} samples/s`, s >= 90 ? `${Math.round(s / 60)} min left` : `${s} s left`];
 }
 
 const handlers = {
@@ -142,26 +152,31 @@ const handlers = {
     // Page open to first training step (the benchmark reads it once).
     document.body.dataset.firstStepMs ||= Math.round(performance.now());
     current.label = info.label;
+    current.samplesTotal = info.samples;
+    current.marks = [];
     current.waitingFor = 0;
     renderGallery(gallery);
     setStatus('training', `Training ${info.label}`, `${info.train_examples.toLocaleString()} examples`, 0);
     redraw();
   },
-  reports: ({ reports, progress }) => {
+  reports: ({ reports, progress, samples }) => {
     if (!current) return;
     current.history.push(...reports);
+    const epoch = (progress * current.config.epochs).toFixed(2);
+    setStatus('training', `Training ${current.label}`, [`epoch ${epoch} / ${current.config.epochs}`, ...pace(current, samples)].join(' · '), progress);
     const last = current.history[current.history.length - 1];
-    if (last) {
-      const left = timeLeft(current, progress);
-      setStatus('training', `Training ${current.label}`,
-        [`epoch ${last.epoch.toFixed(2)} / ${current.config.epochs}`, `${Math.round(last.samples_per_sec).toLocaleString('en')} samples/s`, left].filter(Boolean).join(' · '), progress);
-      const epochs = current.history.filter((m) => m.end_of_epoch);
-      if (epochs.length) $('run-status').dataset.testAccuracy = epochs[epochs.length - 1].test_accuracy;
-    }
+    // The status carries the latest evaluation on the whole test set, not a quick point's.
+    const full = reports.filter((m) => m.eval === 'full').at(-1);
+    if (full) $('run-status').dataset.testAccuracy = full.test_accuracy;
     if (reports.length) redraw();
   },
   paused: () => {
     paused = true;
+    if (current) {
+      current.marks = []; // the pause is not part of the pace
+      current.busyMs += performance.now() - current.resumedAt;
+      current.resumedAt = 0;
+    }
     setStatus('ready', `Paused: ${current ? current.label : ''}`, $('status-detail').textContent);
     buttons();
   },
@@ -172,7 +187,10 @@ const handlers = {
     $('run-status').dataset.testAccuracy = summary.test_accuracy;
     // What a reproducibility check compares (the same run natively, or after a reload).
     Object.assign($('run-status').dataset, { trainingSet: summary.fingerprints.training_set, initialWeights: summary.fingerprints.initial_weights, finalWeights: summary.fingerprints.final_weights });
-    setStatus('done', `Done: ${(summary.test_accuracy * 100).toFixed(2)}% clean test accuracy`, `${current.label}`, 1);
+    // Train to Done in wall time, paused time excluded: what the estimate promised.
+    const wall = current.busyMs + (current.resumedAt ? performance.now() - current.resumedAt : 0);
+    Object.assign($('run-status').dataset, { wallMs: Math.round(wall), samples: summary.epochs * summary.train_examples });
+    setStatus('done', `Done: ${(summary.test_accuracy * 100).toFixed(2)}% clean test accuracy`, `${current.label} · ${duration(wall / 1000)}`, 1);
     current = null;
     paused = false;
     buttons();
@@ -182,7 +200,12 @@ const handlers = {
 };
 
 function showEstimate({ estimate, time }) {
-  $('estimate').textContent = `${estimate.train_examples.toLocaleString('en')} examples · est. ${time}, ${Math.round(estimate.memory_mb)} MB`;
+  // The estimate is for the run itself; if it needs images still streaming in, it waits for them first.
+  const { trainLoaded, totalTrain } = streamed;
+  const waits = totalTrain > 0 && Lab.train_images_needed(toQuery(config), totalTrain) > trainLoaded;
+  $('estimate').textContent = `${estimate.train_examples.toLocaleString('en')} examples · est. ${time}${waits ? ' once the data has arrived' : ''}, ${Math.round(estimate.memory_mb)} MB`;
+  // Seconds from Train to Done with the data loaded (the benchmark compares it with the wall time).
+  $('estimate').dataset.seconds = estimate.seconds.toFixed(2);
 }
 
 /** Whether a new run of `config` may start: refused or, once, warned about by its estimate. */
@@ -204,9 +227,10 @@ function play(oneEpoch = false) {
   if (!(current && paused) && !mayStart()) return;
   if (current && paused) {
     paused = false;
+    current.resumedAt = performance.now();
     worker.post({ type: 'resume', oneEpoch });
   } else {
-    current = { config: { ...config }, label: 'starting…', color: colorOf(nextColor++), history: [] };
+    current = { config: { ...config }, label: 'starting…', color: colorOf(nextColor++), history: [], busyMs: 0, resumedAt: performance.now() };
     runs.push(current);
     paused = false;
     worker.post({ type: 'start', query: toQuery(config), oneEpoch });

@@ -35,11 +35,20 @@ export class Sweep {
     return this.spec.points.filter((p) => !this.results[p.query]);
   }
 
+  /** Estimated seconds for the pending points in `count` workers, longest first. */
+  estimate(count) {
+    const load = Array(Math.max(1, count)).fill(0);
+    for (const p of this.pending().sort((a, b) => b.seconds - a.seconds)) load[load.indexOf(Math.min(...load))] += p.seconds;
+    return Math.max(...load);
+  }
+
   /** Trains every point without a result in `count` workers. */
   start(count) {
     this.cancel();
     this.failed = {};
-    this.queue = this.pending();
+    // Longest first (the core's estimate): the last points to finish are short, so no worker
+    // waits long for the others at the end.
+    this.queue = this.pending().sort((a, b) => b.seconds - a.seconds);
     this.running = this.queue.length > 0;
     for (let i = 0; i < Math.min(count, this.queue.length); i++) this.spawn();
     this.onUpdate();
@@ -64,7 +73,7 @@ export class Sweep {
     slot.point = this.queue.shift() || null;
     if (slot.point) {
       this.progress[slot.point.query] = 0;
-      slot.worker.post({ type: 'start', query: slot.point.query });
+      slot.worker.post({ type: 'start', query: slot.point.query, live: false });
     } else {
       slot.worker.terminate();
       this.workers = this.workers.filter((s) => s !== slot);

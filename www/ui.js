@@ -6,6 +6,7 @@ const PALETTE = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [
 export const colorOf = (i) => PALETTE[i % PALETTE.length];
 
 const $ = (id) => document.getElementById(id);
+let mapping = null; // the lab chart's pixel mapping, for hovering
 
 function format(p, v) {
   if (p.kind === 'checkbox') return v ? 'on' : 'off';
@@ -89,11 +90,12 @@ export function showNotices(notices) {
   }
 }
 
-const METRIC_LABELS = {
-  test_accuracy: 'clean test accuracy',
-  train_accuracy: 'accuracy on the given labels',
-  noisy_true_accuracy: 'noisy examples predicted as their true class',
-  loss: 'training loss',
+// The metrics the lab's chart can show; all but the loss are fractions, shown as percentages.
+const METRICS = {
+  test_accuracy: { label: 'clean test accuracy', percent: true },
+  train_accuracy: { label: 'accuracy on the given labels', percent: true },
+  noisy_true_accuracy: { label: 'noisy examples predicted as their true class', percent: true },
+  loss: { label: 'training loss', percent: false },
 };
 
 /** Curves for the chosen metric: one per run, x = epoch. */
@@ -106,16 +108,20 @@ export function curvesFor(runs, metric) {
 }
 
 /** Draws curves with plotters on a canvas sized for this screen's pixels; returns the mapping. */
-export function paint(canvas, title, xLabel, yLabel, curves, [xMin, xMax] = []) {
+export function paint(canvas, title, xLabel, yLabel, percent, curves, [xMin, xMax] = []) {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(canvas.clientWidth * dpr);
   const h = Math.round(canvas.clientHeight * dpr);
   if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
-  return draw_chart(canvas, title, xLabel, yLabel, dpr, JSON.stringify(curves), xMin, xMax);
+  const mapping = JSON.parse(draw_chart(canvas, title, xLabel, yLabel, percent, dpr, JSON.stringify(curves), xMin, xMax));
+  // The tick labels drawn, for tests and as part of the chart's text alternative.
+  Object.assign(canvas.dataset, { xLabels: mapping.x_labels.join('|'), yLabels: mapping.y_labels.join('|') });
+  return mapping;
 }
 
 export function drawChart(runs, metric) {
-  setMapping(paint($('chart'), METRIC_LABELS[metric], 'epoch', METRIC_LABELS[metric], curvesFor(runs, metric)));
+  const { label, percent } = METRICS[metric];
+  mapping = { ...paint($('chart'), label, 'epoch', label, percent, curvesFor(runs, metric)), percent };
 }
 
 export function renderRuns(runs, onRemove) {
@@ -184,7 +190,6 @@ export function renderConfusion(matrix) {
   });
 }
 
-let mapping = null;
 
 /** Shows the nearest point's exact value under the pointer. */
 export function enableHover(getCurves) {
@@ -208,13 +213,9 @@ export function enableHover(getCurves) {
       }
     }
     if (!best) return void (tip.style.display = 'none');
-    const v = best.p[1] <= 1 ? `${(best.p[1] * 100).toFixed(2)}%` : best.p[1].toFixed(4);
+    const v = mapping.percent ? `${(best.p[1] * 100).toFixed(2)}%` : best.p[1].toFixed(4);
     tip.textContent = `${best.c.label}: ${v} at epoch ${best.p[0].toFixed(2)}`;
     const stage = $('stage').getBoundingClientRect();
     Object.assign(tip.style, { display: 'block', left: `${rect.left - stage.left + best.qx / dpr + 10}px`, top: `${rect.top - stage.top + best.qy / dpr - 28}px` });
   });
-}
-
-export function setMapping(json) {
-  mapping = JSON.parse(json);
 }

@@ -310,7 +310,7 @@ for (const [sandbox, cors] of [['allow-scripts', true], ['allow-scripts allow-sa
 }
 
 test('absurd runs are refused and long ones warned about, with an estimate, before they start', async () => {
-  const { page } = await open(b, `${srv.origin}/?alpha=100&clean=60000&batch=1&epochs=50&autostart=1`);
+  const { page } = await open(b, `${srv.origin}/?alpha=100&clean=60000&batch=1&epochs=500&autostart=1`);
   await page.waitForFunction(() => /Not started/.test(document.getElementById('status-text').textContent));
   assert.match(await page.textContent('#status-text'), /would take about \d+ days/);
   assert.match(await page.textContent('#estimate'), /6,060,000 examples/);
