@@ -104,7 +104,21 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     }
     let (y0, y1) = frame.y_range.unwrap_or_else(|| {
         let (lo, hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
-        if lo > hi { (0.0, 1.0) } else { ((lo - 0.05 * (hi - lo).max(0.01)).max(0.0), hi + 0.05 * (hi - lo).max(0.01)) }
+        if lo > hi {
+            return (0.0, 1.0);
+        }
+        // At least 10 points of accuracy (or a tenth of the loss) tall: a first point or a flat
+        // curve is not blown up into hundredths of a percent.
+        let min_span = if frame.y_percent { 0.1 } else { 0.1 * hi.abs().max(0.1) };
+        let (mid, span) = ((lo + hi) / 2.0, (hi - lo).max(min_span));
+        let (mut lo, mut hi) = (mid - span / 2.0, mid + span / 2.0);
+        if frame.y_percent {
+            // Accuracies stay within 0..100%: slide the window rather than cross either end.
+            (lo, hi) = if hi > 1.0 { (lo - (hi - 1.0), 1.0) } else { (lo, hi) };
+            (lo, hi) = if lo < 0.0 { (0.0, (hi - lo).min(1.0)) } else { (lo, hi) };
+        }
+        let top = hi + 0.05 * span;
+        ((lo - 0.05 * span).max(0.0), if frame.y_percent { top.min(1.0) } else { top })
     });
     let pad = (x1 - x0) * 0.02;
     let k = frame.scale.max(0.5);
@@ -257,6 +271,15 @@ mod tests {
             unique.dedup();
             assert_eq!(&unique, labels, "distinct labels for {lo}..{hi}");
         }
+        // A first point alone: an axis at least 10 points tall, not 29.70% to 29.80%.
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+        let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
+        let one = vec![Curve { label: "run".into(), points: vec![(0.05, 0.2975)], color: color(0), paper: false }];
+        let mapping = draw(&area, &frame, &one).unwrap();
+        assert!(mapping.y_range.1 - mapping.y_range.0 >= 0.1 && mapping.y_range.0 <= 0.2975 && 0.2975 <= mapping.y_range.1, "{:?}", mapping.y_range);
+        let top = vec![Curve { label: "run".into(), points: vec![(0.05, 0.99)], color: color(0), paper: false }];
+        assert!(draw(&area, &frame, &top).unwrap().y_range.1 <= 1.0, "never above 100%");
         assert_eq!(tick_label(20.0, 100.0, false), "20");
         assert_eq!(tick_label(0.915, 0.05, true), "91.5%");
         assert_eq!(tick_label(2.3049, 0.02, false), "2.305");

@@ -28,6 +28,8 @@ pub struct Work {
     pub activations: f64,
     /// Images turned into input rows, trained on or evaluated (batch assembly from `u8` pixels).
     pub images: f64,
+    /// White-noise images drawn from their seeds (784 normal draws each) as they are trained on.
+    pub white_images: f64,
     /// Records of the training set, built and shuffled once per run.
     pub records: f64,
     /// Evaluations: each collects predictions and posts a report.
@@ -43,6 +45,7 @@ pub struct Throughput {
     pub secs_per_parameter_update: f64,
     pub secs_per_activation: f64,
     pub secs_per_image: f64,
+    pub secs_per_white_image: f64,
     pub secs_per_record: f64,
     pub secs_per_report: f64,
     /// Starting a run: the model, the gallery, the first messages.
@@ -53,19 +56,20 @@ pub struct Throughput {
 impl Throughput {
     /// burn-flex in one browser worker (wasm simd128) on the 2-core machine, fitted to runs
     /// pressed in the real page, Train to Done: `BENCH_PARTS=fit ./build.sh bench` then
-    /// `node tests/bench/fit.mjs` (15 short runs, 2026-12-01: each within 0.95-1.07 of its fit).
+    /// `node tests/bench/fit.mjs` (17 short runs, 2026-12-01: each within 0.96-1.06 of its fit).
     /// Per activation, image and report came out as zero: the other terms carry them.
     /// `./build.sh bench` checks the fit on other runs ("estimate vs actual").
     pub const BROWSER: Throughput = Throughput {
-        train_flops_per_sec: 29.2e9,
-        eval_flops_per_sec: 23.1e9,
-        secs_per_step: 0.024e-3,
+        train_flops_per_sec: 28.6e9,
+        eval_flops_per_sec: 26.8e9,
+        secs_per_step: 0.17e-3,
         secs_per_parameter_update: 2.9e-9,
         secs_per_activation: 0.0,
         secs_per_image: 0.0,
-        secs_per_record: 1.14e-6,
+        secs_per_white_image: 15e-6,
+        secs_per_record: 1.08e-6,
         secs_per_report: 0.0,
-        secs_per_run: 0.73,
+        secs_per_run: 0.51,
         name: "in this browser",
     };
     /// burn-flex natively, one thread: rougher (it only decides the CLI's warnings), from
@@ -77,6 +81,7 @@ impl Throughput {
         secs_per_parameter_update: 0.0,
         secs_per_activation: 0.0,
         secs_per_image: 0.3e-6,
+        secs_per_white_image: 3e-6,
         secs_per_record: 0.02e-6,
         secs_per_report: 0.0,
         secs_per_run: 0.05,
@@ -91,6 +96,7 @@ impl Throughput {
             + work.parameter_updates * self.secs_per_parameter_update
             + work.activations * self.secs_per_activation
             + work.images * self.secs_per_image
+            + work.white_images * self.secs_per_white_image
             + work.records * self.secs_per_record
             + work.reports * self.secs_per_report
             + self.secs_per_run
@@ -150,6 +156,8 @@ impl Estimate {
             images: samples + eval.images,
             activations: samples * units as f64 + eval.activations,
             records: train_examples as f64,
+            // H_alpha trains on the clean images only.
+            white_images: if config.noise == NoiseKind::White && !config.h_alpha { samples * noisy as f64 / train_examples as f64 } else { 0.0 },
             ..eval
         };
         // Structured noise in a ranked order first trains the reference perceptron (one epoch on

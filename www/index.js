@@ -189,7 +189,7 @@ const handlers = {
     Object.assign($('run-status').dataset, { trainingSet: summary.fingerprints.training_set, initialWeights: summary.fingerprints.initial_weights, finalWeights: summary.fingerprints.final_weights });
     // Train to Done in wall time, paused time excluded: what the estimate promised.
     const wall = current.busyMs + (current.resumedAt ? performance.now() - current.resumedAt : 0);
-    Object.assign($('run-status').dataset, { wallMs: Math.round(wall), samples: summary.epochs * summary.train_examples });
+    Object.assign($('run-status').dataset, { wallMs: Math.round(wall), samples: current.samplesTotal });
     setStatus('done', `Done: ${(summary.test_accuracy * 100).toFixed(2)}% clean test accuracy`, `${current.label} · ${duration(wall / 1000)}`, 1);
     current = null;
     paused = false;

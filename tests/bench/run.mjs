@@ -11,13 +11,14 @@ import { spread, fmt } from './stats.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS || 3);
-// BENCH_PARTS=steps,wait: the step tables (native and in the browser) and what users wait for;
+// BENCH_PARTS=steps,wait,figure: the step tables (native and in the browser), what users wait for
+// (page runs, estimate vs actual) and a figure preset in the page;
 // `fit` adds the short page runs that tests/bench/fit.mjs fits the estimate's coefficients to.
-const PARTS = (process.env.BENCH_PARTS || 'steps,wait').split(',');
+const PARTS = (process.env.BENCH_PARTS || 'steps,wait,figure').split(',');
 
 if (PARTS.includes('steps')) await steps();
 if (PARTS.includes('fit')) await fitRuns();
-if (PARTS.includes('wait')) await waitFor(RUNS);
+if (PARTS.includes('wait') || PARTS.includes('figure')) await waitFor(RUNS, PARTS);
 
 async function steps() {
   console.error('native: label-noise-lab bench --json');

@@ -40,6 +40,8 @@ export const FIT_CONFIGS = [
   'model=mlp4&width=512&batch=256&clean=2000&alpha=10&epochs=1',
   'model=mlp1&width=128&noise=structured&delta=0.5&clean=5000&alpha=10&epochs=1',
   'model=mlp1&width=256&h-alpha=true&clean=2000&alpha=20&epochs=20',
+  'model=perceptron&noise=white&clean=5000&alpha=20&epochs=1',
+  'model=mlp1&width=64&noise=white&clean=5000&alpha=10&epochs=2',
 ];
 
 const dataset = (page, id) => page.evaluate((id) => ({ ...document.getElementById(id).dataset }), id);
@@ -135,15 +137,25 @@ export async function fitRuns() {
   }
 }
 
-export async function waitFor(runs) {
+export async function waitFor(runs, parts) {
   const srv = await serve();
   const b = await browser();
   try {
+    if (parts.includes('wait')) await pageRuns(b, srv.origin, runs);
+    if (parts.includes('figure')) await figures(b, srv.origin);
+  } finally {
+    await b.close();
+    srv.server.close();
+  }
+}
+
+async function pageRuns(b, origin, runs) {
+  {
     // (a) The default page run, in `runs` fresh pages, beside the step rate of the same browser.
     const defaults = [];
     for (let i = 0; i < runs; i++) {
       console.error(`default page run ${i + 1} of ${runs}`);
-      defaults.push({ ...(await pressTrain(b, srv.origin, DEFAULT)), step: await stepRate(b, srv.origin) });
+      defaults.push({ ...(await pressTrain(b, origin, DEFAULT)), step: await stepRate(b, origin) });
     }
     const e2e = defaults.map((r) => r.samples / r.wall);
     console.log(`\n| the default page run (MLP2 w256 b128 Adam, n=10,000, alpha=20, 5 epochs), Train to Done | median (min-max) of ${runs} |`);
@@ -160,7 +172,7 @@ export async function waitFor(runs) {
     const rows = [];
     for (const [label, query] of CONFIGS) {
       console.error(`estimate vs actual: ${label}`);
-      const r = query === DEFAULT ? defaults[0] : await pressTrain(b, srv.origin, query);
+      const r = query === DEFAULT ? defaults[0] : await pressTrain(b, origin, query);
       rows.push({ label, query, ...r });
       console.log(`| ${label} | ${r.estimate.toFixed(1)} | ${r.wall.toFixed(1)} | ${(r.wall / r.estimate).toFixed(2)} | ${Math.round(r.samples / r.wall)} | ${(r.accuracy * 100).toFixed(1)}% |`);
     }
@@ -169,17 +181,19 @@ export async function waitFor(runs) {
     fs.mkdirSync(path.join(ROOT, 'target'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'target/page-runs.json'), JSON.stringify(rows, null, 2));
 
+  }
+}
+
+async function figures(b, origin) {
+  {
     // (b) The quick uniform figure in 1 and 2 workers, and how close its points are to the paper's.
     console.log('\n| quick uniform figure (16 points), Run to last point | wall time | mean abs. difference from the paper |');
     console.log('|---|---|---|');
     for (const workers of [2, 1]) {
       console.error(`quick uniform figure in ${workers} workers`);
-      const f = await figure(b, srv.origin, 'uniform', workers);
+      const f = await figure(b, origin, 'uniform', workers);
       const { mae, count } = paperError(f);
       console.log(`| ${workers} worker${workers > 1 ? 's' : ''} | ${f.wall.toFixed(0)} s | ${mae.toFixed(1)} points over ${count} points |`);
     }
-  } finally {
-    await b.close();
-    srv.server.close();
   }
 }
