@@ -63,7 +63,8 @@ pub struct PlotMapping {
 /// Decimals that keep neighbouring tick labels apart on an axis spanning `span`: plotters puts
 /// at most 10 labels on it, so ticks are at least a tenth of the span apart.
 pub fn decimals(span: f64) -> usize {
-    if span.is_finite() && span > 0.0 { (-(span / 10.0).log10()).ceil().clamp(0.0, 12.0) as usize } else { 0 }
+    // (A span just under a power of ten, 0.998 with padding, still has ticks a tenth apart.)
+    if span.is_finite() && span > 0.0 { (-(span / 10.0).log10() - 0.01).ceil().clamp(0.0, 12.0) as usize } else { 0 }
 }
 
 /// A tick label for `v` on an axis spanning `span`: `90%`, `91.5%`, `2.305`, `20` (never `20.0`).
@@ -281,6 +282,7 @@ mod tests {
         let top = vec![Curve { label: "run".into(), points: vec![(0.05, 0.99)], color: color(0), paper: false }];
         assert!(draw(&area, &frame, &top).unwrap().y_range.1 <= 1.0, "never above 100%");
         assert_eq!(tick_label(20.0, 100.0, false), "20");
+        assert_eq!(tick_label(0.3, 0.998, false), "0.3", "an epoch axis padded to 0.998");
         assert_eq!(tick_label(0.915, 0.05, true), "91.5%");
         assert_eq!(tick_label(2.3049, 0.02, false), "2.305");
     }

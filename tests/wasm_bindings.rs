@@ -41,12 +41,23 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     assert!(err.as_deref().is_some_and(|m| m.contains("needs 1000") && m.contains("500 have loaded")), "{err:?}");
     assert_eq!(Lab::train_images_needed("clean=600&noisy-images=novel&alpha=1", 1000), 1000);
     assert_eq!(lab.train_images_loaded(), 500);
-    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=50", 500, true).unwrap();
-    let mut reports = 0;
+    // 15,000 samples: a live curve's quick points (the first after ~4,600 samples), then the full end.
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=30&batch=50", 500, true).unwrap();
+    let mut reports = Vec::new();
     while !lab.is_done() {
-        reports += serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0, false).unwrap()).unwrap().len();
+        reports.extend(serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0, false).unwrap()).unwrap());
     }
-    assert!(reports >= 3);
+    assert!(reports.len() >= 3, "{reports:?}");
+    assert_eq!(reports[0]["eval"], "quick");
+    assert_eq!(reports.last().unwrap()["eval"], "full");
+    assert_eq!(lab.samples_trained(), 15_000);
+    // Stepping one epoch stops at the epoch's end.
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=64", 500, true).unwrap();
+    lab.train_for(60_000.0, true).unwrap();
+    assert_eq!((lab.epochs_done(), lab.samples_trained()), (1, 500));
+    while !lab.is_done() {
+        lab.train_for(50.0, false).unwrap();
+    }
     let summary: serde_json::Value = serde_json::from_str(&lab.summary().unwrap()).unwrap();
     assert!(summary["test_accuracy"].as_f64().unwrap() > 0.9, "{}", summary["test_accuracy"]);
     assert_eq!(lab.gallery(4).len(), 4 * (PIXELS + 3));

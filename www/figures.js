@@ -7,11 +7,13 @@ import { paint, colorOf } from './ui.js';
 const $ = (id) => document.getElementById(id);
 const PALETTE = Array.from({ length: 8 }, (_, i) => colorOf(i));
 let sweep = null;
+let painted = ''; // what the chart shows: preset, finished points, width
 
 function choose() {
   if (sweep) sweep.cancel();
   const spec = JSON.parse(preset($('figure-preset').value, $('figure-scale').value));
   sweep = new Sweep(spec, $('figure-scale').value, render);
+  painted = '';
   render();
 }
 
@@ -45,6 +47,11 @@ function render() {
     if (progress !== undefined) li.style.setProperty('--progress', `${Math.round(progress * 100)}%`);
     list.append(li);
   }
+  // The chart changes only when a point finishes: progress messages (every slice of every
+  // worker) must not redraw it, or the page's thread competes with the workers for the cores.
+  const drawn = `${spec.name}:${done}:${$('figure-chart').clientWidth}`;
+  if (drawn === painted) return;
+  painted = drawn;
   const xs = spec.points.map((p) => p.x);
   paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, sweep.curves(PALETTE), [Math.min(...xs), Math.max(...xs)]);
 }

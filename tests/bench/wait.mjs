@@ -189,7 +189,8 @@ async function figures(b, origin) {
     // (b) The quick uniform figure in 1 and 2 workers, and how close its points are to the paper's.
     console.log('\n| quick uniform figure (16 points), Run to last point | wall time | mean abs. difference from the paper |');
     console.log('|---|---|---|');
-    for (const workers of [2, 1]) {
+    // BENCH_FIGURE_WORKERS=2 for the 2-worker row alone.
+    for (const workers of (process.env.BENCH_FIGURE_WORKERS || '2,1').split(',').map(Number)) {
       console.error(`quick uniform figure in ${workers} workers`);
       const f = await figure(b, origin, 'uniform', workers);
       const { mae, count } = paperError(f);
