@@ -3,6 +3,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 const WWW = path.resolve(import.meta.dirname, '../../www');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.gz': 'application/octet-stream' };
@@ -69,4 +70,18 @@ export async function waitState(page, states, timeout = 120_000) {
 export async function shot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** One static server and one browser for a test file: `ctx.srv` and `ctx.b` once `before` ran. */
+export function sharedBrowser() {
+  const ctx = {};
+  before(async () => {
+    ctx.srv = await serve();
+    ctx.b = await browser();
+  });
+  after(async () => {
+    await ctx.b?.close();
+    ctx.srv?.server.close();
+  });
+  return ctx;
 }

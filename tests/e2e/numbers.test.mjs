@@ -1,19 +1,11 @@
 // The numbers the page shows, checked against what happens: the pre-run estimate and the status
 // line's rate against the wall time of a real run, the optimizer's default rate as the CLI and a
 // URL give it, and the chart's tick labels.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, browser, open, waitState, shot } from './harness.mjs';
+import { sharedBrowser, open, waitState, shot } from './harness.mjs';
 
-let b, srv;
-before(async () => {
-  srv = await serve();
-  b = await browser();
-});
-after(async () => {
-  await b?.close();
-  srv?.server.close();
-});
+const lab = sharedBrowser();
 
 const set = (page, name, value) =>
   page.evaluate(([name, value]) => {
@@ -23,14 +15,14 @@ const set = (page, name, value) =>
   }, [name, value]);
 
 test('choosing an optimizer gives its own default rate, as the CLI and a URL without lr do', async () => {
-  const { page, errors } = await open(b, `${srv.origin}/?optimizer=adam&lr=0.001`);
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/?optimizer=adam&lr=0.001`);
   await waitState(page, ['ready']);
   await page.selectOption('#param-optimizer', 'adadelta');
   await page.dispatchEvent('#param-optimizer', 'input');
   assert.equal(Number(await page.inputValue('#param-lr')), 1, 'Adadelta gets 1.0');
   assert.match(page.url(), /optimizer=adadelta&lr=1(&|$)/);
   // What a hand-written URL without lr gives.
-  const fresh = await open(b, `${srv.origin}/?optimizer=adadelta`);
+  const fresh = await open(lab.b, `${lab.srv.origin}/?optimizer=adadelta`);
   await waitState(fresh.page, ['ready']);
   assert.equal(Number(await fresh.page.inputValue('#param-lr')), 1);
   await fresh.page.close();
@@ -48,7 +40,7 @@ test('choosing an optimizer gives its own default rate, as the CLI and a URL wit
 test('a real run ends within the estimate, the status line shows its end-to-end rate, the loss axis is plain numbers', async () => {
   // About 10 s in this browser: MLP2, 105,000 samples, a live curve.
   const query = 'model=mlp2&width=256&clean=5000&alpha=20&epochs=1&seed=4';
-  const { page, errors } = await open(b, `${srv.origin}/?${query}`);
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/?${query}`);
   await waitState(page, ['ready']);
   // Press Train once all of MNIST has arrived: the estimate is for a run that waits for no data.
   await page.waitForFunction(() => document.getElementById('data-status').textContent === '', null, { timeout: 60_000 });
