@@ -201,12 +201,25 @@ impl RunConfig {
     /// out-of-range parameter is skipped with a notice saying why, so the result is always a
     /// valid configuration. `embed` and `autostart` belong to the page and are left to it.
     pub fn from_query(query: &str) -> (RunConfig, Vec<String>) {
+        RunConfig::from_pairs(query_pairs(query))
+    }
+
+    /// [`RunConfig::from_query`] of `query` with one parameter changed, as a control changes it:
+    /// parameters whose default follows the changed one ([`FOLLOWS`]) go back to that default,
+    /// as when the CLI or a hand-written URL leaves them out (a new optimizer gets its own rate).
+    pub fn from_query_changed(query: &str, name: &str, value: &str) -> (RunConfig, Vec<String>) {
+        let follows = |key: &str| FOLLOWS.iter().any(|&(follower, leader)| leader == name && follower == key);
+        let kept = query_pairs(query).filter(|(key, _)| !follows(key));
+        RunConfig::from_pairs(kept.chain(std::iter::once((name.to_string(), value.to_string()))))
+    }
+
+    /// Defaults, then each decoded (name, value) in order; a bad one is a notice and keeps the
+    /// previous value. A parameter in [`FOLLOWS`] that was not given takes its leader's default.
+    fn from_pairs(pairs: impl Iterator<Item = (String, String)>) -> (RunConfig, Vec<String>) {
         let mut config = RunConfig::default();
         let mut notices = Vec::new();
-        let mut lr_given = false;
-        for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let (key, value) = (decode_component(key), decode_component(value));
+        let mut given = Vec::new();
+        for (key, value) in pairs {
             if matches!(key.as_str(), "embed" | "autostart") {
                 continue;
             }
@@ -216,7 +229,7 @@ impl RunConfig {
             }
             let before = config.clone();
             match config.set(&key, &value).and_then(|_| config.validate()) {
-                Ok(()) => lr_given |= key == "lr",
+                Ok(()) => given.push(key),
                 Err(e) => {
                     // The kept value is clipped too: an accepted 1e-300 prints as 300 digits.
                     let kept = &before.to_pairs().into_iter().find(|(n, _)| *n == key).unwrap().1;
@@ -225,23 +238,21 @@ impl RunConfig {
                 }
             }
         }
-        if !lr_given {
-            config.lr = config.optimizer.default_lr();
-        }
+        config.follow_defaults(|name| given.iter().any(|k| k == name));
         (config, notices)
     }
 
-    /// [`RunConfig::from_query`] of `query` with one parameter changed, as a control changes it:
-    /// parameters whose default follows the changed one ([`FOLLOWS`]) go back to that default,
-    /// as when the CLI or a hand-written URL leaves them out (a new optimizer gets its own rate).
-    pub fn from_query_changed(query: &str, name: &str, value: &str) -> (RunConfig, Vec<String>) {
-        let followers: Vec<&str> = FOLLOWS.iter().filter(|(_, leader)| *leader == name).map(|(f, _)| *f).collect();
-        let kept = query
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|pair| !followers.contains(&decode_component(pair.split_once('=').map_or(*pair, |(k, _)| k)).as_str()));
-        let changed = format!("{}={}", name, value.replace('%', "%25").replace('&', "%26").replace('+', "%2B"));
-        RunConfig::from_query(&kept.chain(std::iter::once(changed.as_str())).collect::<Vec<_>>().join("&"))
+    /// Every parameter of [`FOLLOWS`] not `given` takes the default its leader's value implies
+    /// (the URL parser and the CLI both end with this).
+    pub fn follow_defaults(&mut self, given: impl Fn(&str) -> bool) {
+        for &(follower, _) in FOLLOWS {
+            if !given(follower) {
+                match follower {
+                    "lr" => self.lr = self.optimizer.default_lr(),
+                    _ => unreachable!("{follower} is in FOLLOWS without a default rule"),
+                }
+            }
+        }
     }
 
     /// The configuration as a URL query, parameters in table order.
@@ -263,6 +274,14 @@ impl RunConfig {
 }
 
 /// Percent-decoding for query components (`+` is a space); invalid UTF-8 becomes U+FFFD.
+/// The decoded (name, value) pairs of a URL query, empty pairs skipped.
+fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode_component(key), decode_component(value))
+    })
+}
+
 fn decode_component(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -23,17 +23,10 @@ pub struct Work {
     pub steps: f64,
     /// Parameters updated, summed over steps: the optimizer's element-wise update (Adam's moments).
     pub parameter_updates: f64,
-    /// Units (inputs, hidden and outputs) of every image through the network: element-wise work
-    /// that grows with the layers, not with their products (activations, their gradients).
-    pub activations: f64,
-    /// Images turned into input rows, trained on or evaluated (batch assembly from `u8` pixels).
-    pub images: f64,
     /// White-noise images drawn from their seeds (784 normal draws each) as they are trained on.
     pub white_images: f64,
     /// Records of the training set, built and shuffled once per run.
     pub records: f64,
-    /// Evaluations: each collects predictions and posts a report.
-    pub reports: f64,
 }
 
 /// How fast one thread works: the seconds each unit of [`Work`] costs.
@@ -43,11 +36,8 @@ pub struct Throughput {
     pub eval_flops_per_sec: f64,
     pub secs_per_step: f64,
     pub secs_per_parameter_update: f64,
-    pub secs_per_activation: f64,
-    pub secs_per_image: f64,
     pub secs_per_white_image: f64,
     pub secs_per_record: f64,
-    pub secs_per_report: f64,
     /// Starting a run: the model, the gallery, the first messages.
     pub secs_per_run: f64,
     pub name: &'static str,
@@ -57,33 +47,29 @@ impl Throughput {
     /// burn-flex in one browser worker (wasm simd128) on the 2-core machine, fitted to runs
     /// pressed in the real page, Train to Done: `BENCH_PARTS=fit ./build.sh bench` then
     /// `node tests/bench/fit.mjs` (17 short runs, 2026-12-01: each within 0.96-1.06 of its fit).
-    /// Per activation, image and report came out as zero: the other terms carry them.
+    /// Terms per activation, per image (batch assembly) and per report were tried and came out
+    /// as zero: the flops and step terms carry them, so they are not counted.
     /// `./build.sh bench` checks the fit on other runs ("estimate vs actual").
     pub const BROWSER: Throughput = Throughput {
         train_flops_per_sec: 28.6e9,
         eval_flops_per_sec: 26.8e9,
         secs_per_step: 0.17e-3,
         secs_per_parameter_update: 2.9e-9,
-        secs_per_activation: 0.0,
-        secs_per_image: 0.0,
         secs_per_white_image: 15e-6,
         secs_per_record: 1.08e-6,
-        secs_per_report: 0.0,
         secs_per_run: 0.51,
         name: "in this browser",
     };
-    /// burn-flex natively, one thread: rougher (it only decides the CLI's warnings), from
-    /// `label-noise-lab bench` (about 2.5-3x the browser's rates).
+    /// burn-flex natively, one thread: not fitted (it only decides the CLI's warnings); the
+    /// browser's terms scaled by the native/wasm ratios of `label-noise-lab bench` (about 3x).
     pub const NATIVE: Throughput = Throughput {
-        train_flops_per_sec: 90e9,
-        eval_flops_per_sec: 90e9,
-        secs_per_step: 0.15e-3,
-        secs_per_parameter_update: 0.0,
-        secs_per_activation: 0.0,
-        secs_per_image: 0.3e-6,
-        secs_per_white_image: 3e-6,
-        secs_per_record: 0.02e-6,
-        secs_per_report: 0.0,
+        train_flops_per_sec: 86e9,
+        eval_flops_per_sec: 80e9,
+        secs_per_step: 0.06e-3,
+        secs_per_parameter_update: 1e-9,
+        secs_per_white_image: 5e-6,
+        secs_per_record: 0.36e-6,
+        // No page: no gallery, no messages.
         secs_per_run: 0.05,
         name: "natively",
     };
@@ -94,11 +80,8 @@ impl Throughput {
             + work.eval_flops / self.eval_flops_per_sec
             + work.steps * self.secs_per_step
             + work.parameter_updates * self.secs_per_parameter_update
-            + work.activations * self.secs_per_activation
-            + work.images * self.secs_per_image
             + work.white_images * self.secs_per_white_image
             + work.records * self.secs_per_record
-            + work.reports * self.secs_per_report
             + self.secs_per_run
     }
 }
@@ -146,15 +129,11 @@ impl Estimate {
         let (quick, full) = Schedule::count(reporting, per_epoch, batch, config.epochs);
         let sample = TRAIN_SAMPLE.min(per_epoch);
         let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample)) + full * (FULL_TEST + sample)) as f64;
-        let forward = config.model.forward_flops(config.width);
-        let units: usize = config.model.layer_sizes(config.width).iter().sum();
-        let eval = Work { eval_flops: eval_images * forward, images: eval_images, activations: eval_images * units as f64, reports: (quick + full) as f64, ..Work::default() };
+        let eval = Work { eval_flops: eval_images * config.model.forward_flops(config.width), ..Work::default() };
         let mut work = Work {
             train_flops: samples * config.model.training_flops(config.width),
             steps: steps as f64,
             parameter_updates: steps as f64 * config.model.parameters(config.width) as f64,
-            images: samples + eval.images,
-            activations: samples * units as f64 + eval.activations,
             records: train_examples as f64,
             // H_alpha trains on the clean images only.
             white_images: if config.noise == NoiseKind::White && !config.h_alpha { samples * noisy as f64 / train_examples as f64 } else { 0.0 },
@@ -165,10 +144,9 @@ impl Estimate {
         if config.noise == NoiseKind::Structured && config.order != Order::Random {
             work.train_flops += 10_000.0 * Architecture::Perceptron.training_flops(0);
             work.steps += 79.0;
-            work.images += 10_000.0;
         }
         let seconds = speed.seconds(&work);
-        let eval_seconds = speed.seconds(&eval) - speed.secs_per_run;
+        let eval_seconds = eval.eval_flops / speed.eval_flops_per_sec;
 
         // Pixels (u8) of MNIST, plus Fashion-MNIST when its images are the noise; virtual examples
         // and their shuffled order; weights, gradients and two Adam moments; a batch's activations.

@@ -100,9 +100,7 @@ impl ConfigArgs {
                 config.set(name, v).map_err(|e| format!("--{e}"))?;
             }
         }
-        if self.lr.is_none() {
-            config.lr = config.optimizer.default_lr();
-        }
+        config.follow_defaults(|name| pairs.iter().any(|(n, v)| *n == name && v.is_some()));
         config.validate()?;
         Ok(config)
     }

@@ -8,7 +8,7 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const rows = JSON.parse(fs.readFileSync(path.join(ROOT, 'target/page-fit.json'), 'utf8'));
 // Terms of Work (src/estimate.rs) and the run's constant; the names of their coefficients.
-const TERMS = ['train_flops', 'eval_flops', 'steps', 'parameter_updates', 'activations', 'images', 'white_images', 'records', 'reports', 'run'];
+const TERMS = ['train_flops', 'eval_flops', 'steps', 'parameter_updates', 'white_images', 'records', 'run'];
 const X = rows.map((r) => TERMS.map((t) => (t === 'run' ? 1 : r.work[t]) / r.wall));
 const y = rows.map(() => 1);
 const scale = TERMS.map((_, j) => Math.max(...X.map((x) => x[j])) || 1);

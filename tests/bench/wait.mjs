@@ -150,51 +150,47 @@ export async function waitFor(runs, parts) {
 }
 
 async function pageRuns(b, origin, runs) {
-  {
-    // (a) The default page run, in `runs` fresh pages, beside the step rate of the same browser.
-    const defaults = [];
-    for (let i = 0; i < runs; i++) {
-      console.error(`default page run ${i + 1} of ${runs}`);
-      defaults.push({ ...(await pressTrain(b, origin, DEFAULT)), step: await stepRate(b, origin) });
-    }
-    const e2e = defaults.map((r) => r.samples / r.wall);
-    console.log(`\n| the default page run (MLP2 w256 b128 Adam, n=10,000, alpha=20, 5 epochs), Train to Done | median (min-max) of ${runs} |`);
-    console.log('|---|---|');
-    console.log(`| wall time | ${fmt(spread(defaults.map((r) => r.wall)), 1)} s |`);
-    console.log(`| end-to-end samples/s (training + evaluation + messages) | ${fmt(spread(e2e))} |`);
-    console.log(`| the same step alone in the same browser (bench.html, steady state) | ${fmt(spread(defaults.map((r) => r.step)))} |`);
-    console.log(`| end to end / step | ${fmt(spread(defaults.map((r, i) => (e2e[i] / r.step) * 100)), 1)}% |`);
-    console.log(`| the page's estimate | ${defaults[0].estimate.toFixed(1)} s |`);
-
-    // (c) Estimate vs actual for a spread of configurations.
-    console.log('\n| run pressed in the page | estimate s | actual s | actual / estimate | end-to-end samples/s | test accuracy |');
-    console.log('|---|---|---|---|---|---|');
-    const rows = [];
-    for (const [label, query] of CONFIGS) {
-      console.error(`estimate vs actual: ${label}`);
-      const r = query === DEFAULT ? defaults[0] : await pressTrain(b, origin, query);
-      rows.push({ label, query, ...r });
-      console.log(`| ${label} | ${r.estimate.toFixed(1)} | ${r.wall.toFixed(1)} | ${(r.wall / r.estimate).toFixed(2)} | ${Math.round(r.samples / r.wall)} | ${(r.accuracy * 100).toFixed(1)}% |`);
-    }
-    const ratios = rows.map((r) => r.wall / r.estimate);
-    console.log(`\nActual / estimate: ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)} (target: within 0.75-1.25 for every row).`);
-    fs.mkdirSync(path.join(ROOT, 'target'), { recursive: true });
-    fs.writeFileSync(path.join(ROOT, 'target/page-runs.json'), JSON.stringify(rows, null, 2));
-
+  // (a) The default page run, in `runs` fresh pages, beside the step rate of the same browser.
+  const defaults = [];
+  for (let i = 0; i < runs; i++) {
+    console.error(`default page run ${i + 1} of ${runs}`);
+    defaults.push({ ...(await pressTrain(b, origin, DEFAULT)), step: await stepRate(b, origin) });
   }
+  const e2e = defaults.map((r) => r.samples / r.wall);
+  console.log(`\n| the default page run (MLP2 w256 b128 Adam, n=10,000, alpha=20, 5 epochs), Train to Done | median (min-max) of ${runs} |`);
+  console.log('|---|---|');
+  console.log(`| wall time | ${fmt(spread(defaults.map((r) => r.wall)), 1)} s |`);
+  console.log(`| end-to-end samples/s (training + evaluation + messages) | ${fmt(spread(e2e))} |`);
+  console.log(`| the same step alone in the same browser (bench.html, steady state) | ${fmt(spread(defaults.map((r) => r.step)))} |`);
+  console.log(`| end to end / step | ${fmt(spread(defaults.map((r, i) => (e2e[i] / r.step) * 100)), 1)}% |`);
+  console.log(`| the page's estimate | ${defaults[0].estimate.toFixed(1)} s |`);
+
+  // (c) Estimate vs actual for a spread of configurations.
+  console.log('\n| run pressed in the page | estimate s | actual s | actual / estimate | end-to-end samples/s | test accuracy |');
+  console.log('|---|---|---|---|---|---|');
+  const rows = [];
+  for (const [label, query] of CONFIGS) {
+    console.error(`estimate vs actual: ${label}`);
+    const r = query === DEFAULT ? defaults[0] : await pressTrain(b, origin, query);
+    rows.push({ label, query, ...r });
+    console.log(`| ${label} | ${r.estimate.toFixed(1)} | ${r.wall.toFixed(1)} | ${(r.wall / r.estimate).toFixed(2)} | ${Math.round(r.samples / r.wall)} | ${(r.accuracy * 100).toFixed(1)}% |`);
+  }
+  const ratios = rows.map((r) => r.wall / r.estimate);
+  console.log(`\nActual / estimate: ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)} (target: within 0.75-1.25 for every row).`);
+  fs.mkdirSync(path.join(ROOT, 'target'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'target/page-runs.json'), JSON.stringify(rows, null, 2));
+
 }
 
 async function figures(b, origin) {
-  {
-    // (b) The quick uniform figure in 1 and 2 workers, and how close its points are to the paper's.
-    console.log('\n| quick uniform figure (16 points), Run to last point | wall time | mean abs. difference from the paper |');
-    console.log('|---|---|---|');
-    // BENCH_FIGURE_WORKERS=2 for the 2-worker row alone.
-    for (const workers of (process.env.BENCH_FIGURE_WORKERS || '2,1').split(',').map(Number)) {
-      console.error(`quick uniform figure in ${workers} workers`);
-      const f = await figure(b, origin, 'uniform', workers);
-      const { mae, count } = paperError(f);
-      console.log(`| ${workers} worker${workers > 1 ? 's' : ''} | ${f.wall.toFixed(0)} s | ${mae.toFixed(1)} points over ${count} points |`);
-    }
+  // (b) The quick uniform figure in 1 and 2 workers, and how close its points are to the paper's.
+  console.log('\n| quick uniform figure (16 points), Run to last point | wall time | mean abs. difference from the paper |');
+  console.log('|---|---|---|');
+  // BENCH_FIGURE_WORKERS=2 for the 2-worker row alone.
+  for (const workers of (process.env.BENCH_FIGURE_WORKERS || '2,1').split(',').map(Number)) {
+    console.error(`quick uniform figure in ${workers} workers`);
+    const f = await figure(b, origin, 'uniform', workers);
+    const { mae, count } = paperError(f);
+    console.log(`| ${workers} worker${workers > 1 ? 's' : ''} | ${f.wall.toFixed(0)} s | ${mae.toFixed(1)} points over ${count} points |`);
   }
 }
