@@ -65,12 +65,28 @@ ensure_wasm_bindgen() {
   fi
 }
 
+# build_wasm [FEATURES OUT]: the page's wasm (flex backend, simd128, single-threaded) -> www/pkg.
 build_wasm() {
+  local features=${1:-$WASM_FEATURES} out=${2:-www/pkg}
   ensure_wasm_target
   ensure_wasm_bindgen
-  log "wasm (flex backend, simd128, single-threaded) -> www/pkg"
-  RUSTFLAGS="-C target-feature=+simd128" cargo build --release --lib --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES"
-  wasm-bindgen --target web --no-typescript --out-dir www/pkg "target/$WASM_TARGET/release/label_noise_lab.wasm"
+  log "wasm (features $features) -> $out"
+  RUSTFLAGS="-C target-feature=+simd128" cargo build --release --lib --target "$WASM_TARGET" --no-default-features --features "$features"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "target/$WASM_TARGET/release/label_noise_lab.wasm"
+}
+
+# The same wasm plus the benchmark and crash hooks (feature `bench`), for the benchmark and the
+# tests only (tests/e2e/harness.mjs serves it with `hooks: true`): never in www/. Built before
+# the page's, so that the page's is the last build and `serve` need not redo it.
+build_hooks_wasm() {
+  build_wasm "$WASM_FEATURES,bench" target/hooks-pkg
+}
+
+# Lint gates: native (with the ndarray backend compiled in, which nothing else builds) and wasm32.
+lint() {
+  log "clippy, native with --features ndarray, then wasm32"
+  cargo clippy --all-targets --features ndarray -- -D warnings
+  RUSTFLAGS="-C target-feature=+simd128" cargo clippy --release --target "$WASM_TARGET" --lib --tests --no-default-features --features "$WASM_FEATURES,bench" -- -D warnings
 }
 
 # pack BIN: the packed data chunks the page fetches.
@@ -95,8 +111,11 @@ case "${1:-build}" in
     exec python3 -m http.server 8000 --bind 127.0.0.1 --directory www ;;
   test)
     find_data
-    log "native tests on real MNIST"
-    cargo test --all-targets
+    ensure_wasm_target
+    lint
+    log "native tests on real MNIST (ndarray backend compiled in, so its tests run too)"
+    cargo test --all-targets --features ndarray
+    build_hooks_wasm
     build_wasm
     log "wasm-bindgen tests of the bindings in headless Chromium (chromedriver)"
     # --release with the same flags and features as build_wasm: it reuses those dependencies.
@@ -108,6 +127,7 @@ case "${1:-build}" in
     LNL_CLI=./target/debug/label-noise-lab node --test --test-timeout=300000 tests/e2e/ ;;
   bench)
     find_data
+    build_hooks_wasm
     build
     log "benchmarks: native and in headless Chromium (a few minutes)"
     [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund

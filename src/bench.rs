@@ -2,12 +2,12 @@
 //! (`www/bench.html`), so both report the same workloads measured the same way. Figures, not
 //! pass/fail: `./build.sh bench` prints them.
 
-use crate::backend::Backend;
-use crate::config::RunConfig;
-use crate::data::{CLASSES, PIXELS};
-use crate::model::Architecture;
-use crate::optim::OptimizerKind;
-use crate::training::{Clock, Sources, Trainer};
+use crate::core::backend::Backend;
+use crate::core::config::RunConfig;
+use crate::core::data::{CLASSES, PIXELS};
+use crate::core::model::Architecture;
+use crate::core::optim::OptimizerKind;
+use crate::core::training::{Clock, Sources, Trainer};
 use burn::prelude::*;
 use serde::Serialize;
 

@@ -2,8 +2,8 @@
 
 mod common;
 
-use label_noise_lab::data::{Dataset, FILES, PIXELS};
-use label_noise_lab::packed;
+use label_noise_lab::core::data::{Dataset, FILES, PIXELS};
+use label_noise_lab::core::packed;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,7 @@ fn real_mnist_and_fashion_load_with_the_published_class_counts() {
     let (mean, std) = mnist.train.pixel_moments();
     assert!((mean / 255.0 - 0.1307).abs() < 0.001 && (std / 255.0 - 0.3081).abs() < 0.001, "{mean} {std}");
     // White noise is drawn with these moments, kept as constants (to 6 significant digits).
-    use label_noise_lab::training::{WHITE_NOISE_MEAN, WHITE_NOISE_STD};
+    use label_noise_lab::core::training::{WHITE_NOISE_MEAN, WHITE_NOISE_STD};
     assert!((mean - WHITE_NOISE_MEAN as f64).abs() < 1e-4 && (std - WHITE_NOISE_STD as f64).abs() < 1e-4, "{mean} {std}");
     let fashion = common::fashion();
     assert_eq!((fashion.train.len(), fashion.test.len()), (60_000, 10_000));
@@ -32,7 +32,7 @@ fn scratch(name: &str) -> PathBuf {
     let src = PathBuf::from(std::env::var_os("MNIST_DIR").expect("MNIST_DIR"));
     for stem in FILES {
         let gz = std::fs::read(src.join(format!("{stem}.gz"))).or_else(|_| std::fs::read(src.join(stem))).unwrap();
-        let raw = label_noise_lab::data::maybe_gunzip(stem, &gz).unwrap();
+        let raw = label_noise_lab::core::data::maybe_gunzip(stem, &gz).unwrap();
         std::fs::write(dir.join(stem), raw).unwrap();
     }
     dir

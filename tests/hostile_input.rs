@@ -3,9 +3,9 @@
 //! gives a valid configuration. Failures proptest finds are kept in `tests/regressions/`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use label_noise_lab::config::{PARAMETERS, RunConfig};
-use label_noise_lab::data::{self, PIXELS};
-use label_noise_lab::packed::{self, SplitKind};
+use label_noise_lab::params::{self, PARAMETERS};
+use label_noise_lab::core::data::{self, PIXELS};
+use label_noise_lab::core::packed::{self, SplitKind};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -35,7 +35,7 @@ fn value() -> impl Strategy<Value = String> {
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => proptest::sample::select(PARAMETERS.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>()),
+        4 => proptest::sample::select(PARAMETERS.iter().map(|p| p.name.to_string()).collect::<Vec<_>>()),
         1 => Just("embed".to_string()),
         1 => "\\PC{0,10}",
         1 => Just("<b>x</b>".to_string()),
@@ -56,10 +56,10 @@ proptest! {
 
     #[test]
     fn any_query_gives_a_valid_configuration_and_short_notices(q in query()) {
-        let (config, notices) = RunConfig::from_query(&q);
+        let (config, notices) = params::from_query(&q);
         prop_assert!(config.validate().is_ok(), "{q:?} gave an invalid {config:?}");
         // The configuration round-trips through its own query without a word.
-        let (again, quiet) = RunConfig::from_query(&config.to_query());
+        let (again, quiet) = params::from_query(&params::to_query(&config));
         prop_assert_eq!(&again, &config);
         prop_assert!(quiet.is_empty(), "{:?}", quiet);
         // Notices quote the URL, but never at length (a 100 kB value must not flood the page).

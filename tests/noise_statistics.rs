@@ -4,7 +4,7 @@
 
 mod common;
 
-use label_noise_lab::noise::{LabelDistribution, Noise, NoiseSpec, NoisyImages, Order, TrainingSet, WrongClassRanking};
+use label_noise_lab::core::noise::{LabelDistribution, Noise, NoiseSpec, NoisyImages, Order, TrainingSet, WrongClassRanking};
 
 /// Critical value of chi-square with 9 degrees of freedom at p = 0.001.
 const CHI2_9DF_P001: f64 = 27.877;

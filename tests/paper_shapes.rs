@@ -4,12 +4,12 @@
 
 mod common;
 
-use label_noise_lab::backend::Backend;
-use label_noise_lab::config::{NoiseKind, RunConfig};
-use label_noise_lab::model::Architecture;
-use label_noise_lab::noise::Order;
-use label_noise_lab::optim::OptimizerKind;
-use label_noise_lab::training::{Trainer, reference_ranking, system_clock};
+use label_noise_lab::core::backend::Backend;
+use label_noise_lab::core::config::{NoiseKind, RunConfig};
+use label_noise_lab::core::model::Architecture;
+use label_noise_lab::core::noise::Order;
+use label_noise_lab::core::optim::OptimizerKind;
+use label_noise_lab::core::training::{Trainer, reference_ranking, system_clock};
 use std::ops::ControlFlow;
 
 fn accuracy(config: &RunConfig) -> f64 {

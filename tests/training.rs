@@ -3,16 +3,16 @@
 
 mod common;
 
-use label_noise_lab::backend::Backend;
-use label_noise_lab::config::{NoiseKind, RunConfig};
-use label_noise_lab::evaluation::{Eval, Reporting};
-use label_noise_lab::model::Architecture;
-use label_noise_lab::noise::{NoisyImages, Order};
-use label_noise_lab::optim::OptimizerKind;
-use label_noise_lab::training::{Trainer, reference_ranking, system_clock};
+use label_noise_lab::core::backend::Backend;
+use label_noise_lab::core::config::{NoiseKind, RunConfig};
+use label_noise_lab::core::evaluation::{Eval, Reporting};
+use label_noise_lab::core::model::Architecture;
+use label_noise_lab::core::noise::{NoisyImages, Order};
+use label_noise_lab::core::optim::OptimizerKind;
+use label_noise_lab::core::training::{Trainer, reference_ranking, system_clock};
 use std::ops::ControlFlow;
 
-fn train(config: &RunConfig) -> label_noise_lab::training::RunSummary {
+fn train(config: &RunConfig) -> label_noise_lab::core::training::RunSummary {
     let sources = common::sources();
     let ranking = (config.noise == NoiseKind::Structured).then(|| reference_ranking(&sources, Backend::default(), system_clock).unwrap());
     let mut trainer = Trainer::new(config, sources, ranking.as_ref(), Backend::default(), system_clock).unwrap();
@@ -45,7 +45,7 @@ fn mlp1_with_alpha_20_uniform_noise_still_beats_85_percent() {
 #[test]
 fn same_seed_same_numbers_other_seed_other_numbers() {
     let config = RunConfig { model: Architecture::Mlp1, width: 64, clean: 2_000, alpha: 5.0, epochs: 2, seed: 3, ..RunConfig::default() };
-    let strip = |mut r: label_noise_lab::training::RunSummary| {
+    let strip = |mut r: label_noise_lab::core::training::RunSummary| {
         r.history.iter_mut().for_each(|m| (m.samples_per_sec, m.elapsed_secs) = (0.0, 0.0));
         (r.history, r.confusion)
     };
@@ -141,7 +141,7 @@ fn gallery_shows_the_real_pixels_and_labels() {
     assert!(gallery.iter().any(|(e, _)| e.noisy) && gallery.iter().any(|(e, _)| !e.noisy));
     let mnist = common::mnist();
     for (e, pixels) in gallery {
-        let label_noise_lab::noise::ImageRef::Mnist(i) = e.image else { panic!("uniform noise re-uses MNIST images") };
+        let label_noise_lab::core::noise::ImageRef::Mnist(i) = e.image else { panic!("uniform noise re-uses MNIST images") };
         assert_eq!(pixels, mnist.train.image(i as usize), "u8 pixels survive normalisation exactly");
         assert_eq!(e.true_label, Some(mnist.train.labels[i as usize]));
     }

@@ -1,8 +1,8 @@
 //! The wasm-bindgen layer, in headless Chromium (`./build.sh test` runs it through chromedriver).
 #![cfg(target_arch = "wasm32")]
 
-use label_noise_lab::data::PIXELS;
-use label_noise_lab::packed::{SplitKind, encode};
+use label_noise_lab::core::data::PIXELS;
+use label_noise_lab::core::packed::{SplitKind, encode};
 use label_noise_lab::wasm::{Lab, draw_chart, parse_query};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

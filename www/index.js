@@ -1,6 +1,6 @@
 // The page: state (one config + the runs), URL round-trip, and the training worker.
 import init, { parse_query, parse_change, duration, Lab } from './pkg/label_noise_lab.js';
-import { toQuery } from './params.js';
+import { loadParams, toQuery } from './params.js';
 import { TrainingWorker } from './workers.js';
 import { initFigures } from './figures.js';
 import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf, renderGallery, renderConfusion, enableHover, curvesFor } from './ui.js';
@@ -292,6 +292,7 @@ async function main() {
   if (embed) document.body.classList.add('embed');
   setStatus('loading', 'Loading MNIST…', '', 0);
   await init();
+  loadParams();
   applyQuery(location.search);
   buildControls(config, onParamChange);
   syncUrl();

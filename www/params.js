@@ -1,22 +1,45 @@
-// The page's state is this one declarative table (TensorFlow Playground style). Names are the
-// CLI's flags and the URL parameters; the wasm core (`parse_query`) is the authority on ranges
-// and defaults, so a hand-edited URL is checked in exactly one place.
-export const PARAMS = [
-  { name: 'noise', label: 'noise', group: 'Noise', kind: 'select', choices: ['uniform', 'structured', 'fashion', 'white'] },
-  { name: 'alpha', label: 'alpha (noisy per clean)', group: 'Noise', kind: 'range', min: 0, max: 100, step: 1 },
-  { name: 'delta', label: 'delta', group: 'Noise', kind: 'range', min: 0, max: 1, step: 0.05, when: (c) => c.noise === 'structured' },
-  { name: 'order', label: 'order', group: 'Noise', kind: 'select', choices: ['confusion', 'reverse', 'random'], when: (c) => c.noise === 'structured' },
-  { name: 'noisy-images', label: 'noisy images', group: 'Noise', kind: 'select', choices: ['reused', 'novel'] },
-  { name: 'clean', label: 'clean examples n', group: 'Noise', kind: 'range', min: 100, max: 60000, step: 100 },
-  { name: 'model', label: 'model', group: 'Model', kind: 'select', choices: ['perceptron', 'mlp1', 'mlp2', 'mlp4'] },
-  { name: 'width', label: 'hidden width', group: 'Model', kind: 'range', min: 16, max: 1024, step: 16, when: (c) => c.model !== 'perceptron' },
-  { name: 'optimizer', label: 'optimizer', group: 'Training', kind: 'select', choices: ['sgd', 'adam', 'adadelta'], advanced: true },
-  { name: 'lr', label: 'learning rate', group: 'Training', kind: 'number', min: 0.00001, max: 10, step: 0.0001, advanced: true },
-  { name: 'batch', label: 'batch size', group: 'Training', kind: 'range', min: 16, max: 1024, step: 16, advanced: true },
-  { name: 'epochs', label: 'epochs', group: 'Training', kind: 'range', min: 1, max: 50, step: 1 },
-  { name: 'h-alpha', label: 'H_alpha loss', group: 'Training', kind: 'checkbox', advanced: true },
-  { name: 'seed', label: 'seed', group: 'Training', kind: 'number', min: 0, max: 9007199254740991, step: 1, advanced: true },
-];
+// How the page presents the parameter table (TensorFlow Playground style): each parameter's
+// group, label and control, and when it applies. Names, kinds, choices, ranges, defaults and help
+// come from the wasm core (`parameters()`, the Rust table in src/params.rs), so a range or a name
+// lives in one place and a hand-edited URL is checked by the same code.
+import { parameters } from './pkg/label_noise_lab.js';
+
+// In page order. `control`: how a number is entered (choices and switches pick their own);
+// `step`: a slider's granularity (whole numbers step by 1).
+const PRESENTATION = {
+  noise: { label: 'noise', group: 'Noise' },
+  alpha: { label: 'alpha (noisy per clean)', group: 'Noise', control: 'range', step: 1 },
+  delta: { label: 'delta', group: 'Noise', control: 'range', step: 0.05, when: (c) => c.noise === 'structured' },
+  order: { label: 'order', group: 'Noise', when: (c) => c.noise === 'structured' },
+  'noisy-images': { label: 'noisy images', group: 'Noise' },
+  clean: { label: 'clean examples n', group: 'Noise', control: 'range' },
+  model: { label: 'model', group: 'Model' },
+  width: { label: 'hidden width', group: 'Model', control: 'range', when: (c) => c.model !== 'perceptron' },
+  optimizer: { label: 'optimizer', group: 'Training', advanced: true },
+  lr: { label: 'learning rate', group: 'Training', control: 'number', step: 'any', advanced: true },
+  batch: { label: 'batch size', group: 'Training', control: 'number', advanced: true },
+  epochs: { label: 'epochs', group: 'Training', control: 'number' },
+  'h-alpha': { label: 'H_alpha loss', group: 'Training', advanced: true },
+  seed: { label: 'seed', group: 'Training', control: 'number', advanced: true },
+};
+
+const INPUT = { choice: 'select', flag: 'checkbox' };
+
+/** The table (filled by `loadParams`): the core's facts with the page's presentation. */
+export let PARAMS = [];
+
+/** Reads the table from the wasm core; call once the wasm is initialised. */
+export function loadParams() {
+  const core = new Map(JSON.parse(parameters()).map((p) => [p.name, p]));
+  const missing = [...core.keys()].filter((name) => !(name in PRESENTATION));
+  if (missing.length) throw new Error(`params.js does not present ${missing.join(', ')}`);
+  PARAMS = Object.entries(PRESENTATION).map(([name, look]) => {
+    const p = core.get(name);
+    if (!p) throw new Error(`params.js presents ${name}, which the core does not have`);
+    const input = INPUT[p.kind] || look.control;
+    return { ...p, ...look, input, step: look.step ?? (p.kind === 'integer' ? 1 : 'any') };
+  });
+}
 
 export function toQuery(config) {
   return PARAMS.map((p) => `${p.name}=${encodeURIComponent(config[p.name])}`).join('&');

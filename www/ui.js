@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 let mapping = null; // the lab chart's pixel mapping, for hovering
 
 function format(p, v) {
-  if (p.kind === 'checkbox') return v ? 'on' : 'off';
+  if (p.input === 'checkbox') return v ? 'on' : 'off';
   return String(v);
 }
 
@@ -34,18 +34,19 @@ export function buildControls(config, onChange) {
     label.textContent = p.label;
     label.htmlFor = `param-${p.name}`;
     let input;
-    if (p.kind === 'select') {
+    label.title = p.help;
+    if (p.input === 'select') {
       input = document.createElement('select');
       for (const c of p.choices) input.append(new Option(c, c));
     } else {
       input = document.createElement('input');
-      input.type = p.kind;
-      if (p.kind !== 'checkbox') Object.assign(input, { min: p.min, max: p.max, step: p.step });
+      input.type = p.input;
+      if (p.input !== 'checkbox') Object.assign(input, { min: p.min, max: p.max, step: p.step });
     }
     input.id = `param-${p.name}`;
     input.name = p.name;
     const out = document.createElement('output');
-    const read = () => (p.kind === 'checkbox' ? input.checked : p.kind === 'select' ? input.value : Number(input.value));
+    const read = () => (p.input === 'checkbox' ? input.checked : p.input === 'select' ? input.value : Number(input.value));
     input.addEventListener('input', () => {
       out.textContent = format(p, read());
       onChange(p.name, read());
@@ -62,7 +63,7 @@ export function setControls(config) {
     const row = document.querySelector(`.control[data-param="${p.name}"]`);
     const input = row.querySelector('input, select');
     const v = config[p.name];
-    if (p.kind === 'checkbox') input.checked = !!v;
+    if (p.input === 'checkbox') input.checked = !!v;
     else input.value = v;
     row.querySelector('output').textContent = format(p, v);
     const applies = !p.when || p.when(config);

@@ -1,6 +1,6 @@
 // Training runs here, never on the page's thread. The wasm trains in ~60 ms slices and the
 // worker yields between them, so pause/stop messages are answered promptly.
-import init, { Lab, take_panic_message, crash_test } from './pkg/label_noise_lab.js';
+import init, { Lab, take_panic_message } from './pkg/label_noise_lab.js';
 
 let lab = null;
 let running = false;
@@ -166,14 +166,8 @@ onmessage = async ({ data }) => {
       running = true;
       stopAfterEpoch = !!data.oneEpoch;
       schedule();
-    } else if (data.type === 'bench') {
-      // Benchmarks use all of MNIST (the 60,000-image epoch).
-      await whenTrainImages(totalTrain);
-      postMessage({ type: 'bench', kind: data.kind, result: JSON.parse(lab.bench(data.kind)) });
     } else if (data.type === 'ping') {
       postMessage({ type: 'pong' });
-    } else if (data.type === 'crash-test') {
-      crash_test(data.message || 'requested');
     } else if (data.type === 'pause') {
       running = false;
       postMessage({ type: 'paused' });

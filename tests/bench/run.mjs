@@ -1,5 +1,5 @@
 // `./build.sh bench`: the native figures (label-noise-lab bench) beside the same figures in
-// headless Chromium (www/bench.html, in a Web Worker as the lab trains), medians of 3 fresh
+// headless Chromium (tests/hooks/bench.html on the `bench` build, in a Web Worker as the lab trains), medians of 3 fresh
 // browsers with min and max, plus page-open-to-first-step, bytes sent and sweep scaling.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,7 +40,7 @@ async function steps() {
     return name ? { status: 200, body: fs.readFileSync(path.join(ROOT, name)), type: TYPES[name.split('.').at(-1)] } : null;
   };
 
-  const srv = await serve(tfjsFile);
+  const srv = await serve(tfjsFile, { hooks: true });
   const runs = [];
   const firstStep = [];
   const tfjs = [];

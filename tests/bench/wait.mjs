@@ -71,7 +71,7 @@ async function pressTrain(b, origin, query) {
   return { estimate, work, wall, samples: Number(status.samples), accuracy: Number(status.testAccuracy), shown };
 }
 
-/** The default run's pure training step in the same browser (www/bench.html, `steps:5`). */
+/** The default run's pure training step in the same browser (tests/hooks/bench.html on the `bench` build, `steps:5`). */
 async function stepRate(b, origin) {
   const page = await b.newPage();
   await page.goto(`${origin}/bench.html?kinds=${encodeURIComponent('gemm,steps:5')}`);
@@ -139,9 +139,11 @@ export async function fitRuns() {
 
 export async function waitFor(runs, parts) {
   const srv = await serve();
+  // The step alone needs the benchmark hooks; the page runs are the product's.
+  const hooked = await serve(undefined, { hooks: true });
   const b = await browser();
   try {
-    if (parts.includes('wait')) await pageRuns(b, srv.origin, runs);
+    if (parts.includes('wait')) await pageRuns(b, srv.origin, hooked.origin, runs);
     if (parts.includes('figure')) await figures(b, srv.origin);
   } finally {
     await b.close();
@@ -149,12 +151,12 @@ export async function waitFor(runs, parts) {
   }
 }
 
-async function pageRuns(b, origin, runs) {
+async function pageRuns(b, origin, hookedOrigin, runs) {
   // (a) The default page run, in `runs` fresh pages, beside the step rate of the same browser.
   const defaults = [];
   for (let i = 0; i < runs; i++) {
     console.error(`default page run ${i + 1} of ${runs}`);
-    defaults.push({ ...(await pressTrain(b, origin, DEFAULT)), step: await stepRate(b, origin) });
+    defaults.push({ ...(await pressTrain(b, origin, DEFAULT)), step: await stepRate(b, hookedOrigin) });
   }
   const e2e = defaults.map((r) => r.samples / r.wall);
   console.log(`\n| the default page run (MLP2 w256 b128 Adam, n=10,000, alpha=20, 5 epochs), Train to Done | median (min-max) of ${runs} |`);

@@ -1,8 +1,8 @@
 //! Real MNIST for the integration tests, loaded once per test binary from `MNIST_DIR`.
 #![allow(dead_code)]
 
-use label_noise_lab::data::Dataset;
-use label_noise_lab::training::Sources;
+use label_noise_lab::core::data::Dataset;
+use label_noise_lab::core::training::Sources;
 use std::sync::{Arc, OnceLock};
 
 fn load(var: &str) -> Arc<Dataset> {

@@ -5,29 +5,48 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { before, after } from 'node:test';
 
-const WWW = path.resolve(import.meta.dirname, '../../www');
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const WWW = path.join(ROOT, 'www');
+// The benchmark's and the crash test's additions to the site (see `hooks` below).
+const HOOKS = path.join(ROOT, 'tests/hooks');
+const HOOKS_PKG = path.join(ROOT, 'target/hooks-pkg');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.gz': 'application/octet-stream' };
 export const SHOTS = path.resolve(import.meta.dirname, '../../target/screenshots');
 
 /**
- * A plain static server (what any static host does). `override(path)` may replace a response
- * (`{status, body, type}`) or hold it back until a promise settles (`{wait}`). With `cors`, every
- * response allows any origin (as GitHub Pages does).
+ * With `hooks`, the site as the benchmark and the crash test need it: the wasm built with the
+ * `bench` feature (target/hooks-pkg), tests/hooks/worker-hooks.js appended to the worker and
+ * tests/hooks/bench.html. Otherwise exactly www/, the product.
  */
-export async function serve(override = () => null, { cors = false } = {}) {
+function hooked(pathname) {
+  if (pathname.startsWith('/pkg/')) return { file: path.join(HOOKS_PKG, pathname.slice(5)) };
+  if (pathname === '/worker.js') {
+    const body = fs.readFileSync(path.join(WWW, 'worker.js'), 'utf8') + '\n' + fs.readFileSync(path.join(HOOKS, 'worker-hooks.js'), 'utf8');
+    return { status: 200, body, type: 'text/javascript' };
+  }
+  if (pathname === '/bench.html' || pathname === '/bench.js') return { file: path.join(HOOKS, pathname.slice(1)) };
+  return null;
+}
+
+/**
+ * A plain static server (what any static host does). `override(path)` may replace a response
+ * (`{status, body, type}`), serve another file (`{file}`) or hold it back until a promise settles
+ * (`{wait}`). With `cors`, every response allows any origin (as GitHub Pages does).
+ */
+export async function serve(override = () => null, { cors = false, hooks = false } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    let special = override(url.pathname);
+    let special = override(url.pathname) ?? (hooks ? hooked(url.pathname) : null);
     if (special?.wait) {
       await special.wait;
-      special = null;
+      special = hooks ? hooked(url.pathname) : null;
     }
     if (cors) res.setHeader('access-control-allow-origin', '*');
-    if (special) {
+    if (special && !special.file) {
       res.writeHead(special.status, { 'content-type': special.type || 'application/octet-stream' });
       return res.end(special.body);
     }
-    const file = path.join(WWW, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));
+    const file = special?.file ?? path.join(WWW, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));
     const target = file.endsWith(path.sep) ? path.join(file, 'index.html') : file;
     fs.readFile(target, (err, body) => {
       if (err) {

@@ -236,7 +236,9 @@ async function trainingWorker(page) {
 }
 
 test('a wasm panic mid-run and a killed worker each show the failure view; Reset recovers', async () => {
-  const { page } = await open(b, `${srv.origin}/?${SHORT}&epochs=3&autostart=1`);
+  // The crash hook is not in the product: this server adds the test build's hooks.
+  const hooked = await serve(undefined, { hooks: true });
+  const { page } = await open(b, `${hooked.origin}/?${SHORT}&epochs=3&autostart=1`);
   await page.waitForFunction(() => document.getElementById('run-status').dataset.testAccuracy);
   // A Rust panic inside the worker (through the worker's own message handler).
   await (await trainingWorker(page)).evaluate(() => self.dispatchEvent(new MessageEvent('message', { data: { type: 'crash-test', message: 'from the e2e test' } })));

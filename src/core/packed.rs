@@ -17,7 +17,7 @@
 //! Files are named `{dataset}-{split}-{nn}.lnl.gz`; the worker hands the fetched bytes to
 //! [`decode`], which gunzips them in Rust (flate2): the gzip CRC catches corrupted bytes.
 
-use crate::data::{DataError, Dataset, PIXELS, Split};
+use crate::core::data::{DataError, Dataset, PIXELS, Split};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
@@ -25,7 +25,7 @@ pub const MAGIC: &[u8; 4] = b"LNL1";
 pub const HEADER_BYTES: usize = 16;
 /// Images per chunk (about 1.6 MB of gzip): the step of the clean pool, so a run with n <= 10,000
 /// clean examples needs only the test chunk and the first training chunk.
-pub const CHUNK_IMAGES: usize = crate::noise::CLEAN_POOL_STEP;
+pub const CHUNK_IMAGES: usize = crate::core::noise::CLEAN_POOL_STEP;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,7 +61,7 @@ pub fn encode(split: SplitKind, first: usize, labels: &[u8], pixels: &[u8]) -> V
 
 /// Decodes an uncompressed chunk (gzip is undone by the caller, or here if still present).
 pub fn decode(bytes: &[u8], file: &str) -> Result<Chunk, DataError> {
-    let bytes = crate::data::maybe_gunzip(file, bytes)?;
+    let bytes = crate::core::data::maybe_gunzip(file, bytes)?;
     let bad = |problem: String| DataError::Format { file: file.to_string(), problem };
     if bytes.len() < HEADER_BYTES {
         return Err(bad(format!("truncated header: {} bytes, a packed chunk needs {HEADER_BYTES}", bytes.len())));

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use std::sync::OnceLock;
 
-pub const FIGURES_JSON: &str = include_str!("../reference/rolnick2017-figures.json");
+pub const FIGURES_JSON: &str = include_str!("../../reference/rolnick2017-figures.json");
 
 pub fn figures() -> &'static Value {
     static FIGURES: OnceLock<Value> = OnceLock::new();

@@ -200,7 +200,7 @@ fn sorted_labels(mut labels: Vec<(f64, String)>) -> Vec<String> {
 }
 
 /// Accuracy per epoch for several runs (our runs' clean test accuracy).
-pub fn accuracy_curves(runs: &[(String, Vec<crate::training::Metrics>)]) -> (Frame, Vec<Curve>) {
+pub fn accuracy_curves(runs: &[(String, Vec<crate::core::training::Metrics>)]) -> (Frame, Vec<Curve>) {
     let curves = runs
         .iter()
         .enumerate()

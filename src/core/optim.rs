@@ -6,8 +6,9 @@ use burn::optim::{AdamConfig, ModuleOptimizer, Optimizer, RecordState, SgdConfig
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum OptimizerKind {
     Sgd,
     Adam,
@@ -94,7 +95,7 @@ mod tests {
     /// E[g^2] = 0.1 g^2, step = sqrt(eps)/sqrt(0.1 g^2 + eps) * g.
     #[test]
     fn adadelta_matches_the_formula_and_keeps_state() {
-        let device = crate::backend::Backend::default().device().unwrap();
+        let device = crate::core::backend::Backend::default().device().unwrap();
         let opt = Adadelta { rho: 0.9, epsilon: 1e-6 };
         let x = Tensor::<1>::from_floats([1.0, -2.0], &device);
         let g = Tensor::<1>::from_floats([0.5, 4.0], &device);

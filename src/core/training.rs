@@ -2,17 +2,17 @@
 //! per [`Trainer::step`], so a native caller can loop and a Web Worker can yield between batches;
 //! [`Trainer::run`] streams reports to a callback that can stop the run early.
 
-use crate::backend::Backend;
-use crate::config::RunConfig;
-use crate::data::{CLASSES, Dataset, PIXELS};
-use crate::evaluation::{Eval, QUICK_TEST_STRIDE, Reporting, Schedule};
-use crate::model::Classifier;
-use crate::noise::{Example, ImageRef, TrainingSet, WrongClassRanking};
-use crate::seed::{Stream, mix, rng};
+use crate::core::backend::Backend;
+use crate::core::config::RunConfig;
+use crate::core::data::{CLASSES, Dataset, PIXELS};
+use crate::core::evaluation::{Eval, QUICK_TEST_STRIDE, Reporting, Schedule};
+use crate::core::model::Classifier;
+use crate::core::noise::{Example, ImageRef, TrainingSet, WrongClassRanking};
+use crate::core::seed::{Stream, mix, rng};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
-use rand::{RngExt, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use rand::{RngExt, SeedableRng, rngs::ChaCha12Rng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub const PIXEL_MEAN: f32 = 0.1307;
 pub const PIXEL_STD: f32 = 0.3081;
 /// Training examples evaluated for the train-set accuracies at a full report.
-pub const TRAIN_SAMPLE: usize = crate::evaluation::FULL_TRAIN;
+pub const TRAIN_SAMPLE: usize = crate::core::evaluation::FULL_TRAIN;
 const EVAL_BATCH: usize = 1_000;
 
 /// The images a run draws from.
@@ -74,7 +74,7 @@ pub struct RunSummary {
     pub fingerprints: Fingerprints,
 }
 
-/// What must be bit-identical wherever a configuration runs (see [`crate::seed::fingerprint`]):
+/// What must be bit-identical wherever a configuration runs (see [`crate::core::seed::fingerprint`]):
 /// the training set and the initial weights are integer and RNG work; the final weights also
 /// depend on float arithmetic, so they match across reloads on one target, not across targets.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ pub enum TrainError {
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error(transparent)]
-    Noise(#[from] crate::noise::NoiseError),
+    Noise(#[from] crate::core::noise::NoiseError),
     #[error("{0}")]
     Backend(String),
 }
@@ -132,7 +132,7 @@ impl ImageSource {
             ImageRef::Fashion(i) => self.sources.fashion.as_ref().expect("checked when the set was built").train.image(i as usize),
             ImageRef::White(s) => {
                 // Gaussian pixels with MNIST's mean and std (0..255 scale), Box-Muller in pairs.
-                let mut r = StdRng::seed_from_u64(mix(self.white_seed ^ s as u64));
+                let mut r = ChaCha12Rng::seed_from_u64(mix(self.white_seed ^ s as u64));
                 for pair in out.chunks_mut(2) {
                     let (u1, u2): (f32, f32) = (1.0 - r.random::<f32>(), r.random());
                     let radius = (-2.0 * u1.ln()).sqrt() * self.white_std;
@@ -471,10 +471,10 @@ fn fraction(hits: usize, total: usize) -> f64 {
 /// for one epoch on 10,000 clean MNIST images (fixed seed, so every run shares it).
 pub fn reference_ranking(sources: &Sources, backend: Backend, clock: Clock) -> Result<WrongClassRanking, TrainError> {
     let config = RunConfig {
-        model: crate::model::Architecture::Perceptron,
+        model: crate::core::model::Architecture::Perceptron,
         clean: 10_000.min(sources.mnist.train.len()),
         alpha: 0.0,
-        noise: crate::config::NoiseKind::Uniform,
+        noise: crate::core::config::NoiseKind::Uniform,
         epochs: 1,
         seed: 0,
         ..RunConfig::default()

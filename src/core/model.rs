@@ -1,8 +1,8 @@
 //! The paper's MNIST models: a perceptron (one linear layer) and MLPs with 1, 2 or 4 ReLU hidden
 //! layers of a configurable width.
 
-use crate::data::{CLASSES, PIXELS};
-use crate::seed::{Stream, rng};
+use crate::core::data::{CLASSES, PIXELS};
+use crate::core::seed::{Stream, rng};
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
@@ -10,8 +10,9 @@ use burn::tensor::activation::relu;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Architecture {
     Perceptron,
     Mlp1,
@@ -20,8 +21,6 @@ pub enum Architecture {
 }
 
 impl Architecture {
-    pub const ALL: [Architecture; 4] = [Self::Perceptron, Self::Mlp1, Self::Mlp2, Self::Mlp4];
-
     pub fn hidden_layers(self) -> usize {
         match self {
             Self::Perceptron => 0,
@@ -32,12 +31,7 @@ impl Architecture {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Perceptron => "perceptron",
-            Self::Mlp1 => "mlp1",
-            Self::Mlp2 => "mlp2",
-            Self::Mlp4 => "mlp4",
-        }
+        self.into()
     }
 
     /// Units per layer, inputs first: 784, `width` per hidden layer, 10 logits.
@@ -115,7 +109,7 @@ impl Classifier {
         x
     }
 
-    /// A fingerprint of every weight's bits (see [`crate::seed::fingerprint`]).
+    /// A fingerprint of every weight's bits (see [`crate::core::seed::fingerprint`]).
     pub fn fingerprint(&self) -> String {
         let mut bytes = Vec::new();
         for layer in &self.layers {
@@ -124,7 +118,7 @@ impl Classifier {
                 bytes.extend(bias.val().into_data().iter::<f32>().flat_map(f32::to_le_bytes));
             }
         }
-        crate::seed::fingerprint(bytes)
+        crate::core::seed::fingerprint(bytes)
     }
 
     pub fn parameter_count(&self) -> usize {

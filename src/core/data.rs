@@ -12,6 +12,8 @@ pub const SIDE: usize = 28;
 pub const PIXELS: usize = SIDE * SIDE;
 /// Number of classes (digits, or Fashion-MNIST's clothing kinds).
 pub const CLASSES: usize = 10;
+/// Images in the MNIST training split.
+pub const TRAIN_IMAGES: usize = 60_000;
 
 const IDX_IMAGES_MAGIC: u32 = 0x0000_0803;
 const IDX_LABELS_MAGIC: u32 = 0x0000_0801;

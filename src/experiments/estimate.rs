@@ -2,12 +2,12 @@
 //! browser figures are fitted to runs pressed in the real page; `./build.sh bench` prints the
 //! estimate beside the measured wall time for a spread of configurations.
 
-use crate::config::{NoiseKind, RunConfig};
-use crate::data::PIXELS;
-use crate::evaluation::{FULL_TEST, QUICK_TEST, QUICK_TRAIN, Reporting, Schedule};
-use crate::model::Architecture;
-use crate::noise::{Example, Order};
-use crate::training::TRAIN_SAMPLE;
+use crate::core::config::{NoiseKind, RunConfig};
+use crate::core::data::PIXELS;
+use crate::core::evaluation::{FULL_TEST, QUICK_TEST, QUICK_TRAIN, Reporting, Schedule};
+use crate::core::model::Architecture;
+use crate::core::noise::{Example, Order};
+use crate::core::training::TRAIN_SAMPLE;
 use serde::Serialize;
 
 /// What a run does, counted before it starts: each term is multiplied by a coefficient of
@@ -96,7 +96,7 @@ pub const REFUSE_MB: f64 = 1500.0;
 pub struct Estimate {
     pub train_examples: usize,
     pub steps: u64,
-    /// Evaluations the run will make, quick and full (see [`crate::evaluation`]).
+    /// Evaluations the run will make, quick and full (see [`crate::core::evaluation`]).
     pub evaluations: (usize, usize),
     /// What the run does, in the units [`Throughput`] prices.
     pub work: Work,
@@ -215,7 +215,7 @@ mod tests {
         let long = RunConfig { alpha: 50.0, clean: 60_000, epochs: 10, ..RunConfig::default() };
         assert!(matches!(Estimate::of(&long, Reporting::Live, Throughput::BROWSER).verdict(Throughput::BROWSER), Verdict::Warn(m) if m.contains("min") || m.contains(" h")));
 
-        let wide = RunConfig { width: 2048, model: crate::model::Architecture::Mlp4, batch: 4096, ..RunConfig::default() };
+        let wide = RunConfig { width: 2048, model: crate::core::model::Architecture::Mlp4, batch: 4096, ..RunConfig::default() };
         assert!(Estimate::of(&wide, Reporting::Live, Throughput::BROWSER).memory_mb > Estimate::of(&default, Reporting::Live, Throughput::BROWSER).memory_mb);
     }
 

@@ -1,22 +1,22 @@
 //! The thin browser layer (wasm-bindgen). The worker owns a [`Lab`]: it receives the packed data
 //! chunks and trains in short slices so it can answer messages between them. The page calls
-//! [`draw_chart`] on its canvas and [`parse_query`] for the URL. All science is in the other modules.
+//! [`parameters`] for its controls, [`parse_query`] for the URL and [`draw_chart`] on its canvas.
+//! All science is in `core` and `experiments`.
 
-use crate::backend::Backend;
-use crate::bench;
-use crate::chart::{self, Curve, Frame};
-use crate::config::{NoiseKind, RunConfig};
-use crate::data::Dataset;
-use crate::experiments::{PRESETS, Scale};
-use crate::estimate::{Estimate, Throughput, duration};
-use crate::evaluation::Reporting;
-use crate::noise::{Order, WrongClassRanking};
-use crate::packed;
-use crate::training::{Metrics, Sources, Trainer, reference_ranking};
+use crate::core::backend::Backend;
+use crate::core::config::{NoiseKind, RunConfig};
+use crate::core::data::Dataset;
+use crate::core::evaluation::Reporting;
+use crate::core::noise::{Order, WrongClassRanking};
+use crate::core::packed;
+use crate::core::training::{Metrics, Sources, Trainer, reference_ranking};
+use crate::experiments::chart::{self, Curve, Frame};
+use crate::experiments::estimate::{Estimate, Throughput, duration};
+use crate::experiments::{PRESETS, Preset, Scale};
+use crate::params;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use std::sync::Arc;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -39,13 +39,6 @@ pub fn take_panic_message() -> Option<String> {
     LAST_PANIC.with(|p| p.borrow_mut().take())
 }
 
-/// Panics on purpose, so the test suite (or anyone checking a deployment) can see that a panic in
-/// the worker reaches the page as a clear error and that Reset recovers.
-#[wasm_bindgen]
-pub fn crash_test(message: &str) {
-    panic!("crash test: {message}");
-}
-
 #[wasm_bindgen]
 extern "C" {
     /// `performance.now()` of whichever global runs us (page or worker).
@@ -54,26 +47,33 @@ extern "C" {
 }
 
 /// Seconds, at `performance.now()`'s resolution (`Date.now()` has only milliseconds).
-fn clock() -> f64 {
+pub(crate) fn clock() -> f64 {
     performance_now() / 1000.0
 }
 
-fn js_error(e: impl std::fmt::Display) -> JsError {
+pub(crate) fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
+}
+
+/// The parameter table (see `params`): each parameter's name, help, kind, allowed values and
+/// default, as JSON. The page builds its controls from it.
+#[wasm_bindgen]
+pub fn parameters() -> String {
+    serde_json::to_string(&params::describe()).expect("the table serializes")
 }
 
 /// `{config, notices, query, estimate, verdict}` for a URL query: always a valid configuration,
 /// and what it would cost to train in this browser.
 #[wasm_bindgen]
 pub fn parse_query(query: &str) -> String {
-    let (config, notices) = RunConfig::from_query(query);
+    let (config, notices) = params::from_query(query);
     describe(config, notices)
 }
 
 fn describe(config: RunConfig, notices: Vec<String>) -> String {
     let estimate = Estimate::of(&config, Reporting::Live, Throughput::BROWSER);
     let verdict = estimate.verdict(Throughput::BROWSER);
-    serde_json::json!({ "config": config, "notices": notices, "query": config.to_query(), "estimate": estimate, "time": duration(estimate.seconds), "verdict": verdict }).to_string()
+    serde_json::json!({ "config": config, "notices": notices, "query": params::to_query(&config), "estimate": estimate, "time": duration(estimate.seconds), "verdict": verdict }).to_string()
 }
 
 /// `42 s`, `12 min`: how the page writes a duration (the same words as the estimate).
@@ -82,10 +82,10 @@ pub fn duration_text(secs: f64) -> String {
     duration(secs)
 }
 
-/// [`parse_query`] after a control changed `name` to `value` (see [`RunConfig::from_query_changed`]).
+/// [`parse_query`] after a control changed `name` to `value` (see [`params::from_query_changed`]).
 #[wasm_bindgen]
 pub fn parse_change(query: &str, name: &str, value: &str) -> String {
-    let (config, notices) = RunConfig::from_query_changed(query, name, value);
+    let (config, notices) = params::from_query_changed(query, name, value);
     describe(config, notices)
 }
 
@@ -94,12 +94,8 @@ pub fn parse_change(query: &str, name: &str, value: &str) -> String {
 /// query, for the page to run in parallel workers.
 #[wasm_bindgen]
 pub fn preset(name: &str, scale: &str) -> Result<String, JsError> {
-    let preset = PRESETS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p).ok_or_else(|| JsError::new(&format!("no preset {name:?}")))?;
-    let scale = match scale {
-        "quick" => Scale::Quick,
-        "full" => Scale::Full,
-        other => return Err(JsError::new(&format!("scale {other:?} is not quick or full"))),
-    };
+    let preset: Preset = params::choice("preset", name).map_err(js_error)?;
+    let scale: Scale = params::choice("scale", scale).map_err(js_error)?;
     let sweep = preset.sweep(scale);
     let series: Vec<_> = sweep
         .series
@@ -113,13 +109,13 @@ pub fn preset(name: &str, scale: &str) -> Result<String, JsError> {
         // points to finish are short ones and no worker idles long at the end.
         .map(|p| {
             let seconds = Estimate::of(&p.config, Reporting::Final, Throughput::BROWSER).seconds;
-            serde_json::json!({ "series": p.series, "x": p.x, "query": p.config.to_query(), "label": p.config.label(), "seconds": seconds })
+            serde_json::json!({ "series": p.series, "x": p.x, "query": params::to_query(&p.config), "label": p.config.label(), "seconds": seconds })
         })
         .collect();
     Ok(serde_json::json!({
         "name": sweep.name, "title": sweep.title, "axis": sweep.axis.parameter(), "note": sweep.note,
         "values": sweep.values, "series": series, "points": points,
-        "presets": PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        "presets": PRESETS.iter().map(|p| p.name()).collect::<Vec<_>>(),
     })
     .to_string())
 }
@@ -132,7 +128,7 @@ pub struct Lab {
     mnist: Arc<Dataset>,
     fashion: Arc<Dataset>,
     ranking: Option<WrongClassRanking>,
-    trainer: Option<Trainer>,
+    pub(crate) trainer: Option<Trainer>,
 }
 
 #[wasm_bindgen]
@@ -154,7 +150,7 @@ impl Lab {
         packed::append(Arc::make_mut(target), chunk).map_err(js_error)
     }
 
-    fn sources(&self, config: &RunConfig) -> Result<Sources, JsError> {
+    pub(crate) fn sources(&self, config: &RunConfig) -> Result<Sources, JsError> {
         if self.mnist.test.is_empty() {
             return Err(JsError::new("the MNIST test set has not loaded"));
         }
@@ -170,14 +166,14 @@ impl Lab {
 
     /// How many leading MNIST training images the run of `query` needs, of `total`.
     pub fn train_images_needed(query: &str, total: usize) -> usize {
-        RunConfig::from_query(query).0.noise_spec().mnist_images_needed(total)
+        params::from_query(query).0.noise_spec().mnist_images_needed(total)
     }
 
     /// Starts a run from a URL query; returns the summary of what will train as JSON. The worker
     /// calls it once [`Lab::train_images_needed`] images have arrived. `live`: the lab's curve
     /// (see [`Reporting::Live`]); otherwise one evaluation at the end, for a figure's point.
     pub fn start(&mut self, query: &str, total_train_images: usize, live: bool) -> Result<String, JsError> {
-        let (config, _) = RunConfig::from_query(query);
+        let (config, _) = params::from_query(query);
         let (needed, loaded) = (config.noise_spec().mnist_images_needed(total_train_images), self.train_images_loaded());
         if loaded < needed {
             return Err(JsError::new(&format!("this run needs {needed} MNIST training images; {loaded} have loaded")));
@@ -251,41 +247,6 @@ impl Lab {
     pub fn summary(&self) -> Result<String, JsError> {
         let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run started"))?;
         Ok(serde_json::to_string(&trainer.summary()).map_err(js_error)?)
-    }
-
-    /// One benchmark figure as JSON (see `bench.rs`): `gemm`, `products` (each matrix product of
-    /// the MLP2 step alone), `offsets` (the same product at chosen page offsets), `steps:K` or
-    /// `epoch:K` (the K-th workload), or `memory` (wasm memory after building alpha = 100 on all
-    /// 60,000 images).
-    pub fn bench(&mut self, kind: &str) -> Result<String, JsError> {
-        self.trainer = None;
-        let sources = self.sources(&RunConfig::default())?;
-        let b = Backend::default();
-        let pick = |list: Vec<(&'static str, RunConfig)>, k: &str| list.into_iter().nth(k.parse::<usize>().unwrap_or(usize::MAX)).ok_or_else(|| JsError::new("no such workload"));
-        let value = match kind.split_once(':') {
-            None if kind == "offsets" => serde_json::to_value(bench::page_offsets(clock, 20)).map_err(js_error)?,
-            None if kind == "products" => serde_json::to_value(bench::step_products(b, clock).map_err(js_error)?).map_err(js_error)?,
-            None if kind == "gemm" => serde_json::json!({ "gemm_gflops": bench::gemm_gflops(b, clock).map_err(js_error)? }),
-            None if kind == "memory" => {
-                let config = RunConfig { clean: 60_000, alpha: 100.0, ..bench::workloads()[0].1.clone() };
-                let mut trainer = Trainer::new(&config, sources, None, b, clock).map_err(js_error)?;
-                for _ in 0..20 {
-                    trainer.step();
-                }
-                let bytes = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
-                serde_json::json!({ "wasm_memory_mb": bytes as f64 / 1e6, "examples": trainer.training_set().examples.len() })
-            }
-            Some(("steps", k)) => {
-                let (name, config) = pick(bench::workloads(), k)?;
-                serde_json::to_value(bench::steps(name, &config, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
-            }
-            Some(("epoch", k)) => {
-                let (name, config) = pick(bench::epoch_workloads(), k)?;
-                serde_json::to_value(bench::epoch(name, &config, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
-            }
-            _ => return Err(JsError::new(&format!("unknown benchmark {kind:?}"))),
-        };
-        Ok(value.to_string())
     }
 
     pub fn stop(&mut self) {

@@ -1,20 +1,26 @@
 //! Sweeps over one parameter (alpha, delta, n, batch size or learning rate) for several series,
 //! and presets that mirror the paper's MNIST figures at a quick and a full scale.
 
-use crate::config::{NoiseKind, RunConfig};
-use crate::model::Architecture;
-use crate::noise::{NoisyImages, Order};
-use crate::optim::OptimizerKind;
-use crate::paper::{self, PaperSeries};
-use crate::training::RunSummary;
+use crate::core::config::{NoiseKind, RunConfig};
+use crate::core::model::Architecture;
+use crate::core::noise::{NoisyImages, Order};
+use crate::core::optim::OptimizerKind;
+use paper::PaperSeries;
+use crate::core::training::RunSummary;
+
+pub mod chart;
+pub mod estimate;
+pub mod paper;
+pub mod report;
 use serde::{Deserialize, Serialize};
 
 /// The most epochs the minimum-samples rule gives a point.
 pub const MAX_POINT_EPOCHS: usize = 100;
 
 /// The swept parameter: the x axis of a summary chart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Axis {
     Alpha,
     Delta,
@@ -24,18 +30,13 @@ pub enum Axis {
 }
 
 impl Axis {
+    /// The swept parameter's name in the parameter table.
     pub fn parameter(self) -> &'static str {
-        match self {
-            Axis::Alpha => "alpha",
-            Axis::Delta => "delta",
-            Axis::Clean => "clean",
-            Axis::Batch => "batch",
-            Axis::Lr => "lr",
-        }
+        self.into()
     }
 
     pub fn apply(self, config: &mut RunConfig, x: f64) {
-        config.set(self.parameter(), &x.to_string()).expect("axis values are numbers");
+        crate::params::set(config, self.parameter(), &x.to_string()).expect("axis values are numbers");
     }
 }
 
@@ -121,40 +122,41 @@ impl Sweep {
     }
 }
 
+/// One CSV row: the columns after `series` and the swept parameter, by position.
+type Row = (String, f64, f64, usize, usize, f64, u64);
+
+/// The sweep's results as CSV: `series`, the swept parameter, then the measurements.
 pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
-    let mut csv = format!("series,{},test_accuracy,epochs,train_examples,samples_per_sec,seed\n", axis.parameter());
-    for r in results {
-        csv += &format!("{},{},{:.4},{},{},{:.0},{}\n", r.series, r.x, r.test_accuracy, r.epochs, r.train_examples, r.samples_per_sec, r.seed);
-    }
-    csv
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write = |out: &mut csv::Writer<Vec<u8>>| -> csv::Result<()> {
+        out.write_record(["series", axis.parameter(), "test_accuracy", "epochs", "train_examples", "samples_per_sec", "seed"])?;
+        for r in results {
+            // Accuracy to 4 decimals, speed to whole samples/s: the CSVs are committed.
+            let row: Row = (r.series.clone(), r.x, (r.test_accuracy * 1e4).round() / 1e4, r.epochs, r.train_examples, r.samples_per_sec.round(), r.seed);
+            out.serialize(row)?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    write(&mut out).expect("writing CSV to memory");
+    String::from_utf8(out.into_inner().expect("flushed")).expect("CSV of UTF-8 fields")
 }
 
 /// Reads what [`to_csv`] wrote (so a report can reuse finished sweeps).
 pub fn from_csv(text: &str) -> Result<Vec<PointResult>, String> {
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).ok_or_else(|| format!("bad CSV line {line:?}"));
-            if f.len() != 7 {
-                return Err(format!("bad CSV line {line:?}: expected 7 fields"));
-            }
-            Ok(PointResult {
-                series: f[0].to_string(),
-                x: num(1)?,
-                test_accuracy: num(2)?,
-                epochs: num(3)? as usize,
-                train_examples: num(4)? as usize,
-                samples_per_sec: num(5)?,
-                seed: num(6)? as u64,
-            })
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .deserialize::<Row>()
+        .map(|row| {
+            let (series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed) = row.map_err(|e| format!("bad CSV: {e}"))?;
+            Ok(PointResult { series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed })
         })
         .collect()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Preset {
     /// Test accuracy vs alpha for perceptron, MLP1, MLP2, MLP4 (uniform noise).
     Uniform,
@@ -172,26 +174,20 @@ pub enum Preset {
     LearningRate,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Scale {
     Quick,
     Full,
 }
 
-pub const PRESETS: &[(&str, Preset)] = &[
-    ("uniform", Preset::Uniform),
-    ("structured", Preset::Structured),
-    ("noise-source", Preset::NoiseSource),
-    ("noisy-images", Preset::NoisyImages),
-    ("clean-size", Preset::CleanSize),
-    ("batch-size", Preset::BatchSize),
-    ("learning-rate", Preset::LearningRate),
-];
+/// Every preset, in the order the page and the report show them.
+pub const PRESETS: &[Preset] = <Preset as strum::VariantArray>::VARIANTS;
 
 impl Preset {
     pub fn name(self) -> &'static str {
-        PRESETS.iter().find(|(_, p)| *p == self).map(|(n, _)| *n).unwrap()
+        self.into()
     }
 
     pub fn sweep(self, scale: Scale) -> Sweep {
@@ -221,7 +217,7 @@ impl Preset {
                 "Uniform label noise: test accuracy vs alpha",
                 Axis::Alpha,
                 alphas(&[0.0, 20.0, 50.0, 100.0], &[0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]),
-                Architecture::ALL
+                <Architecture as strum::VariantArray>::VARIANTS
                     .iter()
                     .map(|&m| with(m.name(), &|c| c.model = m, paper::series("mnist_uniform_noise", "alpha", m.paper_name())))
                     .collect::<Vec<_>>(),
@@ -364,7 +360,7 @@ mod tests {
 
     #[test]
     fn every_preset_has_valid_points_at_both_scales() {
-        for &(_, preset) in PRESETS {
+        for &preset in PRESETS {
             for scale in [Scale::Quick, Scale::Full] {
                 let sweep = preset.sweep(scale);
                 let points = sweep.points();

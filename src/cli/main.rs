@@ -3,15 +3,18 @@
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use label_noise_lab::backend::Backend;
-use label_noise_lab::config::{NoiseKind, RunConfig};
-use label_noise_lab::data::Dataset;
-use label_noise_lab::estimate::{Estimate, Throughput, Verdict};
-use label_noise_lab::evaluation::Reporting;
-use label_noise_lab::experiments::{PRESETS, Point, PointResult, Scale, Sweep, from_csv, to_csv};
-use label_noise_lab::noise::{Order, WrongClassRanking};
-use label_noise_lab::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
-use label_noise_lab::{bench, chart, packed};
+use label_noise_lab::bench;
+use label_noise_lab::core::backend::Backend;
+use label_noise_lab::core::config::{NoiseKind, RunConfig};
+use label_noise_lab::core::data::Dataset;
+use label_noise_lab::experiments::estimate::{Estimate, Throughput, Verdict};
+use label_noise_lab::core::evaluation::Reporting;
+use label_noise_lab::core::packed;
+use label_noise_lab::experiments::chart;
+use label_noise_lab::experiments::{PRESETS, Point, PointResult, Preset, Scale, Sweep, from_csv, to_csv};
+use label_noise_lab::core::noise::{Order, WrongClassRanking};
+use label_noise_lab::core::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
+use label_noise_lab::params::{self, Kind, PARAMETERS};
 use plotters::prelude::*;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -42,67 +45,63 @@ enum Command {
     },
 }
 
-/// The run parameters; names match the page's URL parameters (see `config::PARAMETERS`).
-#[derive(Args, Default)]
+/// The run parameters: one flag per row of the parameter table (`params::PARAMETERS`), so the
+/// flags are the page's URL parameters with the same help, ranges and defaults.
+#[derive(Default)]
 struct ConfigArgs {
-    #[arg(long, help = "perceptron | mlp1 | mlp2 | mlp4 [default: mlp2]")]
-    model: Option<String>,
-    #[arg(long, help = "hidden units per layer [default: 256]")]
-    width: Option<String>,
-    #[arg(long, help = "clean training examples n [default: 10000]")]
-    clean: Option<String>,
-    #[arg(long, help = "noisy examples per clean example, 0..100 [default: 20]")]
-    alpha: Option<String>,
-    #[arg(long, help = "uniform | structured | fashion | white [default: uniform]")]
-    noise: Option<String>,
-    #[arg(long, help = "structured noise strength 0..1 [default: 0.5]")]
-    delta: Option<String>,
-    #[arg(long, help = "confusion | reverse | random [default: confusion]")]
-    order: Option<String>,
-    #[arg(long = "noisy-images", help = "reused | novel [default: reused]")]
-    noisy_images: Option<String>,
-    #[arg(long, help = "sgd | adam | adadelta [default: adam]")]
-    optimizer: Option<String>,
-    #[arg(long, help = "learning rate [default: 0.001 adam, 0.05 sgd, 1.0 adadelta]")]
-    lr: Option<String>,
-    #[arg(long, help = "batch size [default: 128]")]
-    batch: Option<String>,
-    #[arg(long, help = "epochs [default: 5]")]
-    epochs: Option<String>,
-    #[arg(long = "h-alpha", help = "train with the infinite-batch loss H_alpha")]
-    h_alpha: bool,
-    #[arg(long, help = "seed of every random choice [default: 1]")]
-    seed: Option<String>,
+    /// (name, text) of every flag given.
+    given: Vec<(&'static str, String)>,
 }
 
 impl ConfigArgs {
     fn config(&self) -> Result<RunConfig, String> {
         let mut config = RunConfig::default();
-        let h_alpha = self.h_alpha.then(|| "true".to_string());
-        let pairs = [
-            ("model", &self.model),
-            ("width", &self.width),
-            ("clean", &self.clean),
-            ("alpha", &self.alpha),
-            ("noise", &self.noise),
-            ("delta", &self.delta),
-            ("order", &self.order),
-            ("noisy-images", &self.noisy_images),
-            ("optimizer", &self.optimizer),
-            ("lr", &self.lr),
-            ("batch", &self.batch),
-            ("epochs", &self.epochs),
-            ("h-alpha", &h_alpha),
-            ("seed", &self.seed),
-        ];
-        for (name, value) in pairs {
-            if let Some(v) = value {
-                config.set(name, v).map_err(|e| format!("--{e}"))?;
-            }
+        for (name, value) in &self.given {
+            params::set(&mut config, name, value).map_err(|e| format!("--{e}"))?;
         }
-        config.follow_defaults(|name| pairs.iter().any(|(n, v)| *n == name && v.is_some()));
+        params::follow_defaults(&mut config, |name| self.given.iter().any(|(n, _)| *n == name));
         config.validate()?;
         Ok(config)
+    }
+}
+
+/// What `--help` says of a parameter: its help, allowed values and default.
+fn flag_help(p: &params::Parameter) -> String {
+    let values = match p.kind {
+        Kind::Choice { choices } => choices.join(" | "),
+        Kind::Integer { min, max } => format!("{min}..{max}"),
+        Kind::Real { min, max, min_open: false } => format!("{min}..{max}"),
+        Kind::Real { min, max, min_open: true } => format!("({min}, {max}]"),
+        Kind::Flag => "a switch".into(),
+    };
+    let default = match p.follows {
+        Some(_) => p.defaults_by_leader().iter().map(|(leader, d)| format!("{d} {leader}")).collect::<Vec<_>>().join(", "),
+        None => p.default_text(),
+    };
+    format!("{}: {values} [default: {default}]", p.help)
+}
+
+impl clap::Args for ConfigArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.args(PARAMETERS.iter().map(|p| {
+            let arg = clap::Arg::new(p.name).long(p.name).help(flag_help(p));
+            // `--h-alpha` alone switches it on.
+            if matches!(p.kind, Kind::Flag) { arg.num_args(0..=1).default_missing_value("true").value_name("BOOL") } else { arg.value_name("VALUE") }
+        }))
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for ConfigArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let given = PARAMETERS.iter().filter_map(|p| matches.get_one::<String>(p.name).map(|v| (p.name, v.clone()))).collect();
+        Ok(ConfigArgs { given })
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 
@@ -190,11 +189,7 @@ struct BenchArgs {
 }
 
 fn parse_backend(s: &str) -> Result<Backend, String> {
-    match s {
-        "flex" => Ok(Backend::Flex),
-        "ndarray" => Ok(Backend::NdArray),
-        _ => Err(format!("{s:?} is not a backend: flex | ndarray")),
-    }
+    params::choice("backend", s)
 }
 
 fn main() -> ExitCode {
@@ -312,9 +307,7 @@ fn draw_svg(path: &Path, frame: &chart::Frame, curves: &[chart::Curve]) -> Resul
 }
 
 fn sweep(args: SweepArgs) -> Result<(), String> {
-    let preset = PRESETS.iter().find(|(n, _)| *n == args.preset).map(|(_, p)| *p).ok_or_else(|| {
-        format!("--preset {:?} is not one of {}", args.preset, PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))
-    })?;
+    let preset: Preset = params::choice("--preset", &args.preset)?;
     let scale = parse_scale(&args.scale)?;
     let mut sweep = preset.sweep(scale);
     if !args.series.is_empty() {
@@ -406,7 +399,8 @@ fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend, fin
 fn report(args: ReportArgs) -> Result<(), String> {
     let scale = parse_scale(&args.scale)?;
     let mut figures = Vec::new();
-    for &(name, preset) in PRESETS {
+    for &preset in PRESETS {
+        let name = preset.name();
         if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
             continue;
         }
@@ -442,18 +436,14 @@ fn report(args: ReportArgs) -> Result<(), String> {
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));
     }
-    let md = label_noise_lab::report::markdown(scale, &figures, &args.out.display().to_string());
+    let md = label_noise_lab::experiments::report::markdown(scale, &figures, &args.out.display().to_string());
     std::fs::write(&args.doc, md).map_err(|e| format!("{}: {e}", args.doc.display()))?;
     eprintln!("wrote {}", args.doc.display());
     Ok(())
 }
 
 fn parse_scale(scale: &str) -> Result<Scale, String> {
-    match scale {
-        "quick" => Ok(Scale::Quick),
-        "full" => Ok(Scale::Full),
-        other => Err(format!("--scale {other:?} is not one of quick, full")),
-    }
+    params::choice("--scale", scale)
 }
 
 fn bench(args: BenchArgs) -> Result<(), String> {

@@ -27,14 +27,18 @@
 //! examples themselves, so every clean image also appears about alpha times with noisy labels);
 //! `Novel` noisy images are all distinct and never among the clean examples.
 
-use crate::data::CLASSES;
-use crate::seed::{Stream, rng};
+use crate::core::data::CLASSES;
+use crate::core::seed::{Stream, rng};
 use rand::{Rng, RngExt, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
+/// The paper dilutes each clean example with up to 100 noisy ones.
+pub const MAX_ALPHA: f64 = 100.0;
+
 /// Order of the wrong classes for structured noise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Order {
     /// Most confusable classes (by a clean model's confusion matrix) get the most noise.
     Confusion,
@@ -56,19 +60,9 @@ pub enum Noise {
     White,
 }
 
-impl Noise {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Noise::Uniform => "uniform",
-            Noise::Structured { .. } => "structured",
-            Noise::Fashion => "fashion",
-            Noise::White => "white",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum NoisyImages {
     Reused,
     Novel,
@@ -76,7 +70,7 @@ pub enum NoisyImages {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum NoiseError {
-    #[error("alpha must be between 0 and {max} (got {0})", max = crate::config::MAX_ALPHA)]
+    #[error("alpha must be between 0 and {MAX_ALPHA} (got {0})")]
     Alpha(f64),
     #[error("delta must be between 0 and 1 (got {0})")]
     Delta(f64),
@@ -249,7 +243,7 @@ pub struct TrainingSet {
 impl TrainingSet {
     /// A fingerprint of every example (image, given label, true label, noisy flag).
     pub fn fingerprint(&self) -> String {
-        crate::seed::fingerprint(self.examples.iter().flat_map(|e| {
+        crate::core::seed::fingerprint(self.examples.iter().flat_map(|e| {
             let (kind, index) = match e.image {
                 ImageRef::Mnist(i) => (0u8, i),
                 ImageRef::MnistTest(i) => (1, i),
@@ -278,7 +272,7 @@ impl TrainingSet {
         fashion_images: Option<usize>,
         ranking: Option<&WrongClassRanking>,
     ) -> Result<Self, NoiseError> {
-        if !(0.0..=crate::config::MAX_ALPHA).contains(&spec.alpha) {
+        if !(0.0..=MAX_ALPHA).contains(&spec.alpha) {
             return Err(NoiseError::Alpha(spec.alpha));
         }
         let available = mnist_labels.len();

@@ -4,8 +4,9 @@
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Backend {
     Flex,
     NdArray,
@@ -19,10 +20,7 @@ impl Default for Backend {
 
 impl Backend {
     pub fn name(self) -> &'static str {
-        match self {
-            Backend::Flex => "flex",
-            Backend::NdArray => "ndarray",
-        }
+        self.into()
     }
 
     /// The plain (inference) device; `.autodiff()` of it trains.
@@ -34,7 +32,7 @@ impl Backend {
             #[allow(deprecated)] // burn-ndarray is deprecated upstream; kept for comparison
             Backend::NdArray => Ok(Device::ndarray()),
             #[allow(unreachable_patterns)]
-            other => Err(format!("the {} backend is not compiled in (cargo feature `{}`)", other.name(), other.name().to_lowercase())),
+            other => Err(format!("the {} backend is not compiled in (cargo feature `{}`)", other.name(), other.name())),
         }
     }
 }

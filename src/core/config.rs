@@ -1,0 +1,158 @@
+//! One run's typed configuration, its defaults and its limits. The names, help and text forms of
+//! these fields (the CLI's flags, the URL's parameters, the page's controls) are `params`' table.
+
+use crate::core::data::TRAIN_IMAGES;
+use crate::core::model::Architecture;
+use crate::core::noise::{MAX_ALPHA, Noise, NoiseSpec, NoisyImages, Order};
+use crate::core::optim::OptimizerKind;
+use serde::{Deserialize, Serialize};
+use std::ops::RangeInclusive;
+
+/// The allowed values of each numeric field: [`RunConfig::validate`] checks them, and the
+/// parameter table shows them to the CLI's help and the page's controls.
+pub mod limits {
+    use super::*;
+    pub const WIDTH: RangeInclusive<u64> = 1..=2048;
+    pub const CLEAN: RangeInclusive<u64> = 1..=TRAIN_IMAGES as u64;
+    pub const ALPHA: RangeInclusive<f64> = 0.0..=MAX_ALPHA;
+    pub const DELTA: RangeInclusive<f64> = 0.0..=1.0;
+    /// Above 0 (an open bound), at most the end.
+    pub const LR: RangeInclusive<f64> = 0.0..=10.0;
+    pub const BATCH: RangeInclusive<u64> = 1..=4096;
+    pub const EPOCHS: RangeInclusive<u64> = 1..=1000;
+    /// Below 2^53, so that JavaScript keeps a seed exact.
+    pub const SEED: RangeInclusive<u64> = 0..=(1 << 53) - 1;
+}
+
+/// The kind of noisy examples (the `noise` parameter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum NoiseKind {
+    Uniform,
+    Structured,
+    Fashion,
+    White,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RunConfig {
+    pub model: Architecture,
+    pub width: usize,
+    pub clean: usize,
+    pub alpha: f64,
+    pub noise: NoiseKind,
+    pub delta: f64,
+    pub order: Order,
+    pub noisy_images: NoisyImages,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    pub batch: usize,
+    pub epochs: usize,
+    pub h_alpha: bool,
+    pub seed: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            model: Architecture::Mlp2,
+            width: 256,
+            clean: 10_000,
+            alpha: 20.0,
+            noise: NoiseKind::Uniform,
+            delta: 0.5,
+            order: Order::Confusion,
+            noisy_images: NoisyImages::Reused,
+            optimizer: OptimizerKind::Adam,
+            lr: OptimizerKind::Adam.default_lr(),
+            batch: 128,
+            epochs: 5,
+            h_alpha: false,
+            seed: 1,
+        }
+    }
+}
+
+fn in_range<T: PartialOrd + std::fmt::Display>(name: &str, value: T, range: &RangeInclusive<T>) -> Result<(), String> {
+    if range.contains(&value) { Ok(()) } else { Err(format!("{name} must be {}..{} (got {value})", range.start(), range.end())) }
+}
+
+impl RunConfig {
+    /// Checks ranges and combinations; the message names the parameter and the allowed range.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut problems: Vec<String> = [
+            in_range("width", self.width as u64, &limits::WIDTH),
+            in_range("clean", self.clean as u64, &limits::CLEAN),
+            in_range("alpha", self.alpha, &limits::ALPHA),
+            in_range("delta", self.delta, &limits::DELTA),
+            (self.lr > *limits::LR.start() && self.lr <= *limits::LR.end())
+                .then_some(())
+                .ok_or_else(|| format!("lr must be in ({}, {}] (got {})", limits::LR.start(), limits::LR.end(), self.lr)),
+            in_range("batch", self.batch as u64, &limits::BATCH),
+            in_range("epochs", self.epochs as u64, &limits::EPOCHS),
+            limits::SEED.contains(&self.seed).then_some(()).ok_or_else(|| format!("seed must be below 2^53 so JavaScript keeps it exact (got {})", self.seed)),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+        if self.noise == NoiseKind::Structured && self.alpha > 0.0 && self.alpha < 10.0 * self.delta {
+            problems.push(format!("structured noise with delta {} needs alpha >= {} (got {})", self.delta, 10.0 * self.delta, self.alpha));
+        }
+        if self.noisy_images == NoisyImages::Novel && matches!(self.noise, NoiseKind::Uniform | NoiseKind::Structured) {
+            let needed = self.noise_spec().noisy_count() + self.clean;
+            if needed > TRAIN_IMAGES {
+                problems.push(format!("novel noisy images: clean + alpha*clean = {needed} exceeds the {TRAIN_IMAGES} MNIST training images"));
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    }
+
+    pub fn noise(&self) -> Noise {
+        match self.noise {
+            NoiseKind::Uniform => Noise::Uniform,
+            NoiseKind::Structured => Noise::Structured { delta: self.delta, order: self.order },
+            NoiseKind::Fashion => Noise::Fashion,
+            NoiseKind::White => Noise::White,
+        }
+    }
+
+    pub fn noise_spec(&self) -> NoiseSpec {
+        NoiseSpec { clean: self.clean, alpha: self.alpha, noise: self.noise(), noisy_images: self.noisy_images }
+    }
+
+    /// A short human label, e.g. `mlp1 alpha=20 uniform`.
+    pub fn label(&self) -> String {
+        let mut s = format!("{} alpha={} {}", self.model.name(), self.alpha, <&str>::from(self.noise));
+        if self.noise == NoiseKind::Structured {
+            s += &format!(" delta={} {}", self.delta, <&str>::from(self.order));
+        }
+        if self.h_alpha {
+            s += " H_alpha";
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_ranges_and_combinations() {
+        let mut c = RunConfig { model: Architecture::Mlp4, alpha: 50.0, noise: NoiseKind::Structured, delta: 0.7, order: Order::Random, h_alpha: true, ..RunConfig::default() };
+        assert!(c.validate().is_ok());
+        c.alpha = 5.0;
+        assert!(c.validate().unwrap_err().contains("needs alpha >= 7"));
+        c.alpha = 101.0;
+        c.batch = 0;
+        let err = c.validate().unwrap_err();
+        assert!(err.contains("alpha must be 0..100") && err.contains("batch must be 1..4096"), "{err}");
+        let c = RunConfig { lr: 0.0, seed: 1 << 53, ..RunConfig::default() };
+        let err = c.validate().unwrap_err();
+        assert!(err.contains("lr must be in (0, 10]") && err.contains("seed must be below 2^53"), "{err}");
+        let novel = RunConfig { clean: 10_000, alpha: 6.0, noisy_images: NoisyImages::Novel, ..RunConfig::default() };
+        assert!(novel.validate().unwrap_err().contains("exceeds the 60000 MNIST training images"));
+    }
+}
