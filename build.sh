@@ -86,7 +86,7 @@ build_hooks_wasm() {
 lint() {
   log "clippy, native with --features ndarray, then wasm32"
   cargo clippy --all-targets --features ndarray -- -D warnings
-  RUSTFLAGS="-C target-feature=+simd128" cargo clippy --release --target "$WASM_TARGET" --lib --tests --no-default-features --features "$WASM_FEATURES,bench" -- -D warnings
+  RUSTFLAGS="-C target-feature=+simd128" cargo clippy --release --target "$WASM_TARGET" --lib --test wasm_bindings --no-default-features --features "$WASM_FEATURES,bench" -- -D warnings
 }
 
 # pack BIN: the packed data chunks the page fetches.

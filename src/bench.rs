@@ -1,5 +1,5 @@
 //! Speed measurements shared by the native CLI (`label-noise-lab bench`) and the browser worker
-//! (`www/bench.html`), so both report the same workloads measured the same way. Figures, not
+//! (`tests/hooks/bench.html`), so both report the same workloads measured the same way. Figures, not
 //! pass/fail: `./build.sh bench` prints them.
 
 use crate::core::backend::Backend;

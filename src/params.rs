@@ -351,7 +351,7 @@ mod tests {
     fn enum_names_agree_between_serde_and_strum() {
         fn check<T: Serialize + strum::VariantArray + Copy + Into<&'static str>>() {
             for v in T::VARIANTS {
-                assert_eq!(serde_json::to_value(v).unwrap(), <&str>::from((*v).into()));
+                assert_eq!(serde_json::to_value(v).unwrap(), Into::<&str>::into(*v));
             }
         }
         check::<Architecture>();

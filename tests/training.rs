@@ -85,26 +85,35 @@ fn live_reporting_starts_early_evaluates_subsamples_and_never_changes_the_traini
 #[test]
 fn every_noise_kind_optimizer_and_h_alpha_trains_and_learns() {
     let base = RunConfig { model: Architecture::Mlp1, width: 128, clean: 2_000, alpha: 10.0, epochs: 1, seed: 2, ..RunConfig::default() };
+    // Each case with a floor about 8-10 points under what it reached when written (seed 2), so a
+    // case that stops learning fails, not just one that falls to chance.
     let cases = [
-        RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Confusion, ..base.clone() },
-        RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Reverse, ..base.clone() },
-        RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Random, ..base.clone() },
-        RunConfig { noise: NoiseKind::Fashion, ..base.clone() },
-        RunConfig { noise: NoiseKind::White, ..base.clone() },
-        RunConfig { noisy_images: NoisyImages::Novel, ..base.clone() },
-        RunConfig { h_alpha: true, epochs: 5, ..base.clone() },
-        RunConfig { optimizer: OptimizerKind::Sgd, lr: OptimizerKind::Sgd.default_lr(), ..base.clone() },
-        RunConfig { optimizer: OptimizerKind::Adadelta, lr: OptimizerKind::Adadelta.default_lr(), ..base.clone() },
-        RunConfig { model: Architecture::Perceptron, ..base.clone() },
-        RunConfig { model: Architecture::Mlp4, ..base.clone() },
+        (RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Confusion, ..base.clone() }, 0.55),
+        (RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Reverse, ..base.clone() }, 0.36),
+        (RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Random, ..base.clone() }, 0.45),
+        (RunConfig { noise: NoiseKind::Fashion, ..base.clone() }, 0.70),
+        (RunConfig { noise: NoiseKind::White, ..base.clone() }, 0.74),
+        (RunConfig { noisy_images: NoisyImages::Novel, ..base.clone() }, 0.59),
+        (RunConfig { h_alpha: true, epochs: 5, ..base.clone() }, 0.80),
+        (RunConfig { optimizer: OptimizerKind::Sgd, lr: OptimizerKind::Sgd.default_lr(), ..base.clone() }, 0.53),
+        (RunConfig { optimizer: OptimizerKind::Adadelta, lr: OptimizerKind::Adadelta.default_lr(), ..base.clone() }, 0.60),
+        (RunConfig { model: Architecture::Perceptron, ..base.clone() }, 0.40),
+        (RunConfig { model: Architecture::Mlp4, ..base.clone() }, 0.45),
     ];
-    for config in cases {
+    let plain = train(&base).test_accuracy;
+    let mut accuracy = std::collections::HashMap::new();
+    for (config, floor) in cases {
         let run = train(&config);
-        // One short epoch on 2,000 clean images: well above chance (10%) is what is asked here.
-        assert!(run.test_accuracy > 0.3, "{}: {}", config.label(), run.test_accuracy);
+        assert!(run.test_accuracy > floor, "{}: {} (floor {floor})", config.label(), run.test_accuracy);
         let last = run.history.last().unwrap();
         let has_true = matches!(config.noise, NoiseKind::Uniform | NoiseKind::Structured) && !config.h_alpha;
         assert_eq!(last.noisy_true_accuracy.is_some(), has_true, "{}", config.label());
+        accuracy.insert(config.label(), run.test_accuracy);
+    }
+    // The paper's orderings, here by ~10 points: images from elsewhere hurt less than MNIST images
+    // with wrong labels, and H_alpha undoes most of the damage.
+    for ood in ["mlp1 alpha=10 fashion", "mlp1 alpha=10 white", "mlp1 alpha=10 uniform H_alpha"] {
+        assert!(accuracy[ood] > plain + 0.05, "{ood}: {} vs uniform {plain}", accuracy[ood]);
     }
 }
 
@@ -127,6 +136,9 @@ fn reports_stream_and_a_caller_can_stop_early() {
         if m.end_of_epoch { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     assert_eq!(run.epochs, 1, "stopped after the first epoch");
+    // At the epoch's end the run is a third done, not two thirds (the page showed 2.00 / 2 after
+    // stepping one epoch of two).
+    assert!((trainer.progress() - 1.0 / 3.0).abs() < 1e-12, "{}", trainer.progress());
     assert_eq!(seen.len(), 79 / 20 + 1, "3 step reports and the epoch report");
     assert!(seen.windows(2).all(|w| w[0].epoch < w[1].epoch && w[0].step < w[1].step));
     assert!(seen.iter().all(|m| m.samples_per_sec > 0.0 && m.loss.is_finite()));
@@ -145,4 +157,22 @@ fn gallery_shows_the_real_pixels_and_labels() {
         assert_eq!(pixels, mnist.train.image(i as usize), "u8 pixels survive normalisation exactly");
         assert_eq!(e.true_label, Some(mnist.train.labels[i as usize]));
     }
+}
+
+/// The ndarray backend (cargo feature `ndarray`, compiled in by `./build.sh test`) trains the same
+/// run as flex: the same training set and initial weights, and nearly the same accuracy.
+#[cfg(feature = "ndarray")]
+#[test]
+fn the_ndarray_backend_trains_the_same_run_as_flex() {
+    let config = RunConfig { model: Architecture::Mlp1, width: 64, clean: 3_000, alpha: 2.0, epochs: 1, seed: 5, ..RunConfig::default() };
+    let run = |backend| {
+        let mut trainer = Trainer::new(&config, common::sources(), None, backend, system_clock).unwrap();
+        trainer.run(|_| ControlFlow::Continue(()))
+    };
+    let (flex, ndarray) = (run(Backend::Flex), run(Backend::NdArray));
+    assert_eq!(ndarray.backend, "ndarray");
+    assert_eq!(flex.fingerprints.training_set, ndarray.fingerprints.training_set);
+    assert_eq!(flex.fingerprints.initial_weights, ndarray.fingerprints.initial_weights);
+    assert!(ndarray.test_accuracy > 0.8, "{}", ndarray.test_accuracy);
+    assert!((flex.test_accuracy - ndarray.test_accuracy).abs() < 0.02, "flex {} vs ndarray {}", flex.test_accuracy, ndarray.test_accuracy);
 }

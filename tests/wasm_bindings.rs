@@ -3,7 +3,7 @@
 
 use label_noise_lab::core::data::PIXELS;
 use label_noise_lab::core::packed::{SplitKind, encode};
-use label_noise_lab::wasm::{Lab, draw_chart, parse_query};
+use label_noise_lab::web::bindings::{Lab, draw_chart, parameters, parse_query};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -15,6 +15,13 @@ fn parse_query_gives_a_valid_config_and_notices() {
     assert_eq!(parsed["config"]["model"], "mlp4");
     assert_eq!(parsed["config"]["alpha"], 20.0);
     assert_eq!(parsed["notices"].as_array().unwrap().len(), 2);
+    // The page builds its controls from this table: every parameter the URL takes, with ranges.
+    let table: Vec<serde_json::Value> = serde_json::from_str(&parameters()).unwrap();
+    let names: Vec<&str> = table.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 14);
+    assert!(["model", "alpha", "noisy-images", "h-alpha", "seed"].iter().all(|n| names.contains(n)), "{names:?}");
+    let batch = table.iter().find(|p| p["name"] == "batch").unwrap();
+    assert_eq!((batch["kind"].as_str(), batch["min"].as_u64(), batch["max"].as_u64(), batch["default"].as_str()), (Some("integer"), Some(1), Some(4096), Some("128")));
 }
 
 #[wasm_bindgen_test]

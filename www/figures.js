@@ -5,7 +5,6 @@ import { Sweep } from './sweep.js';
 import { paint, colorOf } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
-const PALETTE = Array.from({ length: 8 }, (_, i) => colorOf(i));
 let sweep = null;
 let painted = ''; // what the chart shows: preset, finished points, width
 
@@ -53,7 +52,7 @@ function render() {
   if (drawn === painted) return;
   painted = drawn;
   const xs = spec.points.map((p) => p.x);
-  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, sweep.curves(PALETTE), [Math.min(...xs), Math.max(...xs)]);
+  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, sweep.curves(colorOf), [Math.min(...xs), Math.max(...xs)]);
 }
 
 /** Fills the figures panel; `names` are the presets the core knows. */

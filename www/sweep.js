@@ -130,10 +130,10 @@ export class Sweep {
     this.onUpdate();
   }
 
-  /** Our curve and the paper's for every series, for the summary chart. */
-  curves(palette) {
+  /** Our curve and the paper's for every series, for the summary chart; `colorOf(i)`: series i's colour. */
+  curves(colorOf) {
     return this.spec.series.flatMap((s, i) => {
-      const color = palette[i % palette.length];
+      const color = colorOf(i);
       const points = this.spec.points
         .filter((p) => p.series === i && this.results[p.query])
         .map((p) => [p.x, this.results[p.query].test_accuracy])

@@ -1,9 +1,13 @@
 // DOM rendering: the controls built from the parameter table, the chart, the run list.
 import { PARAMS } from './params.js';
-import { draw_chart } from './pkg/label_noise_lab.js';
+import { draw_chart, palette } from './pkg/label_noise_lab.js';
 
-const PALETTE = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127]];
-export const colorOf = (i) => PALETTE[i % PALETTE.length];
+// The core's palette (src/experiments/chart.rs), read once the wasm is initialised.
+let PALETTE = null;
+export const colorOf = (i) => {
+  PALETTE ||= JSON.parse(palette());
+  return PALETTE[i % PALETTE.length];
+};
 
 const $ = (id) => document.getElementById(id);
 let mapping = null; // the lab chart's pixel mapping, for hovering
@@ -185,7 +189,9 @@ export function renderConfusion(matrix) {
       cell.textContent = n;
       cell.title = `true ${i}, predicted ${j}: ${n} (${(share * 100).toFixed(1)}%)`;
       const strength = i === j ? share : Math.min(1, share * 8);
-      cell.style.background = i === j ? `rgba(31,119,180,${strength})` : `rgba(214,39,40,${strength})`;
+      // Right answers in the first series colour, confusions in the fourth (blue and red).
+      const [r, g, b] = colorOf(i === j ? 0 : 3);
+      cell.style.background = `rgba(${r},${g},${b},${strength})`;
       cell.style.color = strength > 0.55 ? '#fff' : '';
     });
   });

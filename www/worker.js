@@ -70,6 +70,8 @@ async function load() {
   const response = await fetch(site('data/manifest.json'));
   if (!response.ok) throw new Error(`data/manifest.json: HTTP ${response.status} (run ./build.sh)`);
   const manifest = await response.json();
+  // The chunks' format (src/core/packed.rs): a site built by another version must be rebuilt.
+  if (manifest.format !== 'LNL1') throw new Error(`data/manifest.json is in format ${JSON.stringify(manifest.format)}, not LNL1 (run ./build.sh)`);
   const mnist = chunksOf(manifest, 'mnist');
   if (!mnist) throw new Error('data/manifest.json has no MNIST data');
   totalTrain = mnist.entry.train_images;

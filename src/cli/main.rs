@@ -521,7 +521,7 @@ fn pack(out: &Path) -> Result<(), String> {
         eprintln!("{name}: {} chunks, {} bytes gzip", entry.chunks.len(), entry.chunks.iter().map(|c| c.gzip_bytes).sum::<usize>());
         datasets.push(entry);
     }
-    let manifest = packed::Manifest { format: "LNL1".into(), datasets };
+    let manifest = packed::Manifest { format: String::from_utf8_lossy(packed::MAGIC).into_owned(), datasets };
     let path = out.join("manifest.json");
     std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());

@@ -82,7 +82,7 @@ impl Schedule {
             _ if last => Some(Eval::Full),
             Reporting::Final => None,
             Reporting::Epochs => end_of_epoch.then_some(Eval::Full),
-            Reporting::EverySteps(k) => (end_of_epoch || (k > 0 && step % k == 0)).then_some(Eval::Full),
+            Reporting::EverySteps(k) => (end_of_epoch || (k > 0 && step.is_multiple_of(k))).then_some(Eval::Full),
             Reporting::Live if end_of_epoch && samples - self.last_full >= FULL_SPACING => Some(Eval::Full),
             Reporting::Live => (samples >= self.next_due).then_some(Eval::Quick),
         }

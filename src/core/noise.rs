@@ -319,7 +319,11 @@ impl TrainingSet {
                     return Err(NoiseError::NotEnoughNovel { needed: noisy, available: rest.len() });
                 }
                 for k in 0..noisy {
-                    let i = if novel { rest[k] } else { clean_ids[r.random_range(0..spec.clean)] };
+                    // Novel: the k-th unused image; re-used: a random clean one (`rest` is empty).
+                    let i = match rest.get(k) {
+                        Some(&i) => i,
+                        None => clean_ids[r.random_range(0..spec.clean)],
+                    };
                     let y = mnist_labels[i as usize];
                     let label = labels.sample(y as usize, &mut r);
                     examples.push(Example { image: ImageRef::Mnist(i), label, true_label: Some(y), noisy: true });
@@ -365,6 +369,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)] // y indexes four tables at once
     fn structured_distribution_has_the_documented_shape() {
         let r = ranking();
         assert_eq!(LabelDistribution::structured(0.0, 20.0, &r).unwrap(), LabelDistribution::uniform());

@@ -104,7 +104,6 @@ pub struct Manifest {
 pub struct ManifestDataset {
     pub name: String,
     pub train_images: usize,
-    pub test_images: usize,
     pub chunks: Vec<ManifestChunk>,
 }
 
@@ -134,7 +133,7 @@ pub fn write_dataset(dir: &std::path::Path, name: &str, dataset: &Dataset) -> st
             chunks.push(ManifestChunk { file, split: kind, first, count, gzip_bytes: bytes.len() });
         }
     }
-    Ok(ManifestDataset { name: name.to_string(), train_images: dataset.train.len(), test_images: dataset.test.len(), chunks })
+    Ok(ManifestDataset { name: name.to_string(), train_images: dataset.train.len(), chunks })
 }
 
 /// Reassembles a split from decoded chunks (in any order); gaps are an error.

@@ -62,6 +62,13 @@ pub fn parameters() -> String {
     serde_json::to_string(&params::describe()).expect("the table serializes")
 }
 
+/// The series colours as `[[r, g, b], ...]`: the page's charts, runs and heatmap use the same
+/// palette as the native SVG charts (`chart::PALETTE`).
+#[wasm_bindgen]
+pub fn palette() -> String {
+    serde_json::to_string(&chart::PALETTE.map(|RGBColor(r, g, b)| [r, g, b])).expect("numbers serialize")
+}
+
 /// `{config, notices, query, estimate, verdict}` for a URL query: always a valid configuration,
 /// and what it would cost to train in this browser.
 #[wasm_bindgen]
@@ -209,7 +216,7 @@ impl Lab {
                 break;
             }
         }
-        Ok(serde_json::to_string(&reports).map_err(js_error)?)
+        serde_json::to_string(&reports).map_err(js_error)
     }
 
     /// Training samples of the current run so far.
@@ -246,7 +253,7 @@ impl Lab {
     /// The finished run's summary (with the test confusion matrix) as JSON.
     pub fn summary(&self) -> Result<String, JsError> {
         let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run started"))?;
-        Ok(serde_json::to_string(&trainer.summary()).map_err(js_error)?)
+        serde_json::to_string(&trainer.summary()).map_err(js_error)
     }
 
     pub fn stop(&mut self) {
@@ -293,5 +300,5 @@ pub fn draw_chart(
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
     let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale };
     let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
-    Ok(serde_json::to_string(&mapping).map_err(js_error)?)
+    serde_json::to_string(&mapping).map_err(js_error)
 }

@@ -1,18 +1,10 @@
 // A figure preset swept in parallel workers: per-point progress, the summary chart with the
 // paper's points, finished points surviving a reload, and a killed worker not stopping the rest.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, browser, open, shot } from './harness.mjs';
+import { open, shot, sharedBrowser } from './harness.mjs';
 
-let b, srv;
-before(async () => {
-  srv = await serve();
-  b = await browser();
-});
-after(async () => {
-  await b?.close();
-  srv?.server.close();
-});
+const lab = sharedBrowser();
 
 const sweepState = (page) => page.evaluate(() => ({ ...document.getElementById('sweep-status').dataset }));
 
@@ -23,9 +15,9 @@ async function chooseFigure(page) {
 }
 
 test('a quick figure runs in 2 workers, keeps finished points over a reload, and survives a killed worker', async () => {
-  const context = await b.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await lab.b.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${srv.origin}/`);
+  await page.goto(`${lab.srv.origin}/`);
   await chooseFigure(page);
   assert.equal((await sweepState(page)).total, '6');
   await page.fill('#figure-workers', '2');
@@ -75,5 +67,31 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
   });
   assert.ok(counts.every((n) => n > 300), `series pixels ${counts}`);
   assert.match(await page.textContent('#figure-note'), /quick scale/);
+  await context.close();
+});
+
+test('Cancel stops a running figure: its workers end, nothing more finishes, Run resumes it', async () => {
+  const context = await lab.b.newContext();
+  const page = await context.newPage();
+  await page.goto(`${lab.srv.origin}/`);
+  await chooseFigure(page);
+  await page.fill('#figure-workers', '2');
+  await page.click('#figure-run');
+  await page.waitForFunction(() => document.querySelectorAll('#figure-points li.running').length === 2, null, { timeout: 60_000 });
+  const workers = () => page.workers().filter((w) => w.url().endsWith('/worker.js')).length;
+  const running = workers();
+  await page.click('#figure-cancel');
+  const cancelled = await sweepState(page);
+  assert.equal(cancelled.state, 'idle');
+  assert.equal(await page.locator('#figure-points li.running').count(), 0, 'no point shows as running');
+  assert.equal(await page.isDisabled('#figure-cancel'), true);
+  assert.equal(await page.isDisabled('#figure-run'), false);
+  // Give a not-really-stopped worker the time to finish a point: nothing may change.
+  await page.waitForTimeout(4000);
+  assert.equal((await sweepState(page)).done, cancelled.done, 'no point finished after Cancel');
+  assert.ok(workers() <= running - 2, `sweep workers ended (${running} before, ${workers()} after)`);
+  await page.click('#figure-run');
+  await page.waitForFunction(() => document.querySelectorAll('#figure-points li.running').length === 2, null, { timeout: 60_000 });
+  await page.click('#figure-cancel');
   await context.close();
 });

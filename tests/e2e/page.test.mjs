@@ -1,23 +1,14 @@
 // The page in real headless Chromium: loading, training in the worker, chart pixels, a
 // responsive main thread, bad URL parameters, embed mode, reproducible reloads, same-origin only.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { serve, browser, open, waitState, shot } from './harness.mjs';
+import { serve, open, waitState, shot, sharedBrowser } from './harness.mjs';
 
 const SHORT = 'model=mlp1&width=64&clean=2000&alpha=5&epochs=2&seed=3';
-let b, srv;
-
-before(async () => {
-  srv = await serve();
-  b = await browser();
-});
-after(async () => {
-  await b?.close();
-  srv?.server.close();
-});
+const lab = sharedBrowser();
 
 /** Pixels of the chart canvas close to an RGB colour. */
 async function pixelsNear(page, [r, g, bl]) {
@@ -31,7 +22,7 @@ async function pixelsNear(page, [r, g, bl]) {
 }
 
 test('a short run trains in the worker, draws its curve and keeps the page responsive', async () => {
-  const { page, requests, errors } = await open(b, `${srv.origin}/?${SHORT}&autostart=1`);
+  const { page, requests, errors } = await open(lab.b, `${lab.srv.origin}/?${SHORT}&autostart=1`);
   await shot(page, 'loading');
   assert.equal(await pixelsNear(page, [31, 119, 180]), 0, 'no curve before training');
   await waitState(page, ['training']);
@@ -46,7 +37,7 @@ test('a short run trains in the worker, draws its curve and keeps the page respo
   const longest = Number(await page.evaluate(() => document.body.dataset.longestTask || 0));
   assert.ok(longest < 200, `longest main-thread task ${longest} ms`);
   assert.match(await page.textContent('#runs'), /mlp1 alpha=5 uniform/);
-  const origin = new URL(srv.origin).origin;
+  const origin = new URL(lab.srv.origin).origin;
   const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.deepEqual(foreign, [], 'no request leaves the page origin');
   assert.deepEqual(errors, []);
@@ -65,7 +56,7 @@ test('a short run trains in the worker, draws its curve and keeps the page respo
 
 test('garbage URL parameters show notices, and the page still trains with defaults', async () => {
   const bad = `alpha=999&model=%3Cscript%3Ealert(1)%3C/script%3E&colour=red&batch=-4&lr=NaN&${'x'.repeat(5000)}=1&clean=1000&epochs=1&width=32&autostart=1`;
-  const { page, errors } = await open(b, `${srv.origin}/?${bad}`);
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/?${bad}`);
   await page.waitForSelector('#notices p');
   const notices = await page.textContent('#notices');
   assert.match(notices, /alpha must be 0\.\.100/);
@@ -80,7 +71,7 @@ test('garbage URL parameters show notices, and the page still trains with defaul
 });
 
 test('embed mode renders the compact page', async () => {
-  const { page } = await open(b, `${srv.origin}/?${SHORT}&embed=1`, { width: 720, height: 640 });
+  const { page } = await open(lab.b, `${lab.srv.origin}/?${SHORT}&embed=1`, { width: 720, height: 640 });
   await waitState(page, ['ready']);
   await shot(page, 'embed');
   assert.equal(await page.isVisible('header'), false);
@@ -93,7 +84,7 @@ test('embed mode renders the compact page', async () => {
 test('a reload of a shared URL gives bit-identical numbers; a native run of it the same data and start', async () => {
   const results = [];
   for (let i = 0; i < 2; i++) {
-    const { page } = await open(b, `${srv.origin}/?${SHORT}&epochs=1&autostart=1`);
+    const { page } = await open(lab.b, `${lab.srv.origin}/?${SHORT}&epochs=1&autostart=1`);
     await waitState(page, ['done', 'error']);
     // Everything but the wall time, which no seed fixes.
     const { wallMs, ...numbers } = await page.evaluate(() => ({ ...document.getElementById('run-status').dataset }));
@@ -119,6 +110,22 @@ test('a reload of a shared URL gives bit-identical numbers; a native run of it t
   console.log(`native vs browser: accuracy ${native.test_accuracy} vs ${results[0].testAccuracy}; final weights ${native.fingerprints.final_weights === results[0].finalWeights ? 'bit-identical' : 'differ in the last bits'}`);
 });
 
+test('a structured-noise run in the page has the native CLI\'s training set and initial weights', async () => {
+  // Confusion order: both sides first train the same reference perceptron to rank wrong classes.
+  const query = 'model=mlp1&width=64&clean=2000&alpha=10&noise=structured&delta=0.6&order=confusion&epochs=1&seed=8';
+  const { page } = await open(lab.b, `${lab.srv.origin}/?${query}&autostart=1`);
+  const browser = await waitState(page, ['done', 'error'], 180_000);
+  assert.equal(browser.state, 'done');
+  await page.close();
+  const flags = [...new URLSearchParams(query)].flatMap(([k, v]) => [`--${k}`, v]);
+  const out = execFileSync(process.env.LNL_CLI || 'target/release/label-noise-lab', ['run', ...flags, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const native = JSON.parse(out.trim().split('\n').at(-1));
+  assert.equal(native.config.noise, 'structured');
+  assert.equal(native.fingerprints.training_set, browser.trainingSet, 'the same structured noisy labels');
+  assert.equal(native.fingerprints.initial_weights, browser.initialWeights);
+  assert.ok(Math.abs(native.test_accuracy - Number(browser.testAccuracy)) < 0.02, `native ${native.test_accuracy} vs browser ${browser.testAccuracy}`);
+});
+
 // A missing file, a corrupt one (bytes flipped: the gzip CRC catches it) and a truncated one.
 const DAMAGE = [
   ['missing', (body) => ({ status: 404, body: 'gone' }), /mnist-train-00\.lnl\.gz: HTTP 404/],
@@ -130,7 +137,7 @@ for (const [kind, damage, message] of DAMAGE) {
     let broken = true;
     const real = fs.readFileSync(path.resolve(import.meta.dirname, '../../www/data/mnist-train-00.lnl.gz'));
     const s = await serve((p) => (broken && p.endsWith('mnist-train-00.lnl.gz') ? damage(real) : null));
-    const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1`);
+    const { page } = await open(lab.b, `${s.origin}/?${SHORT}&epochs=1`);
     const status = await waitState(page, ['error']);
     if (kind === 'missing') await shot(page, 'error');
     assert.match(await page.textContent('#status-text'), message);
@@ -150,7 +157,7 @@ test('the page is usable before all of MNIST has arrived, and streaming does not
   let broken = true;
   // Hold back the training chunks after the first; break one of them for the first page.
   const s = await serve((p) => (/mnist-train-0[1-5]/.test(p) ? (broken && p.includes('train-03') ? { status: 500, body: 'x' } : { wait: gate }) : null));
-  const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1&autostart=1`);
+  const { page } = await open(lab.b, `${s.origin}/?${SHORT}&epochs=1&autostart=1`);
   const early = await waitState(page, ['done', 'error']);
   assert.equal(early.state, 'done', 'a run with 2,000 clean examples needs only the first chunk');
   assert.match(await page.textContent('#data-status'), /10,000 of 60,000/);
@@ -188,7 +195,7 @@ test('the page is usable before all of MNIST has arrived, and streaming does not
 
 test('after the first visit the lab works offline (service worker cache)', async () => {
   const s = await serve();
-  const context = await b.newContext();
+  const context = await lab.b.newContext();
   const page = await context.newPage();
   await page.goto(`${s.origin}/?${SHORT}`);
   await waitState(page, ['ready']);
@@ -213,7 +220,7 @@ test('a worker that cannot start shows the error view, and Reset starts a fresh 
   let wasmRequests = 0;
   // The page's own module loads first; the worker's copy (the second request) is corrupt.
   const s = await serve((p) => (p.endsWith('_bg.wasm') && ++wasmRequests === 2 ? { status: 200, body: 'not wasm' } : null));
-  const { page } = await open(b, `${s.origin}/?${SHORT}&epochs=1`);
+  const { page } = await open(lab.b, `${s.origin}/?${SHORT}&epochs=1`);
   const status = await waitState(page, ['error']);
   assert.equal(status.state, 'error');
   assert.match(await page.textContent('#status-text'), /Press Reset/);
@@ -238,7 +245,7 @@ async function trainingWorker(page) {
 test('a wasm panic mid-run and a killed worker each show the failure view; Reset recovers', async () => {
   // The crash hook is not in the product: this server adds the test build's hooks.
   const hooked = await serve(undefined, { hooks: true });
-  const { page } = await open(b, `${hooked.origin}/?${SHORT}&epochs=3&autostart=1`);
+  const { page } = await open(lab.b, `${hooked.origin}/?${SHORT}&epochs=3&autostart=1`);
   await page.waitForFunction(() => document.getElementById('run-status').dataset.testAccuracy);
   // A Rust panic inside the worker (through the worker's own message handler).
   await (await trainingWorker(page)).evaluate(() => self.dispatchEvent(new MessageEvent('message', { data: { type: 'crash-test', message: 'from the e2e test' } })));
@@ -261,6 +268,7 @@ test('a wasm panic mid-run and a killed worker each show the failure view; Reset
   await page.click('#play');
   assert.equal((await waitState(page, ['done', 'error'])).state, 'done', 'a fresh run succeeds');
   await page.close();
+  hooked.server.close();
 });
 
 test('the Content-Security-Policy blocks inline script and eval, and the page breaks no rule of it', async () => {
@@ -268,7 +276,7 @@ test('the Content-Security-Policy blocks inline script and eval, and the page br
   // scripts, not to code the test driver evaluates.
   const probe = "let r; try { r = String(eval('2 + 2')); } catch { r = 'blocked'; } document.body.dataset.evalProbe = r;";
   const s = await serve((p) => (p === '/probe.js' ? { status: 200, body: probe, type: 'text/javascript' } : null));
-  const { page, errors } = await open(b, `${s.origin}/?${SHORT}&epochs=1&autostart=1`);
+  const { page, errors } = await open(lab.b, `${s.origin}/?${SHORT}&epochs=1&autostart=1`);
   const violations = [];
   await page.exposeFunction('reportViolation', (v) => violations.push(v));
   await page.evaluate(() => document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(`${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${e.sample}`)));
@@ -296,7 +304,7 @@ for (const [sandbox, cors] of [['allow-scripts', true], ['allow-scripts allow-sa
     const src = `${lab.origin}/?${SHORT}&epochs=1&embed=1&autostart=1`;
     const html = `<!doctype html><title>blog</title><p>A blog post.</p><iframe src="${src}" sandbox="${sandbox}" width="720" height="900"></iframe>`;
     const blog = await serve((p) => (p === '/post.html' ? { status: 200, body: html, type: 'text/html' } : null));
-    const { page } = await open(b, `${blog.origin}/post.html`);
+    const { page } = await open(lab.b, `${blog.origin}/post.html`);
     let frame;
     for (let i = 0; i < 100 && !frame; i++) {
       frame = page.frames().find((f) => f.url().startsWith(lab.origin));
@@ -315,7 +323,7 @@ for (const [sandbox, cors] of [['allow-scripts', true], ['allow-scripts allow-sa
 }
 
 test('absurd runs are refused and long ones warned about, with an estimate, before they start', async () => {
-  const { page } = await open(b, `${srv.origin}/?alpha=100&clean=60000&batch=1&epochs=500&autostart=1`);
+  const { page } = await open(lab.b, `${lab.srv.origin}/?alpha=100&clean=60000&batch=1&epochs=500&autostart=1`);
   await page.waitForFunction(() => /Not started/.test(document.getElementById('status-text').textContent));
   assert.match(await page.textContent('#status-text'), /would take about \d+ days/);
   assert.match(await page.textContent('#estimate'), /6,060,000 examples/);
