@@ -23,6 +23,8 @@ pub fn workloads() -> Vec<(&'static str, RunConfig)> {
         ("MLP2 w256 b32", RunConfig { batch: 32, ..mlp2.clone() }),
         ("MLP2 w256 b256", RunConfig { batch: 256, ..mlp2 }),
         ("MLP2 w256 b128 Adam (the page's default)", RunConfig { clean: 60_000, alpha: 0.0, ..RunConfig::default() }),
+        ("Conv4 w128 b128", RunConfig { model: Architecture::Conv4, width: 128, ..mlp2.clone() }),
+        ("Conv2 b128", RunConfig { model: Architecture::Conv2, ..mlp2 }),
     ]
 }
 
@@ -46,6 +48,8 @@ impl Sampling {
     /// Training steps, counted in samples so that every batch size fits in the first epoch of
     /// 60,000: 7,680 warm-up samples, then 8 blocks of 6,400 (at batch 128: 60 steps, 8 x 50).
     pub const STEP_SAMPLES: Sampling = Sampling { warmup: 7_680, blocks: 8, per_block: 6_400 };
+    /// The conv nets' steps cost 5-50x an MLP's: 1,280 warm-up samples, then 5 blocks of 1,280.
+    pub const CONV_STEP_SAMPLES: Sampling = Sampling { warmup: 1_280, blocks: 5, per_block: 1_280 };
     /// Matrix products: 5 warm-up products, then 10 blocks of 20 (for the ceiling, 5 warm-up
     /// blocks).
     pub const GEMM: Sampling = Sampling { warmup: 5, blocks: 10, per_block: 20 };
@@ -84,10 +88,10 @@ pub struct StepFigure {
 }
 
 /// Training steps only (batch assembly included, evaluation excluded), sampled as
-/// [`Sampling::STEP_SAMPLES`]. The steps stay inside the first epoch (its last step evaluates).
+/// [`Sampling::STEP_SAMPLES`] ([`Sampling::CONV_STEP_SAMPLES`] for a conv net). The steps stay inside the first epoch (its last step evaluates).
 pub fn steps(name: &str, config: &RunConfig, sources: &Sources, backend: Backend, clock: Clock) -> Result<StepFigure, String> {
     let mut trainer = Trainer::new(config, sources.clone(), None, backend, clock).map_err(|e| e.to_string())?;
-    let samples = Sampling::STEP_SAMPLES;
+    let samples = if config.model.conv_channels().is_empty() { Sampling::STEP_SAMPLES } else { Sampling::CONV_STEP_SAMPLES };
     let sampling = Sampling { warmup: samples.warmup / config.batch, blocks: samples.blocks, per_block: (samples.per_block / config.batch).max(1) };
     let needed = sampling.warmup + sampling.blocks * sampling.per_block;
     if needed >= trainer.steps_per_epoch() {

@@ -33,11 +33,17 @@ pub struct Parameter {
     /// The parameter whose value sets this one's default (`lr` follows `optimizer`): a query or
     /// a command line without this one gets that default, and changing the leader resets it.
     pub follows: Option<&'static str>,
+    /// (parameter, test): this one matters only when the test holds (`width` only for models
+    /// with hidden layers); the page disables its control otherwise.
+    applies: Option<(&'static str, Condition)>,
     read: fn(&RunConfig) -> String,
     write: fn(&mut RunConfig, &str) -> Result<(), String>,
     /// Sets the value implied by the leader (only for parameters that follow one).
     reset: fn(&mut RunConfig),
 }
+
+/// A test of a configuration: does a parameter apply to it.
+type Condition = fn(&RunConfig) -> bool;
 
 /// A field's text form and parsing, with messages naming the parameter.
 trait Text: Sized {
@@ -100,12 +106,13 @@ choices!(Architecture, NoiseKind, Order, NoisyImages, OptimizerKind);
 
 /// A table row for a field of [`RunConfig`]: its text form comes from the field's type.
 macro_rules! param {
-    ($name:literal, $field:ident, $kind:expr, $help:literal $(, follows $leader:literal => $reset:expr)?) => {
+    ($name:literal, $field:ident, $kind:expr, $help:literal $(, follows $leader:literal => $reset:expr)? $(, applies $on:literal => $when:expr)?) => {
         Parameter {
             name: $name,
             help: $help,
             kind: $kind,
             follows: param!(@leader $($leader)?),
+            applies: param!(@applies $($on => $when)?),
             read: |c| Text::text(&c.$field),
             write: |c, text| {
                 c.$field = Text::parse($name, text)?;
@@ -116,6 +123,8 @@ macro_rules! param {
     };
     (@leader) => { None };
     (@leader $leader:literal) => { Some($leader) };
+    (@applies) => { None };
+    (@applies $on:literal => $when:expr) => { Some(($on, $when)) };
 }
 
 const fn integer(range: std::ops::RangeInclusive<u64>) -> Kind {
@@ -128,13 +137,13 @@ const fn real(range: std::ops::RangeInclusive<f64>, min_open: bool) -> Kind {
 
 /// Every parameter, in display order.
 pub const PARAMETERS: &[Parameter] = &[
-    param!("model", model, Kind::Choice { choices: Architecture::VARIANTS }, "the network: a perceptron or an MLP with 1, 2 or 4 hidden layers"),
-    param!("width", width, integer(limits::WIDTH), "hidden units per layer"),
+    param!("model", model, Kind::Choice { choices: Architecture::VARIANTS }, "the network: a perceptron, an MLP with 1, 2 or 4 hidden layers, or a conv net with 2 or 4 layers"),
+    param!("width", width, integer(limits::WIDTH), "hidden units per dense layer", applies "model" => |c: &RunConfig| c.model.uses_width()),
     param!("clean", clean, integer(limits::CLEAN), "clean training examples n"),
     param!("alpha", alpha, real(limits::ALPHA, false), "noisy examples per clean example"),
     param!("noise", noise, Kind::Choice { choices: NoiseKind::VARIANTS }, "where noisy examples come from"),
-    param!("delta", delta, real(limits::DELTA, false), "structured noise strength (needs alpha >= 10*delta)"),
-    param!("order", order, Kind::Choice { choices: Order::VARIANTS }, "structured noise: which wrong classes get the most noise"),
+    param!("delta", delta, real(limits::DELTA, false), "structured noise strength (needs alpha >= 10*delta)", applies "noise" => |c: &RunConfig| c.noise == NoiseKind::Structured),
+    param!("order", order, Kind::Choice { choices: Order::VARIANTS }, "structured noise: which wrong classes get the most noise", applies "noise" => |c: &RunConfig| c.noise == NoiseKind::Structured),
     param!("noisy-images", noisy_images, Kind::Choice { choices: NoisyImages::VARIANTS }, "noisy examples re-use the clean images or use never-seen ones"),
     param!("optimizer", optimizer, Kind::Choice { choices: OptimizerKind::VARIANTS }, "the optimizer"),
     param!("lr", lr, real(limits::LR, true), "learning rate", follows "optimizer" => |c: &mut RunConfig| c.lr = c.optimizer.default_lr()),
@@ -164,18 +173,32 @@ impl Parameter {
 
     /// For a follower: (leader's value, this parameter's default then), for every leader choice.
     pub fn defaults_by_leader(&self) -> Vec<(&'static str, String)> {
-        let Some(leader) = self.follows.and_then(parameter) else { return Vec::new() };
-        let Kind::Choice { choices } = leader.kind else { return Vec::new() };
-        choices
-            .iter()
-            .map(|&choice| {
-                let mut c = RunConfig::default();
-                (leader.write)(&mut c, choice).expect("a leader's own choice parses");
-                (self.reset)(&mut c);
-                (choice, self.get(&c))
-            })
-            .collect()
+        for_each_choice(self.follows, |c| {
+            (self.reset)(c);
+            Some(self.get(c))
+        })
     }
+
+    /// (parameter, its choices for which this one applies), if it applies only sometimes.
+    pub fn applies_when(&self) -> Option<(&'static str, Vec<&'static str>)> {
+        let (on, test) = self.applies?;
+        Some((on, for_each_choice(Some(on), |c| test(c).then_some(())).into_iter().map(|(choice, ())| choice).collect()))
+    }
+}
+
+/// `f` of a default configuration with parameter `name` set to each of its choices, where it
+/// gives something.
+fn for_each_choice<T>(name: Option<&str>, mut f: impl FnMut(&mut RunConfig) -> Option<T>) -> Vec<(&'static str, T)> {
+    let Some(p) = name.and_then(parameter) else { return Vec::new() };
+    let Kind::Choice { choices } = p.kind else { return Vec::new() };
+    choices
+        .iter()
+        .filter_map(|&choice| {
+            let mut c = RunConfig::default();
+            (p.write)(&mut c, choice).expect("a parameter's own choice parses");
+            f(&mut c).map(|t| (choice, t))
+        })
+        .collect()
 }
 
 /// Sets one parameter from its text form (types only; ranges are [`RunConfig::validate`]'s job).
@@ -266,12 +289,20 @@ pub struct Description {
     pub follows: Option<&'static str>,
     /// For a follower: its default for each of the leader's choices.
     pub defaults: Vec<(&'static str, String)>,
+    /// `{on, values}`: this parameter matters only while `on` has one of `values`.
+    pub applies: Option<Applies>,
+}
+
+#[derive(Serialize)]
+pub struct Applies {
+    pub on: &'static str,
+    pub values: Vec<&'static str>,
 }
 
 pub fn describe() -> Vec<Description> {
     PARAMETERS
         .iter()
-        .map(|p| Description { name: p.name, help: p.help, kind: p.kind, default: p.default_text(), follows: p.follows, defaults: p.defaults_by_leader() })
+        .map(|p| Description { name: p.name, help: p.help, kind: p.kind, default: p.default_text(), follows: p.follows, defaults: p.defaults_by_leader(), applies: p.applies_when().map(|(on, values)| Applies { on, values }) })
         .collect()
 }
 
@@ -345,6 +376,10 @@ mod tests {
         assert_eq!((json[1]["kind"].as_str(), json[1]["min"].as_u64(), json[1]["max"].as_u64()), (Some("integer"), Some(1), Some(2048)));
         assert_eq!(json[0]["choices"][3], "mlp4");
         assert_eq!(json[9]["min_open"], true);
+        assert_eq!(json[1]["applies"]["on"], "model");
+        assert_eq!(json[1]["applies"]["values"], serde_json::json!(["mlp1", "mlp2", "mlp4", "conv4"]), "width: the models with hidden layers");
+        assert_eq!(json[5]["applies"]["values"], serde_json::json!(["structured"]));
+        assert!(json[2]["applies"].is_null());
     }
 
     #[test]

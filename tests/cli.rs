@@ -50,3 +50,38 @@ fn missing_data_folder_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/mnist: no train-images-idx3-ubyte"));
 }
+
+#[test]
+fn two_shards_merged_equal_the_unsharded_sweep() {
+    let dir = std::env::temp_dir().join(format!("lnl-shards-{}", std::process::id()));
+    let out = dir.to_str().unwrap();
+    // A small, fast version of a real preset: 2 series x 3 alphas x 2 seeds, 12,000 samples a point.
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["sweep", "--preset", "noisy-images", "--scale", "quick", "--clean", "1000", "--epochs", "1", "--min-samples", "12000", "--seeds", "2", "--jobs", "2", "--out", out];
+        args.extend(extra);
+        let run = cli(&args);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    };
+    sweep(&["--shard", "1/2"]);
+    sweep(&["--shard", "2/2"]);
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let (one, two) = (read("noisy-images-quick.shard-1-of-2.csv"), read("noisy-images-quick.shard-2-of-2.csv"));
+    assert!(one.lines().count() > 1 && two.lines().count() > 1, "each shard trained points:\n{one}\n{two}");
+    let merged = cli(&["merge", "--preset", "noisy-images", "--scale", "quick", "--seeds", "2", "--out", out]);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let merged = read("noisy-images-quick.csv");
+    assert!(dir.join("noisy-images-quick.svg").exists());
+    sweep(&[]);
+    let whole = read("noisy-images-quick.csv");
+    // Everything but the speed column (wall-clock) is the same, row for row.
+    let without_speed = |csv: &str| csv.lines().map(|l| l.split(',').enumerate().filter(|(i, _)| *i != 5).map(|(_, f)| f).collect::<Vec<_>>().join(",")).collect::<Vec<_>>();
+    assert_eq!(without_speed(&merged), without_speed(&whole));
+    assert_eq!(whole.lines().count(), 1 + one.lines().count() - 1 + two.lines().count() - 1);
+    // A shard missing is an error naming the points.
+    std::fs::remove_file(dir.join("noisy-images-quick.shard-2-of-2.csv")).unwrap();
+    let short = cli(&["merge", "--preset", "noisy-images", "--scale", "quick", "--seeds", "2", "--out", out]);
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("points are in no shard"), "{}", String::from_utf8_lossy(&short.stderr));
+    assert!(!cli(&["sweep", "--shard", "3/2"]).status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

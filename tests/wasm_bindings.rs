@@ -3,7 +3,7 @@
 
 use label_noise_lab::core::data::PIXELS;
 use label_noise_lab::core::packed::{SplitKind, encode};
-use label_noise_lab::web::bindings::{Lab, draw_chart, parameters, parse_query};
+use label_noise_lab::web::bindings::{Lab, draw_chart, parameters, parse_query, preset, sweep_curves};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -68,6 +68,15 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     let summary: serde_json::Value = serde_json::from_str(&lab.summary().unwrap()).unwrap();
     assert!(summary["test_accuracy"].as_f64().unwrap() > 0.9, "{}", summary["test_accuracy"]);
     assert_eq!(lab.gallery(4).len(), 4 * (PIXELS + 3));
+    // The conv nets train in the browser too.
+    for model in ["conv2", "conv4"] {
+        lab.start(&format!("model={model}&width=32&clean=500&alpha=0&epochs=4&batch=50"), 500, false).unwrap();
+        while !lab.is_done() {
+            lab.train_for(50.0, false).unwrap();
+        }
+        let summary: serde_json::Value = serde_json::from_str(&lab.summary().unwrap()).unwrap();
+        assert!(summary["test_accuracy"].as_f64().unwrap() > 0.9, "{model}: {}", summary["test_accuracy"]);
+    }
 }
 
 #[wasm_bindgen_test]
@@ -86,4 +95,21 @@ fn draw_chart_paints_the_canvas() {
     assert!(wide["x_range"][1].as_f64().unwrap() >= 50.0, "{wide}");
     assert!(wide["x_labels"].as_array().unwrap().iter().any(|l| l == "20"), "alpha ticks are integers: {wide}");
     assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", false, 1.0, "not json", None, None).is_err());
+}
+
+#[wasm_bindgen_test]
+fn figure_points_have_seeds_and_curves_their_mean_and_range() {
+    let spec: serde_json::Value = serde_json::from_str(&preset("uniform", "quick", Some(3)).unwrap()).unwrap();
+    assert_eq!(spec["points"].as_array().unwrap().len(), 4 * 4 * 3);
+    assert_eq!(spec["points"][2]["seed"], 3);
+    assert!(spec["points"][2]["query"].as_str().unwrap().contains("seed=3"));
+    let one: serde_json::Value = serde_json::from_str(&preset("uniform", "quick", Some(1)).unwrap()).unwrap();
+    assert_eq!(one["points"].as_array().unwrap().len(), 16);
+    let finished = r#"[{"series":"mlp1","x":20,"seed":1,"test_accuracy":0.90},{"series":"mlp1","x":20,"seed":2,"test_accuracy":0.94},{"series":"mlp1","x":0,"seed":1,"test_accuracy":0.97}]"#;
+    let curves: Vec<serde_json::Value> = serde_json::from_str(&sweep_curves("uniform", "quick", finished).unwrap()).unwrap();
+    let ours = curves.iter().find(|c| c["label"] == "ours mlp1").unwrap();
+    let mean = ours["points"][1][1].as_f64().unwrap();
+    assert!(ours["points"].as_array().unwrap().len() == 2 && (mean - 0.92).abs() < 1e-12, "the mean over the seeds: {ours}");
+    assert_eq!(ours["bars"], serde_json::json!([[20.0, 0.90, 0.94]]), "one bar, where there are two seeds");
+    assert!(curves.iter().any(|c| c["paper"] == true && c["label"].as_str().unwrap().contains("MLP1")));
 }

@@ -1,8 +1,8 @@
 // The paper's figures, one click each: a preset sweep trained in parallel workers, drawn as a
 // summary chart with the paper's points beside ours.
-import { preset } from './pkg/label_noise_lab.js';
+import { preset, sweep_curves } from './pkg/label_noise_lab.js';
 import { Sweep } from './sweep.js';
-import { paint, colorOf } from './ui.js';
+import { paint } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let sweep = null;
@@ -10,7 +10,7 @@ let painted = ''; // what the chart shows: preset, finished points, width
 
 function choose() {
   if (sweep) sweep.cancel();
-  const spec = JSON.parse(preset($('figure-preset').value, $('figure-scale').value));
+  const spec = JSON.parse(preset($('figure-preset').value, $('figure-scale').value, Number($('figure-seeds').value)));
   sweep = new Sweep(spec, $('figure-scale').value, render);
   painted = '';
   render();
@@ -41,7 +41,7 @@ function render() {
     const failure = sweep.failed[p.query];
     li.className = result ? 'done' : failure ? 'failed' : progress !== undefined ? 'running' : 'waiting';
     li.title = failure || p.label;
-    const name = `${spec.series[p.series].label} · ${spec.axis}=${p.x}`;
+    const name = `${spec.series[p.series].label} · ${spec.axis}=${p.x}${spec.seeds > 1 ? ` · seed ${p.seed}` : ''}`;
     li.textContent = result ? `${name}: ${(result.test_accuracy * 100).toFixed(1)}%` : progress !== undefined ? `${name}: ${Math.round(progress * 100)}%` : failure ? `${name}: failed` : name;
     if (progress !== undefined) li.style.setProperty('--progress', `${Math.round(progress * 100)}%`);
     list.append(li);
@@ -52,16 +52,26 @@ function render() {
   if (drawn === painted) return;
   painted = drawn;
   const xs = spec.points.map((p) => p.x);
-  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, sweep.curves(colorOf), [Math.min(...xs), Math.max(...xs)]);
+  // The core makes the curves (the mean over the seeds, bars from lowest to highest), as for the SVG.
+  const finished = spec.points.filter((p) => sweep.results[p.query]).map((p) => ({ series: spec.series[p.series].label, x: p.x, seed: p.seed, test_accuracy: sweep.results[p.query].test_accuracy }));
+  const curves = JSON.parse(sweep_curves(spec.name, $('figure-scale').value, JSON.stringify(finished)));
+  paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, curves, [Math.min(...xs), Math.max(...xs)]);
 }
 
 /** Fills the figures panel; `names` are the presets the core knows. */
 export function initFigures() {
   const names = JSON.parse(preset('uniform', 'quick')).presets;
+  // Every figure has three seeds; the quick scale starts with one, for a class's minutes.
+  const seedsFor = () => ($('figure-scale').value === 'full' ? 3 : 1);
+  $('figure-seeds').value = seedsFor();
   for (const n of names) $('figure-preset').append(new Option(n, n));
   $('figure-workers').value = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4));
   $('figure-preset').addEventListener('change', choose);
-  $('figure-scale').addEventListener('change', choose);
+  $('figure-scale').addEventListener('change', () => {
+    $('figure-seeds').value = seedsFor();
+    choose();
+  });
+  $('figure-seeds').addEventListener('change', choose);
   $('figure-run').addEventListener('click', () => {
     const k = Math.max(1, Math.min(16, Math.round(Number($('figure-workers').value)) || 1));
     $('figure-workers').value = k;

@@ -1,7 +1,7 @@
 // How the page presents the parameter table (TensorFlow Playground style): each parameter's
-// group, label and control, and when it applies. Names, kinds, choices, ranges, defaults and help
-// come from the wasm core (`parameters()`, the Rust table in src/params.rs), so a range or a name
-// lives in one place and a hand-edited URL is checked by the same code.
+// group, label and control. Names, kinds, choices, ranges, defaults, help and when a parameter
+// applies come from the wasm core (`parameters()`, the Rust table in src/params.rs), so a range or
+// a name lives in one place and a hand-edited URL is checked by the same code.
 import { parameters } from './pkg/label_noise_lab.js';
 
 // In page order. `control`: how a number is entered (choices and switches pick their own);
@@ -9,12 +9,12 @@ import { parameters } from './pkg/label_noise_lab.js';
 const PRESENTATION = {
   noise: { label: 'noise', group: 'Noise' },
   alpha: { label: 'alpha (noisy per clean)', group: 'Noise', control: 'range', step: 1 },
-  delta: { label: 'delta', group: 'Noise', control: 'range', step: 0.05, when: (c) => c.noise === 'structured' },
-  order: { label: 'order', group: 'Noise', when: (c) => c.noise === 'structured' },
+  delta: { label: 'delta', group: 'Noise', control: 'range', step: 0.05 },
+  order: { label: 'order', group: 'Noise' },
   'noisy-images': { label: 'noisy images', group: 'Noise' },
   clean: { label: 'clean examples n', group: 'Noise', control: 'range' },
   model: { label: 'model', group: 'Model' },
-  width: { label: 'hidden width', group: 'Model', control: 'range', when: (c) => c.model !== 'perceptron' },
+  width: { label: 'hidden width', group: 'Model', control: 'range' },
   optimizer: { label: 'optimizer', group: 'Training', advanced: true },
   lr: { label: 'learning rate', group: 'Training', control: 'number', step: 'any', advanced: true },
   batch: { label: 'batch size', group: 'Training', control: 'number', advanced: true },
@@ -37,7 +37,10 @@ export function loadParams() {
     const p = core.get(name);
     if (!p) throw new Error(`params.js presents ${name}, which the core does not have`);
     const input = INPUT[p.kind] || look.control;
-    return { ...p, ...look, input, step: look.step ?? (p.kind === 'integer' ? 1 : 'any') };
+    // `when(config)`: whether the parameter matters for this configuration; `why`: when it does.
+    const when = p.applies ? (c) => p.applies.values.includes(c[p.applies.on]) : null;
+    const why = p.applies ? `only for ${p.applies.on} ${p.applies.values.join(', ')}` : '';
+    return { ...p, ...look, input, when, why, step: look.step ?? (p.kind === 'integer' ? 1 : 'any') };
   });
 }
 

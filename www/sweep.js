@@ -129,17 +129,4 @@ export class Sweep {
     save(this.key, this.results);
     this.onUpdate();
   }
-
-  /** Our curve and the paper's for every series, for the summary chart; `colorOf(i)`: series i's colour. */
-  curves(colorOf) {
-    return this.spec.series.flatMap((s, i) => {
-      const color = colorOf(i);
-      const points = this.spec.points
-        .filter((p) => p.series === i && this.results[p.query])
-        .map((p) => [p.x, this.results[p.query].test_accuracy])
-        .sort((a, b) => a[0] - b[0]);
-      const ours = { label: `ours ${s.label}`, color, points };
-      return s.paper ? [ours, { label: `paper ${s.label}`, color, points: s.paper, paper: true }] : [ours];
-    });
-  }
 }

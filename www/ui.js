@@ -73,7 +73,7 @@ export function setControls(config) {
     const applies = !p.when || p.when(config);
     input.disabled = !applies;
     row.classList.toggle('disabled', !applies);
-    row.title = applies ? '' : `only for ${p.name === 'width' ? 'MLPs' : 'structured noise'}`;
+    row.title = applies ? '' : p.why;
   }
 }
 

@@ -36,6 +36,8 @@ enum Command {
     Sweep(SweepArgs),
     /// Run every preset (reusing finished points in --out) and write REPRODUCTION.md.
     Report(ReportArgs),
+    /// Combine the CSVs of `sweep --shard I/K` runs into the sweep's CSV and SVG.
+    Merge(MergeArgs),
     /// Training throughput of MLP2 (width 256, batch 128) and the time of one 60,000-example epoch.
     Bench(BenchArgs),
     /// Write the packed data chunks and manifest.json the web page fetches.
@@ -152,8 +154,43 @@ struct SweepArgs {
     /// Override the preset's learning rate (not for the learning-rate preset).
     #[arg(long)]
     lr: Option<f64>,
+    /// Only the first N of the preset's seeds (1-3; every figure has three).
+    #[arg(long, default_value_t = 3)]
+    seeds: usize,
+    /// Override the preset's minimum training samples per point (for a faster look).
+    #[arg(long = "min-samples")]
+    min_samples: Option<usize>,
+    /// Run only shard I of K (1-based): every K-th point from the I-th, written to
+    /// `{preset}-{scale}.shard-I-of-K.csv`; `merge` combines the shards (a Slurm job array or GNU
+    /// parallel runs one shard per task).
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     backend: Backend,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    #[arg(long, default_value = "uniform")]
+    preset: String,
+    #[arg(long, default_value = "quick")]
+    scale: String,
+    /// Only these series, as the shards were run.
+    #[arg(long, value_delimiter = ',')]
+    series: Vec<String>,
+    /// The seeds the shards were run with.
+    #[arg(long, default_value_t = 3)]
+    seeds: usize,
+    /// The folder holding the shards' CSVs; the merged CSV and SVG are written there.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("{text:?} is not a shard I/K with 1 <= I <= K (e.g. 2/8)");
+    let (i, k) = text.split_once('/').ok_or_else(bad)?;
+    let (i, k) = (i.trim().parse::<usize>().map_err(|_| bad())?, k.trim().parse::<usize>().map_err(|_| bad())?);
+    if (1..=k).contains(&i) { Ok((i, k)) } else { Err(bad()) }
 }
 
 #[derive(Args)]
@@ -198,6 +235,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Sweep(args) => sweep(args),
         Command::Report(args) => report(args),
+        Command::Merge(args) => merge(args),
         Command::Bench(args) => bench(args),
         Command::Pack { out } => pack(&out),
     };
@@ -306,12 +344,17 @@ fn draw_svg(path: &Path, frame: &chart::Frame, curves: &[chart::Curve]) -> Resul
     chart::draw(&area, frame, curves).map(|_| ())
 }
 
+/// The preset's sweep at `scale`, with only `series` if any are named.
+fn chosen_sweep(preset: &str, scale: &str, series: &[String]) -> Result<Sweep, String> {
+    let preset: Preset = params::choice("--preset", preset)?;
+    let sweep = preset.sweep(parse_scale(scale)?);
+    if series.is_empty() { Ok(sweep) } else { sweep.only_series(series) }
+}
+
 fn sweep(args: SweepArgs) -> Result<(), String> {
-    let preset: Preset = params::choice("--preset", &args.preset)?;
-    let scale = parse_scale(&args.scale)?;
-    let mut sweep = preset.sweep(scale);
-    if !args.series.is_empty() {
-        sweep = sweep.only_series(&args.series)?;
+    let mut sweep = chosen_sweep(&args.preset, &args.scale, &args.series)?.with_seeds(args.seeds);
+    if let Some(n) = args.min_samples {
+        sweep.min_samples = n;
     }
     for s in &mut sweep.series {
         if let Some(e) = args.epochs {
@@ -324,16 +367,72 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
             s.base.lr = lr;
         }
     }
-    let results = run_sweep(&sweep, &sweep.points(), args.jobs, args.backend, &|_| {})?;
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let mut points = sweep.points();
     let stem = format!("{}-{}", sweep.name, args.scale);
-    let csv = args.out.join(format!("{stem}.csv"));
+    let file = match args.shard {
+        Some((i, k)) => {
+            points = points.into_iter().enumerate().filter(|(n, _)| n % k == i - 1).map(|(_, p)| p).collect();
+            format!("{stem}.shard-{i}-of-{k}.csv")
+        }
+        None => format!("{stem}.csv"),
+    };
+    let results = run_sweep(&sweep, &points, args.jobs, args.backend, &|_| {})?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let csv = args.out.join(file);
     std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
+    if args.shard.is_some() {
+        print!("{}", to_csv(&results, sweep.axis));
+        eprintln!("wrote {} (combine the shards with `label-noise-lab merge`)", csv.display());
+        return Ok(());
+    }
     let svg = args.out.join(format!("{stem}.svg"));
     let (frame, curves) = chart::sweep_summary(&sweep, &results);
     draw_svg(&svg, &frame, &curves)?;
     print!("{}", to_csv(&results, sweep.axis));
     eprintln!("wrote {} and {}", csv.display(), svg.display());
+    Ok(())
+}
+
+/// Reads every `{preset}-{scale}.shard-*-of-K.csv` in `--out`, checks that together they hold each
+/// point of the sweep exactly once, and writes `{preset}-{scale}.csv` and its SVG.
+fn merge(args: MergeArgs) -> Result<(), String> {
+    let sweep = chosen_sweep(&args.preset, &args.scale, &args.series)?.with_seeds(args.seeds);
+    let stem = format!("{}-{}", sweep.name, args.scale);
+    let prefix = format!("{stem}.shard-");
+    let mut shards: Vec<PathBuf> = std::fs::read_dir(&args.out)
+        .map_err(|e| format!("{}: {e}", args.out.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".csv")))
+        .collect();
+    shards.sort();
+    if shards.is_empty() {
+        return Err(format!("no {prefix}*.csv in {}", args.out.display()));
+    }
+    let mut found: Vec<PointResult> = Vec::new();
+    for path in &shards {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        found.extend(from_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    let mut merged = Vec::new();
+    let mut missing = Vec::new();
+    for p in sweep.points() {
+        let name = format!("{} {}={} seed {}", sweep.series[p.series].label, sweep.axis.parameter(), p.x, p.config.seed);
+        let same: Vec<&PointResult> = found.iter().filter(|r| sweep.is_result_of(&p, r)).collect();
+        match same.as_slice() {
+            [one] => merged.push((*one).clone()),
+            [] => missing.push(name),
+            _ => return Err(format!("{name} is in more than one shard")),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!("{} of {} points are in no shard: {}", missing.len(), sweep.points().len(), missing.join(", ")));
+    }
+    let csv = args.out.join(format!("{stem}.csv"));
+    std::fs::write(&csv, to_csv(&merged, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
+    let svg = args.out.join(format!("{stem}.svg"));
+    let (frame, curves) = chart::sweep_summary(&sweep, &merged);
+    draw_svg(&svg, &frame, &curves)?;
+    eprintln!("merged {} shards into {} and {}", shards.len(), csv.display(), svg.display());
     Ok(())
 }
 
@@ -412,12 +511,12 @@ fn report(args: ReportArgs) -> Result<(), String> {
             Err(_) => Vec::new(),
         };
         let points: Vec<Point> = sweep.points();
-        let known = |p: &Point, results: &[PointResult]| results.iter().any(|r| r.series == sweep.series[p.series].label && r.x == p.x);
+        let known = |p: &Point, results: &[PointResult]| results.iter().any(|r| sweep.is_result_of(p, r));
         let missing: Vec<Point> = points.iter().filter(|p| !known(p, &results)).cloned().collect();
         std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
         let save = |new: &[PointResult]| {
             let mut all: Vec<PointResult> = results.iter().chain(new).cloned().collect();
-            let index = |r: &PointResult| points.iter().position(|p| sweep.series[p.series].label == r.series && p.x == r.x);
+            let index = |r: &PointResult| points.iter().position(|p| sweep.is_result_of(p, r));
             all.retain(|r| index(r).is_some());
             all.sort_by_key(index);
             std::fs::write(&csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)

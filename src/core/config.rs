@@ -100,6 +100,11 @@ impl RunConfig {
         if self.noise == NoiseKind::Structured && self.alpha > 0.0 && self.alpha < 10.0 * self.delta {
             problems.push(format!("structured noise with delta {} needs alpha >= {} (got {})", self.delta, 10.0 * self.delta, self.alpha));
         }
+        if self.h_alpha && matches!(self.noise, NoiseKind::Fashion | NoiseKind::White) {
+            // H_alpha folds the noisy labels into the targets of the clean MNIST images; images
+            // from elsewhere are not MNIST images with other labels, so it has no such reading.
+            problems.push(format!("h-alpha is defined for noisy labels on MNIST images (uniform or structured noise), not for {} noise", <&str>::from(self.noise)));
+        }
         if self.noisy_images == NoisyImages::Novel && matches!(self.noise, NoiseKind::Uniform | NoiseKind::Structured) {
             let needed = self.noise_spec().noisy_count() + self.clean;
             if needed > TRAIN_IMAGES {
@@ -154,5 +159,7 @@ mod tests {
         assert!(err.contains("lr must be in (0, 10]") && err.contains("seed must be below 2^53"), "{err}");
         let novel = RunConfig { clean: 10_000, alpha: 6.0, noisy_images: NoisyImages::Novel, ..RunConfig::default() };
         assert!(novel.validate().unwrap_err().contains("exceeds the 60000 MNIST training images"));
+        let elsewhere = RunConfig { noise: NoiseKind::Fashion, h_alpha: true, ..RunConfig::default() };
+        assert!(elsewhere.validate().unwrap_err().contains("h-alpha is defined for noisy labels on MNIST images"));
     }
 }

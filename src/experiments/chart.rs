@@ -13,6 +13,8 @@ pub struct Curve {
     pub color: RGBColor,
     /// The paper's markers rather than our measurements.
     pub paper: bool,
+    /// Error bars `(x, low, high)`: the range over a point's seeds (none for a single run).
+    pub bars: Vec<(f64, f64, f64)>,
 }
 
 /// Distinguishable colours (Tableau 10), for series in order.
@@ -95,7 +97,8 @@ fn emptiest_corner(curves: &[Curve], (x0, x1): (f64, f64), (y0, y1): (f64, f64))
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, curves: &[Curve]) -> Result<PlotMapping, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     area.fill(&WHITE).map_err(err)?;
-    let all = || curves.iter().flat_map(|c| c.points.iter());
+    // Points and the ends of their error bars: the axes hold both.
+    let all = || curves.iter().flat_map(|c| c.points.iter().copied().chain(c.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)])));
     let (mut x0, mut x1) = all().map(|p| p.0).chain(frame.x_range.into_iter().flat_map(|(a, b)| [a, b])).fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
     if x0 > x1 {
         (x0, x1) = (0.0, 1.0);
@@ -104,7 +107,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         x1 = x0 + 1.0;
     }
     let (y0, y1) = frame.y_range.unwrap_or_else(|| {
-        let (lo, hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let (lo, hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p: (f64, f64)| (a.min(p.1), b.max(p.1)));
         if lo > hi {
             return (0.0, 1.0);
         }
@@ -170,6 +173,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
             if curve.points.len() <= 40 {
                 chart.draw_series(curve.points.iter().map(|&p| Circle::new(p, px(3.0), c.filled()))).map_err(err)?;
             }
+            let bar = |&(x, lo, hi): &(f64, f64, f64)| ErrorBar::new_vertical(x, lo, (lo + hi) / 2.0, hi, c.stroke_width(line), px(8.0));
+            chart.draw_series(curve.bars.iter().filter(|b| b.2 > b.1).map(bar)).map_err(err)?;
         }
     }
     if !curves.is_empty() {
@@ -209,21 +214,26 @@ pub fn accuracy_curves(runs: &[(String, Vec<crate::core::training::Metrics>)]) -
             points: history.iter().map(|m| (m.epoch, m.test_accuracy)).collect(),
             color: color(i),
             paper: false,
+            bars: Vec::new(),
         })
         .collect();
     let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
     (frame, curves)
 }
 
-/// A sweep's summary: our accuracy per series against the swept value, with the paper's points.
+/// A sweep's summary: our mean accuracy over the seeds per series against the swept value, with
+/// bars from the lowest to the highest seed, and the paper's points.
 pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experiments::PointResult]) -> (Frame, Vec<Curve>) {
     let mut curves = Vec::new();
+    let spreads = crate::experiments::spreads(results);
     for (i, series) in sweep.series.iter().enumerate() {
-        let mut points: Vec<(f64, f64)> = results.iter().filter(|r| r.series == series.label).map(|r| (r.x, r.test_accuracy)).collect();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        curves.push(Curve { label: format!("ours {}", series.label), points, color: color(i), paper: false });
+        let mut mine: Vec<_> = spreads.iter().filter(|s| s.series == series.label).collect();
+        mine.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let points = mine.iter().map(|s| (s.x, s.mean)).collect();
+        let bars = mine.iter().filter(|s| s.runs > 1).map(|s| (s.x, s.min, s.max)).collect();
+        curves.push(Curve { label: format!("ours {}", series.label), points, color: color(i), paper: false, bars });
         if let Some(paper) = &series.paper {
-            curves.push(Curve { label: paper.label.clone(), points: paper.points.clone(), color: color(i), paper: true });
+            curves.push(Curve { label: paper.label.clone(), points: paper.points.clone(), color: color(i), paper: true, bars: Vec::new() });
         }
     }
     let x_range = sweep.values.iter().fold(None, |r: Option<(f64, f64)>, &x| Some(r.map_or((x, x), |(a, b)| (a.min(x), b.max(x)))));
@@ -241,14 +251,15 @@ mod tests {
         {
             let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
             let curves = vec![
-                Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), paper: false },
-                Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), paper: true },
+                Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), paper: false, bars: vec![(100.0, 0.55, 0.64)] },
+                Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), paper: true, bars: Vec::new() },
             ];
             let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
             let mapping = draw(&area, &frame, &curves).unwrap();
             // alpha is labelled 0, 20, 40 ...: integers, not 20.0.
             assert!(mapping.x_labels.contains(&"20".to_string()) && mapping.x_labels.iter().all(|l| !l.contains('.')), "{:?}", mapping.x_labels);
             assert!(mapping.y_labels.iter().all(|l| l.ends_with('%')), "{:?}", mapping.y_labels);
+            assert!(mapping.y_range.0 <= 0.55, "the axis holds the error bar's low end: {:?}", mapping.y_range);
         }
         assert!(svg.contains("ours mlp1") && svg.contains("paper MLP1"));
         assert!(svg.contains("#1F77B4") || svg.contains("#1f77b4"), "series colour is used");
@@ -262,7 +273,7 @@ mod tests {
         for (lo, hi) in [(2.29, 2.31), (0.05, 1.1), (0.3, 0.31), (1.0, 2.5)] {
             let mut svg = String::new();
             let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
-            let curves = vec![Curve { label: "loss".into(), points: vec![(0.0, hi), (1.0, lo)], color: color(0), paper: false }];
+            let curves = vec![Curve { label: "loss".into(), points: vec![(0.0, hi), (1.0, lo)], color: color(0), paper: false, bars: Vec::new() }];
             let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "loss".into(), x_range: None, y_range: None, y_percent: false, scale: 1.0 };
             let mapping = draw(&area, &frame, &curves).unwrap();
             let labels = &mapping.y_labels;
@@ -276,10 +287,10 @@ mod tests {
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
         let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
-        let one = vec![Curve { label: "run".into(), points: vec![(0.05, 0.2975)], color: color(0), paper: false }];
+        let one = vec![Curve { label: "run".into(), points: vec![(0.05, 0.2975)], color: color(0), paper: false, bars: Vec::new() }];
         let mapping = draw(&area, &frame, &one).unwrap();
         assert!(mapping.y_range.1 - mapping.y_range.0 >= 0.1 && mapping.y_range.0 <= 0.2975 && 0.2975 <= mapping.y_range.1, "{:?}", mapping.y_range);
-        let top = vec![Curve { label: "run".into(), points: vec![(0.05, 0.99)], color: color(0), paper: false }];
+        let top = vec![Curve { label: "run".into(), points: vec![(0.05, 0.99)], color: color(0), paper: false, bars: Vec::new() }];
         assert!(draw(&area, &frame, &top).unwrap().y_range.1 <= 1.0, "never above 100%");
         assert_eq!(tick_label(20.0, 100.0, false), "20");
         assert_eq!(tick_label(0.3, 0.998, false), "0.3", "an epoch axis padded to 0.998");

@@ -15,8 +15,15 @@ use serde::Serialize;
 /// terms beside each run's wall time, so the coefficients are fitted to exactly what they scale.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Work {
-    /// Matrix-multiply flops of training (forward, backward; the reference perceptron's too).
+    /// Matrix-multiply flops of training the dense layers (forward, backward; the reference
+    /// perceptron's too).
     pub train_flops: f64,
+    /// Flops of the conv layers, training and evaluation: burn-flex runs them at its own pace.
+    pub conv_flops: f64,
+    /// Conv outputs (before pooling) computed in training and in evaluation: the per-output
+    /// work (im2col, bias, ReLU, pooling) costs about the same in a forward pass as in a training
+    /// step (measured: a conv net's evaluated image costs 0.66-0.95 of a trained sample).
+    pub conv_outputs: f64,
     /// Matrix-multiply flops of evaluation (forward passes only).
     pub eval_flops: f64,
     /// Optimizer steps: launching the step's kernels, allocation.
@@ -33,6 +40,9 @@ pub struct Work {
 #[derive(Clone, Copy, Debug)]
 pub struct Throughput {
     pub train_flops_per_sec: f64,
+    /// Measured from the conv nets' training steps (`./build.sh bench`), not fitted to page runs.
+    pub conv_flops_per_sec: f64,
+    pub secs_per_conv_output: f64,
     pub eval_flops_per_sec: f64,
     pub secs_per_step: f64,
     pub secs_per_parameter_update: f64,
@@ -50,8 +60,14 @@ impl Throughput {
     /// Terms per activation, per image (batch assembly) and per report were tried and came out
     /// as zero: the flops and step terms carry them, so they are not counted.
     /// `./build.sh bench` checks the fit on other runs ("estimate vs actual").
+    /// The conv terms are not fitted to page runs: they solve the conv nets' training steps
+    /// (Conv4 w128 and Conv2 at batch 128, `bench.html` steps 6 and 7, 2026-12-01: 1,739 and
+    /// 2,485 samples/s) for a rate of conv flops and a cost per conv output; natively the same
+    /// from `label-noise-lab bench` (2,474 and 2,574 samples/s).
     pub const BROWSER: Throughput = Throughput {
         train_flops_per_sec: 28.6e9,
+        conv_flops_per_sec: 22.4e9,
+        secs_per_conv_output: 14.4e-9,
         eval_flops_per_sec: 26.8e9,
         secs_per_step: 0.17e-3,
         secs_per_parameter_update: 2.9e-9,
@@ -64,6 +80,8 @@ impl Throughput {
     /// browser's terms scaled by the native/wasm ratios of `label-noise-lab bench` (about 3x).
     pub const NATIVE: Throughput = Throughput {
         train_flops_per_sec: 86e9,
+        conv_flops_per_sec: 52e9,
+        secs_per_conv_output: 14.8e-9,
         eval_flops_per_sec: 80e9,
         secs_per_step: 0.06e-3,
         secs_per_parameter_update: 1e-9,
@@ -77,6 +95,8 @@ impl Throughput {
     /// Seconds for `work`.
     pub fn seconds(&self, work: &Work) -> f64 {
         work.train_flops / self.train_flops_per_sec
+            + work.conv_flops / self.conv_flops_per_sec
+            + work.conv_outputs * self.secs_per_conv_output
             + work.eval_flops / self.eval_flops_per_sec
             + work.steps * self.secs_per_step
             + work.parameter_updates * self.secs_per_parameter_update
@@ -129,9 +149,17 @@ impl Estimate {
         let (quick, full) = Schedule::count(reporting, per_epoch, batch, config.epochs);
         let sample = TRAIN_SAMPLE.min(per_epoch);
         let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample)) + full * (FULL_TEST + sample)) as f64;
-        let eval = Work { eval_flops: eval_images * config.model.forward_flops(config.width), ..Work::default() };
+        let (model, width) = (config.model, config.width);
+        let eval = Work {
+            eval_flops: eval_images * (model.forward_flops(width) - model.conv_flops()),
+            conv_flops: eval_images * model.conv_flops(),
+            conv_outputs: eval_images * model.conv_outputs() as f64,
+            ..Work::default()
+        };
         let mut work = Work {
-            train_flops: samples * config.model.training_flops(config.width),
+            train_flops: samples * (model.training_flops(width) - model.conv_training_flops()),
+            conv_flops: eval.conv_flops + samples * model.conv_training_flops(),
+            conv_outputs: eval.conv_outputs + samples * model.conv_outputs() as f64,
             steps: steps as f64,
             parameter_updates: steps as f64 * config.model.parameters(config.width) as f64,
             records: train_examples as f64,
@@ -146,12 +174,11 @@ impl Estimate {
             work.steps += 79.0;
         }
         let seconds = speed.seconds(&work);
-        let eval_seconds = eval.eval_flops / speed.eval_flops_per_sec;
+        let eval_seconds = eval.eval_flops / speed.eval_flops_per_sec + eval.conv_flops / speed.conv_flops_per_sec + eval.conv_outputs * speed.secs_per_conv_output;
 
         // Pixels (u8) of MNIST, plus Fashion-MNIST when its images are the noise; virtual examples
         // and their shuffled order; weights, gradients and two Adam moments; a batch's activations.
-        let layers = config.model.layer_sizes(config.width);
-        let activations: usize = layers.iter().sum();
+        let activations = config.model.activations(config.width);
         let images = 70_000.0 * (PIXELS + 1) as f64 * if config.noise == NoiseKind::Fashion { 2.0 } else { 1.0 };
         let examples = train_examples as f64 * (std::mem::size_of::<Example>() + 4) as f64;
         let model = config.model.parameters(config.width) as f64 * 4.0 * 4.0;

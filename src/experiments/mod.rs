@@ -59,16 +59,50 @@ pub struct Sweep {
     /// Every point trains on at least this many samples (more epochs where the set is small),
     /// so that alpha = 0 runs are trained as fully as the large noisy ones.
     pub min_samples: usize,
+    /// Every (series, x) is trained once per seed: charts and tables show the mean and the spread.
+    pub seeds: Vec<u64>,
     /// What the page and the report say about the settings.
     pub note: String,
 }
 
-/// One run of a sweep.
+/// The seeds of every figure (the page may run fewer: [`Sweep::with_seeds`]).
+pub const SEEDS: [u64; 3] = [1, 2, 3];
+
+/// One run of a sweep (its seed is `config.seed`).
 #[derive(Clone, Debug)]
 pub struct Point {
     pub series: usize,
     pub x: f64,
     pub config: RunConfig,
+}
+
+/// The runs of one (series, x) over the seeds: mean and range of the test accuracy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    pub series: String,
+    pub x: f64,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    pub runs: usize,
+}
+
+/// Groups `results` by (series, x), in order of first appearance.
+pub fn spreads(results: &[PointResult]) -> Vec<Spread> {
+    let mut out: Vec<(Spread, f64)> = Vec::new();
+    for r in results {
+        match out.iter_mut().find(|(s, _)| s.series == r.series && s.x == r.x) {
+            Some((s, sum)) => {
+                *sum += r.test_accuracy;
+                s.runs += 1;
+                s.min = s.min.min(r.test_accuracy);
+                s.max = s.max.max(r.test_accuracy);
+                s.mean = *sum / s.runs as f64;
+            }
+            None => out.push((Spread { series: r.series.clone(), x: r.x, mean: r.test_accuracy, min: r.test_accuracy, max: r.test_accuracy, runs: 1 }, r.test_accuracy)),
+        }
+    }
+    out.into_iter().map(|(s, _)| s).collect()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -83,6 +117,7 @@ pub struct PointResult {
 }
 
 impl Sweep {
+    /// Every run: series by series, x by x, seed by seed.
     pub fn points(&self) -> Vec<Point> {
         let mut points = Vec::new();
         for (s, series) in self.series.iter().enumerate() {
@@ -93,10 +128,23 @@ impl Sweep {
                 let set_size = if config.h_alpha { config.clean } else { set_size };
                 // Capped: a tiny clean set would otherwise ask for thousands of epochs.
                 config.epochs = config.epochs.max(self.min_samples.div_ceil(set_size.max(1)).min(MAX_POINT_EPOCHS));
-                points.push(Point { series: s, x, config });
+                for &seed in &self.seeds {
+                    points.push(Point { series: s, x, config: RunConfig { seed, ..config.clone() } });
+                }
             }
         }
         points
+    }
+
+    /// The first `n` seeds only (at least one): a quicker look with less of the spread.
+    pub fn with_seeds(mut self, n: usize) -> Self {
+        self.seeds.truncate(n.max(1));
+        self
+    }
+
+    /// Whether `result` is the run of `point` (same series, x and seed).
+    pub fn is_result_of(&self, point: &Point, result: &PointResult) -> bool {
+        result.series == self.series[point.series].label && result.x == point.x && result.seed == point.config.seed
     }
 
     pub fn result(&self, point: &Point, run: &RunSummary) -> PointResult {
@@ -217,8 +265,11 @@ impl Preset {
                 "Uniform label noise: test accuracy vs alpha",
                 Axis::Alpha,
                 alphas(&[0.0, 20.0, 50.0, 100.0], &[0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]),
-                <Architecture as strum::VariantArray>::VARIANTS
+                // The paper's headline Conv4 at full scale; the quick figure keeps to the MLPs
+                // (a conv step costs ~6x an MLP2 one, and a class waits for the quick figure).
+                [Architecture::Perceptron, Architecture::Mlp1, Architecture::Mlp2, Architecture::Mlp4]
                     .iter()
+                    .chain(if quick { None } else { Some(&Architecture::Conv4) })
                     .map(|&m| with(m.name(), &|c| c.model = m, paper::series("mnist_uniform_noise", "alpha", m.paper_name())))
                     .collect::<Vec<_>>(),
                 "MLP2 settings per architecture; paper: full 60k clean set",
@@ -342,8 +393,9 @@ impl Preset {
             values,
             series,
             min_samples: if quick { 300_000 } else { 1_200_000 },
+            seeds: SEEDS.to_vec(),
             note: format!(
-                "{scale_note}; {what}; otherwise n = {}, Adam lr {}, batch {}, {} epochs or more so that every run sees {} samples, seed 1",
+                "{scale_note}; {what}; otherwise n = {}, Adam lr {}, batch {}, {} epochs or more so that every run sees {} samples, seeds 1-3 (mean, bars from lowest to highest)",
                 base.clean,
                 base.lr,
                 base.batch,
@@ -364,7 +416,8 @@ mod tests {
             for scale in [Scale::Quick, Scale::Full] {
                 let sweep = preset.sweep(scale);
                 let points = sweep.points();
-                assert_eq!(points.len(), sweep.series.len() * sweep.values.len());
+                assert_eq!(points.len(), sweep.series.len() * sweep.values.len() * 3);
+                assert_eq!(sweep.clone().with_seeds(1).points().len(), sweep.series.len() * sweep.values.len());
                 for p in &points {
                     p.config.validate().unwrap_or_else(|e| panic!("{}: {e}", sweep.name));
                 }
@@ -374,6 +427,10 @@ mod tests {
         let back = from_csv(&to_csv(std::slice::from_ref(&r), Axis::Alpha)).unwrap();
         assert_eq!((back[0].series.as_str(), back[0].x, back[0].test_accuracy, back[0].epochs), ("mlp1", 20.0, 0.8123, 3));
         assert!(from_csv("h\nmlp1,x,1,2,3,4,5").is_err());
+        let runs = |acc: &[f64]| acc.iter().enumerate().map(|(i, &a)| PointResult { test_accuracy: a, seed: i as u64 + 1, ..r.clone() }).collect::<Vec<_>>();
+        let spread = spreads(&runs(&[0.80, 0.90, 0.85]));
+        assert_eq!(spread.len(), 1);
+        assert!((spread[0].mean - 0.85).abs() < 1e-12 && spread[0].min == 0.80 && spread[0].max == 0.90 && spread[0].runs == 3, "{spread:?}");
         let uniform = Preset::Uniform.sweep(Scale::Quick);
         assert_eq!(uniform.values, vec![0.0, 20.0, 50.0, 100.0]);
         assert!(uniform.series.iter().all(|s| s.paper.is_some()));

@@ -12,7 +12,7 @@ use crate::core::packed;
 use crate::core::training::{Metrics, Sources, Trainer, reference_ranking};
 use crate::experiments::chart::{self, Curve, Frame};
 use crate::experiments::estimate::{Estimate, Throughput, duration};
-use crate::experiments::{PRESETS, Preset, Scale};
+use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep};
 use crate::params;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -96,14 +96,23 @@ pub fn parse_change(query: &str, name: &str, value: &str) -> String {
     describe(config, notices)
 }
 
-/// A figure preset (`uniform`, `structured`, ...) at scale `quick` or `full`, as JSON: its title,
-/// axis, note, series (with the paper's points where it published them) and every point's URL
-/// query, for the page to run in parallel workers.
-#[wasm_bindgen]
-pub fn preset(name: &str, scale: &str) -> Result<String, JsError> {
+fn figure(name: &str, scale: &str) -> Result<Sweep, JsError> {
     let preset: Preset = params::choice("preset", name).map_err(js_error)?;
     let scale: Scale = params::choice("scale", scale).map_err(js_error)?;
-    let sweep = preset.sweep(scale);
+    Ok(preset.sweep(scale))
+}
+
+/// A figure preset (`uniform`, `structured`, ...) at scale `quick` or `full` with its first
+/// `seeds` seeds (all three if not given), as JSON: its title, axis, note, series (with the
+/// paper's points where it published them) and every point's URL query, for the page to run in
+/// parallel workers.
+#[wasm_bindgen]
+pub fn preset(name: &str, scale: &str, seeds: Option<usize>) -> Result<String, JsError> {
+    let sweep = figure(name, scale)?;
+    let sweep = match seeds {
+        Some(n) => sweep.with_seeds(n),
+        None => sweep,
+    };
     let series: Vec<_> = sweep
         .series
         .iter()
@@ -116,15 +125,41 @@ pub fn preset(name: &str, scale: &str) -> Result<String, JsError> {
         // points to finish are short ones and no worker idles long at the end.
         .map(|p| {
             let seconds = Estimate::of(&p.config, Reporting::Final, Throughput::BROWSER).seconds;
-            serde_json::json!({ "series": p.series, "x": p.x, "query": params::to_query(&p.config), "label": p.config.label(), "seconds": seconds })
+            serde_json::json!({ "series": p.series, "x": p.x, "seed": p.config.seed, "query": params::to_query(&p.config), "label": p.config.label(), "seconds": seconds })
         })
         .collect();
     Ok(serde_json::json!({
         "name": sweep.name, "title": sweep.title, "axis": sweep.axis.parameter(), "note": sweep.note,
-        "values": sweep.values, "series": series, "points": points,
+        "values": sweep.values, "series": series, "points": points, "seeds": sweep.seeds.len(), "all_seeds": SEEDS.len(),
         "presets": PRESETS.iter().map(|p| p.name()).collect::<Vec<_>>(),
     })
     .to_string())
+}
+
+/// The curves of a figure's summary chart from its finished points (`[{series, x, seed,
+/// test_accuracy}]`, `series` its label), exactly as the native SVG draws them: the mean over the
+/// seeds with bars from the lowest to the highest, and the paper's points. JSON for [`draw_chart`].
+#[wasm_bindgen]
+pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<String, JsError> {
+    #[derive(serde::Deserialize)]
+    struct Finished {
+        series: String,
+        x: f64,
+        seed: u64,
+        test_accuracy: f64,
+    }
+    let sweep = figure(name, scale)?;
+    let finished: Vec<Finished> = serde_json::from_str(results_json).map_err(js_error)?;
+    let results: Vec<PointResult> = finished
+        .into_iter()
+        .map(|f| PointResult { series: f.series, x: f.x, test_accuracy: f.test_accuracy, seed: f.seed, epochs: 0, train_examples: 0, samples_per_sec: 0.0 })
+        .collect();
+    let (_, curves) = chart::sweep_summary(&sweep, &results);
+    let curves: Vec<_> = curves
+        .iter()
+        .map(|c| serde_json::json!({ "label": c.label, "color": [c.color.0, c.color.1, c.color.2], "points": c.points, "paper": c.paper, "bars": c.bars }))
+        .collect();
+    Ok(serde_json::Value::from(curves).to_string())
 }
 
 /// The trainer living in the Web Worker.
@@ -291,11 +326,13 @@ pub fn draw_chart(
         points: Vec<(f64, f64)>,
         #[serde(default)]
         paper: bool,
+        #[serde(default)]
+        bars: Vec<(f64, f64, f64)>,
     }
     let curves: Vec<JsCurve> = serde_json::from_str(curves_json).map_err(js_error)?;
     let curves: Vec<Curve> = curves
         .into_iter()
-        .map(|c| Curve { label: c.label, points: c.points, color: RGBColor(c.color[0], c.color[1], c.color[2]), paper: c.paper })
+        .map(|c| Curve { label: c.label, points: c.points, color: RGBColor(c.color[0], c.color[1], c.color[2]), paper: c.paper, bars: c.bars })
         .collect();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
     let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale };

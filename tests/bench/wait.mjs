@@ -10,7 +10,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The page's default run (MLP2 w256 b128 Adam, n = 10,000, alpha = 20, 5 epochs): the URL is empty. */
 const DEFAULT = '';
-/** A spread of runs for estimate vs actual: perceptron to MLP4, batch 32 to 256, alpha 0 to 100, every noise kind. */
+/** A spread of runs for estimate vs actual: perceptron to MLP4 and the conv nets, batch 32 to 256, alpha 0 to 100, every noise kind. */
 export const CONFIGS = [
   ['perceptron b32, n=10,000, alpha=0, 10 epochs', 'model=perceptron&batch=32&alpha=0&epochs=10'],
   ['MLP1 w256 b64, n=5,000, alpha=50, 1 epoch', 'model=mlp1&batch=64&clean=5000&alpha=50&epochs=1'],
@@ -21,6 +21,8 @@ export const CONFIGS = [
   ['MLP1 w128 b128, Fashion-MNIST noise, n=10,000, alpha=10, 2 epochs', 'model=mlp1&width=128&noise=fashion&alpha=10&epochs=2'],
   ['MLP2 w256 b128, white noise, n=10,000, alpha=10, 2 epochs', 'noise=white&alpha=10&epochs=2'],
   ['MLP2 w256 b128, H_alpha, n=10,000, alpha=50, 10 epochs', 'h-alpha=true&alpha=50&epochs=10'],
+  ['Conv4 w128 b128, n=2,000, alpha=5, 1 epoch', 'model=conv4&width=128&clean=2000&alpha=5&epochs=1'],
+  ['Conv2 b64, n=5,000, alpha=0, 2 epochs', 'model=conv2&batch=64&clean=5000&alpha=0&epochs=2'],
 ];
 
 /** Short runs that span the estimate's terms, to fit its coefficients (`BENCH_PARTS=fit`; see fit.mjs). */
@@ -103,7 +105,7 @@ async function figure(b, origin, name, workers) {
   const points = await page.evaluate((name) => JSON.parse(localStorage.getItem(`label-noise-lab:sweep:${name}:quick`)), name);
   const spec = await page.evaluate(async (name) => {
     const wasm = await import('./pkg/label_noise_lab.js');
-    return JSON.parse(wasm.preset(name, 'quick'));
+    return JSON.parse(wasm.preset(name, 'quick', 1)); // the page's quick default: one seed
   }, name);
   await context.close();
   return { wall, spec, points };

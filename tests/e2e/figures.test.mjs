@@ -93,5 +93,12 @@ test('Cancel stops a running figure: its workers end, nothing more finishes, Run
   await page.click('#figure-run');
   await page.waitForFunction(() => document.querySelectorAll('#figure-points li.running').length === 2, null, { timeout: 60_000 });
   await page.click('#figure-cancel');
+
+  // Three seeds per point: three times the points, each named by its seed.
+  await page.selectOption('#figure-seeds', '3');
+  assert.equal((await sweepState(page)).total, '18');
+  assert.match(await page.textContent('#figure-points'), /seed 3/);
+  await page.selectOption('#figure-scale', 'full');
+  assert.equal(await page.inputValue('#figure-seeds'), '3', 'the full scale runs every seed');
   await context.close();
 });

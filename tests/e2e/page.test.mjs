@@ -300,14 +300,14 @@ test('the Content-Security-Policy blocks inline script and eval, and the page br
 
 for (const [sandbox, cors] of [['allow-scripts', true], ['allow-scripts allow-same-origin', false]]) {
   test(`embedded in an <iframe sandbox="${sandbox}"> on another origin, a run trains${cors ? ' (host sends CORS)' : ''}`, async () => {
-    const lab = await serve(undefined, { cors });
-    const src = `${lab.origin}/?${SHORT}&epochs=1&embed=1&autostart=1`;
+    const site = await serve(undefined, { cors });
+    const src = `${site.origin}/?${SHORT}&epochs=1&embed=1&autostart=1`;
     const html = `<!doctype html><title>blog</title><p>A blog post.</p><iframe src="${src}" sandbox="${sandbox}" width="720" height="900"></iframe>`;
     const blog = await serve((p) => (p === '/post.html' ? { status: 200, body: html, type: 'text/html' } : null));
     const { page } = await open(lab.b, `${blog.origin}/post.html`);
     let frame;
     for (let i = 0; i < 100 && !frame; i++) {
-      frame = page.frames().find((f) => f.url().startsWith(lab.origin));
+      frame = page.frames().find((f) => f.url().startsWith(site.origin));
       if (!frame) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(frame, 'the lab frame loaded');
@@ -317,7 +317,7 @@ for (const [sandbox, cors] of [['allow-scripts', true], ['allow-scripts allow-sa
     assert.equal(state.state, 'done', JSON.stringify(state));
     assert.ok(Number(state.testAccuracy) > 0.5);
     await page.close();
-    lab.server.close();
+    site.server.close();
     blog.server.close();
   });
 }

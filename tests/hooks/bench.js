@@ -4,7 +4,7 @@ import { TrainingWorker } from './workers.js';
 import { Sweep } from './sweep.js';
 
 const $ = (id) => document.getElementById(id);
-const KINDS = ['gemm', 'steps:0', 'steps:1', 'steps:2', 'steps:3', 'steps:4', 'steps:5', 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory'];
+const KINDS = ['gemm', 'steps:0', 'steps:1', 'steps:2', 'steps:3', 'steps:4', 'steps:5', 'steps:6', 'steps:7', 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory'];
 
 function measure(kinds) {
   return new Promise((resolve, reject) => {
