@@ -207,6 +207,10 @@ struct ReportArgs {
     /// Only these presets, comma separated.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Train nothing: write the report from the points already in --out (missing ones show "–"
+    /// and count as unchecked).
+    #[arg(long = "no-train")]
+    no_train: bool,
     #[arg(long, default_value_t = 2)]
     jobs: usize,
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
@@ -521,7 +525,10 @@ fn report(args: ReportArgs) -> Result<(), String> {
             all.sort_by_key(index);
             std::fs::write(&csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
         };
-        let new = if missing.is_empty() {
+        if args.no_train && !missing.is_empty() {
+            eprintln!("{name}: {} of {} points not trained yet (--no-train)", missing.len(), points.len());
+        }
+        let new = if missing.is_empty() || args.no_train {
             Vec::new()
         } else {
             run_sweep(&sweep, &missing, args.jobs, args.backend, &|so_far| {

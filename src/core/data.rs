@@ -14,6 +14,9 @@ pub const PIXELS: usize = SIDE * SIDE;
 pub const CLASSES: usize = 10;
 /// Images in the MNIST training split.
 pub const TRAIN_IMAGES: usize = 60_000;
+/// Images per streamed block of a split: the web's chunks (`packed`) and the step of the clean
+/// pool (`noise`), so a run with n <= 10,000 clean examples needs only the first training chunk.
+pub const BLOCK_IMAGES: usize = 10_000;
 
 const IDX_IMAGES_MAGIC: u32 = 0x0000_0803;
 const IDX_LABELS_MAGIC: u32 = 0x0000_0801;

@@ -211,7 +211,7 @@ pub struct NoiseSpec {
 /// run once the chunks holding that prefix have arrived, and the run is the same as with all of
 /// MNIST loaded. (MNIST's training file is already in mixed writer and class order, so a prefix
 /// is a fair sample: its first 10,000 images hold 863 to 1,127 of each digit, against 5,421 to 6,742 per 60,000.)
-pub const CLEAN_POOL_STEP: usize = 10_000;
+pub const CLEAN_POOL_STEP: usize = crate::core::data::BLOCK_IMAGES;
 
 impl NoiseSpec {
     pub fn noisy_count(&self) -> usize {

@@ -17,15 +17,14 @@
 //! Files are named `{dataset}-{split}-{nn}.lnl.gz`; the worker hands the fetched bytes to
 //! [`decode`], which gunzips them in Rust (flate2): the gzip CRC catches corrupted bytes.
 
-use crate::core::data::{DataError, Dataset, PIXELS, Split};
+use crate::core::data::{BLOCK_IMAGES, DataError, Dataset, PIXELS, Split};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
 pub const MAGIC: &[u8; 4] = b"LNL1";
 pub const HEADER_BYTES: usize = 16;
-/// Images per chunk (about 1.6 MB of gzip): the step of the clean pool, so a run with n <= 10,000
-/// clean examples needs only the test chunk and the first training chunk.
-pub const CHUNK_IMAGES: usize = crate::core::noise::CLEAN_POOL_STEP;
+/// Images per chunk (about 1.6 MB of gzip): a block of the split (see [`BLOCK_IMAGES`]).
+pub const CHUNK_IMAGES: usize = BLOCK_IMAGES;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -133,8 +133,11 @@ test('after a run: metric selector, hover, CSV and PNG exports, copy link, ifram
   assert.equal(total, 10_000);
   assert.equal(matrix.reduce((a, row, i) => a + row[i], 0) / total, accuracy);
 
-  // Copy link: the page's URL, which reopens the same setup.
+  // Copy link: the page's URL, which reopens the same setup. (The clipboard needs the focused
+  // page; other test files' pages may hold the focus.)
+  await page.bringToFront();
   await page.click('#copy-link');
+  await page.waitForFunction(async (url) => (await navigator.clipboard.readText()) === url, page.url(), { timeout: 5000 }).catch(() => {});
   const link = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(link, page.url());
   for (const [name, value] of new URLSearchParams(SHORT)) assert.equal(new URL(link).searchParams.get(name), value);
