@@ -65,6 +65,14 @@ pub struct Sweep {
     pub note: String,
 }
 
+/// What a note says of the seeds.
+fn seeds_text(seeds: &[u64]) -> String {
+    match seeds {
+        [one] => format!("seed {one}"),
+        _ => format!("seeds {}-{} (the mean, with bars from the lowest to the highest)", seeds[0], seeds[seeds.len() - 1]),
+    }
+}
+
 /// The seeds of every figure (the page may run fewer: [`Sweep::with_seeds`]).
 pub const SEEDS: [u64; 3] = [1, 2, 3];
 
@@ -138,7 +146,9 @@ impl Sweep {
 
     /// The first `n` seeds only (at least one): a quicker look with less of the spread.
     pub fn with_seeds(mut self, n: usize) -> Self {
+        let before = seeds_text(&self.seeds);
         self.seeds.truncate(n.max(1));
+        self.note = self.note.replace(&before, &seeds_text(&self.seeds));
         self
     }
 
@@ -395,12 +405,13 @@ impl Preset {
             min_samples: if quick { 300_000 } else { 1_200_000 },
             seeds: SEEDS.to_vec(),
             note: format!(
-                "{scale_note}; {what}; otherwise n = {}, Adam lr {}, batch {}, {} epochs or more so that every run sees {} samples, seeds 1-3 (mean, bars from lowest to highest)",
+                "{scale_note}; {what}; otherwise n = {}, Adam lr {}, batch {}, {} epochs or more so that every run sees {} samples, {}",
                 base.clean,
                 base.lr,
                 base.batch,
                 base.epochs,
-                if quick { "300,000" } else { "1,200,000" }
+                if quick { "300,000" } else { "1,200,000" },
+                seeds_text(&SEEDS)
             ),
         }
     }
@@ -418,6 +429,7 @@ mod tests {
                 let points = sweep.points();
                 assert_eq!(points.len(), sweep.series.len() * sweep.values.len() * 3);
                 assert_eq!(sweep.clone().with_seeds(1).points().len(), sweep.series.len() * sweep.values.len());
+                assert!(sweep.note.contains("seeds 1-3 (the mean") && sweep.clone().with_seeds(1).note.ends_with("seed 1"), "{}", sweep.note);
                 for p in &points {
                     p.config.validate().unwrap_or_else(|e| panic!("{}: {e}", sweep.name));
                 }
