@@ -174,7 +174,8 @@ impl Estimate {
             work.steps += 79.0;
         }
         let seconds = speed.seconds(&work);
-        let eval_seconds = eval.eval_flops / speed.eval_flops_per_sec + eval.conv_flops / speed.conv_flops_per_sec + eval.conv_outputs * speed.secs_per_conv_output;
+        // The evaluation's terms priced as the run's are (without the run's start-up).
+        let eval_seconds = speed.seconds(&eval) - speed.secs_per_run;
 
         // Pixels (u8) of MNIST, plus Fashion-MNIST when its images are the noise; virtual examples
         // and their shuffled order; weights, gradients and two Adam moments; a batch's activations.
