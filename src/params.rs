@@ -4,6 +4,7 @@
 //! URL queries are read and written through it. Ranges are `core::config::limits`.
 
 use crate::core::config::{NoiseKind, RunConfig, limits};
+use crate::core::method::{Method, Transition};
 use crate::core::model::Architecture;
 use crate::core::noise::{NoisyImages, Order};
 use crate::core::optim::OptimizerKind;
@@ -102,7 +103,7 @@ macro_rules! choices {
         }
     )*};
 }
-choices!(Architecture, NoiseKind, Order, NoisyImages, OptimizerKind);
+choices!(Architecture, NoiseKind, Order, NoisyImages, OptimizerKind, Method, Transition);
 
 /// A table row for a field of [`RunConfig`]: its text form comes from the field's type.
 macro_rules! param {
@@ -140,16 +141,23 @@ pub const PARAMETERS: &[Parameter] = &[
     param!("model", model, Kind::Choice { choices: Architecture::VARIANTS }, "the network: a perceptron, an MLP with 1, 2 or 4 hidden layers, or a conv net with 2 or 4 layers"),
     param!("width", width, integer(limits::WIDTH), "hidden units per dense layer", applies "model" => |c: &RunConfig| c.model.uses_width()),
     param!("clean", clean, integer(limits::CLEAN), "clean training examples n"),
-    param!("alpha", alpha, real(limits::ALPHA, false), "noisy examples per clean example"),
+    param!("alpha", alpha, real(limits::ALPHA, false), "noisy examples per clean example", applies "noise" => |c: &RunConfig| !c.noise.is_flip()),
     param!("noise", noise, Kind::Choice { choices: NoiseKind::VARIANTS }, "where noisy examples come from"),
     param!("delta", delta, real(limits::DELTA, false), "structured noise strength (needs alpha >= 10*delta)", applies "noise" => |c: &RunConfig| c.noise == NoiseKind::Structured),
     param!("order", order, Kind::Choice { choices: Order::VARIANTS }, "structured noise: which wrong classes get the most noise", applies "noise" => |c: &RunConfig| c.noise == NoiseKind::Structured),
-    param!("noisy-images", noisy_images, Kind::Choice { choices: NoisyImages::VARIANTS }, "noisy examples re-use the clean images or use never-seen ones"),
+    param!("epsilon", epsilon, real(limits::EPSILON, false), "flip noise: the share of clean labels replaced by a wrong one", applies "noise" => |c: &RunConfig| c.noise.is_flip()),
+    param!("noisy-images", noisy_images, Kind::Choice { choices: NoisyImages::VARIANTS }, "noisy examples re-use the clean images or use never-seen ones", applies "noise" => |c: &RunConfig| !c.noise.is_flip()),
     param!("optimizer", optimizer, Kind::Choice { choices: OptimizerKind::VARIANTS }, "the optimizer"),
     param!("lr", lr, real(limits::LR, true), "learning rate", follows "optimizer" => |c: &mut RunConfig| c.lr = c.optimizer.default_lr()),
     param!("batch", batch, integer(limits::BATCH), "batch size"),
     param!("epochs", epochs, integer(limits::EPOCHS), "epochs"),
     param!("h-alpha", h_alpha, Kind::Flag, "train with the infinite-batch loss H_alpha"),
+    param!("method", method, Kind::Choice { choices: Method::VARIANTS }, "the training method: cross-entropy (the paper's), label smoothing, soft bootstrapping, generalized cross-entropy, forward correction or co-teaching"),
+    param!("smoothing", smoothing, real(limits::SHARE, false), "label smoothing: the share a of the target spread over all classes", applies "method" => |c: &RunConfig| c.method == Method::Smoothing),
+    param!("bootstrap-beta", bootstrap_beta, real(limits::SHARE, false), "soft bootstrapping: the given label's weight beta in the target (the rest is the prediction)", applies "method" => |c: &RunConfig| c.method == Method::Bootstrap),
+    param!("gce-q", gce_q, real(limits::GCE_Q, true), "generalized cross-entropy: q (towards 0 cross-entropy, 1 the mean absolute error)", applies "method" => |c: &RunConfig| c.method == Method::Gce),
+    param!("transition", transition, Kind::Choice { choices: Transition::VARIANTS }, "forward correction: the generator's transition matrix, or one estimated from a first plain run (twice the training)", applies "method" => |c: &RunConfig| c.method == Method::Forward),
+    param!("forget-epochs", forget_epochs, real(limits::FORGET_EPOCHS, false), "co-teaching: epochs over which the dropped share ramps up to the noise rate", applies "method" => |c: &RunConfig| c.method == Method::Coteach),
     param!("seed", seed, integer(limits::SEED), "seed of every random choice"),
 ];
 
@@ -375,7 +383,11 @@ mod tests {
         assert_eq!(json[1]["name"], "width");
         assert_eq!((json[1]["kind"].as_str(), json[1]["min"].as_u64(), json[1]["max"].as_u64()), (Some("integer"), Some(1), Some(2048)));
         assert_eq!(json[0]["choices"][3], "mlp4");
-        assert_eq!(json[9]["min_open"], true);
+        assert_eq!(json[10]["name"], "lr");
+        assert_eq!(json[10]["min_open"], true);
+        assert_eq!(json[3]["applies"]["values"], serde_json::json!(["uniform", "structured", "fashion", "white"]), "alpha: the diluted sets");
+        let gce = json.as_array().unwrap().iter().find(|p| p["name"] == "gce-q").unwrap();
+        assert_eq!((gce["applies"]["on"].as_str(), gce["applies"]["values"][0].as_str(), gce["default"].as_str()), (Some("method"), Some("gce"), Some("0.7")));
         assert_eq!(json[1]["applies"]["on"], "model");
         assert_eq!(json[1]["applies"]["values"], serde_json::json!(["mlp1", "mlp2", "mlp4", "conv4"]), "width: the models with hidden layers");
         assert_eq!(json[5]["applies"]["values"], serde_json::json!(["structured"]));
@@ -394,6 +406,8 @@ mod tests {
         check::<Order>();
         check::<NoisyImages>();
         check::<OptimizerKind>();
+        check::<Method>();
+        check::<Transition>();
         check::<crate::core::backend::Backend>();
         check::<crate::experiments::Preset>();
         check::<crate::experiments::Scale>();

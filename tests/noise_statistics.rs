@@ -111,3 +111,85 @@ fn virtual_sets_have_the_right_size_and_stay_small() {
     let set = TrainingSet::build(&spec, 1, labels, Some(60_000), None).unwrap();
     assert_eq!(set.examples.len(), 52_500);
 }
+
+/// Chi-square of every example's label against row `class` of `t`, over the classes with a
+/// nonzero share: (statistic, degrees of freedom). A label of probability zero must never occur.
+fn flip_chi_square(set: &TrainingSet, t: &[[f64; 10]; 10]) -> Vec<(f64, usize)> {
+    let mut counts = [[0u64; 10]; 10];
+    for e in &set.examples {
+        counts[e.true_label.unwrap() as usize][e.label as usize] += 1;
+    }
+    (0..10)
+        .map(|y| {
+            let total: u64 = counts[y].iter().sum();
+            let (mut stat, mut cells) = (0.0, 0usize);
+            for j in 0..10 {
+                let expected = total as f64 * t[y][j];
+                if expected == 0.0 {
+                    assert_eq!(counts[y][j], 0, "class {y} got label {j}, which has probability zero");
+                } else {
+                    stat += (counts[y][j] as f64 - expected).powi(2) / expected;
+                    cells += 1;
+                }
+            }
+            (stat, cells.saturating_sub(1))
+        })
+        .collect()
+}
+
+/// Chi-square critical values at p = 0.001 for 0..=9 degrees of freedom.
+const CHI2_P001: [f64; 10] = [0.0, 10.828, 13.816, 16.266, 18.467, 20.515, 22.458, 24.322, 26.124, 27.877];
+
+#[test]
+fn flipped_labels_follow_their_transition_matrix() {
+    use label_noise_lab::core::noise::Flip;
+    let labels = &common::mnist().train.labels;
+    for (flip, epsilon) in [(Flip::Symmetric, 0.6), (Flip::Symmetric, 0.2), (Flip::Pair, 0.45), (Flip::Asymmetric, 0.4)] {
+        let spec = NoiseSpec { clean: 60_000, alpha: 0.0, noise: Noise::Flip { flip, epsilon }, noisy_images: NoisyImages::Reused };
+        let set = TrainingSet::build(&spec, 11, labels, None, None).unwrap();
+        let t = flip.transition(epsilon);
+        assert_eq!(set.transition, Some(t));
+        assert_eq!(set.examples.len(), 60_000, "flips relabel the clean set; nothing is added");
+        assert!(set.clean_examples().iter().all(|e| Some(e.label) == e.true_label));
+        assert!(set.noisy_examples().iter().all(|e| Some(e.label) != e.true_label));
+        for (y, (stat, df)) in flip_chi_square(&set, &t).into_iter().enumerate() {
+            assert!(stat <= CHI2_P001[df], "{flip:?} eps={epsilon} class {y}: chi2 {stat:.1} with {df} df");
+        }
+        // The wrong-label share is epsilon (asymmetric: only 2, 3, 5, 6, 7 flip).
+        let flipping: f64 = (0..10).map(|y| labels.iter().filter(|&&l| l == y as u8).count() as f64 * (1.0 - t[y][y])).sum::<f64>() / 60_000.0;
+        assert!((set.wrong_label_share() - flipping).abs() < 0.01, "{flip:?}: {} vs {flipping}", set.wrong_label_share());
+    }
+    // The test has power: symmetric eps = 0.2 labels do not fit eps = 0.23.
+    let spec = NoiseSpec { clean: 60_000, alpha: 0.0, noise: Noise::Flip { flip: Flip::Symmetric, epsilon: 0.2 }, noisy_images: NoisyImages::Reused };
+    let set = TrainingSet::build(&spec, 11, labels, None, None).unwrap();
+    let misfits = flip_chi_square(&set, &Flip::Symmetric.transition(0.23)).into_iter().filter(|&(stat, df)| stat > CHI2_P001[df]).count();
+    assert!(misfits >= 8, "only {misfits} classes reject the wrong rate");
+}
+
+#[test]
+fn held_out_records_are_never_trained_on_and_follow_the_runs_label_process() {
+    use label_noise_lab::core::noise::{Flip, HELD_OUT};
+    use std::collections::HashSet;
+    let labels = &common::mnist().train.labels;
+    // (noise, noisy images, expected share of wrong labels or images from elsewhere)
+    for (noise, noisy_images, wrong) in [
+        (Noise::Uniform, NoisyImages::Reused, 0.9 * 4.0 / 5.0),
+        (Noise::Uniform, NoisyImages::Novel, 0.9 * 4.0 / 5.0),
+        (Noise::Flip { flip: Flip::Symmetric, epsilon: 0.4 }, NoisyImages::Reused, 0.4),
+        (Noise::White, NoisyImages::Reused, 4.0 / 5.0),
+    ] {
+        let spec = NoiseSpec { clean: 3_000, alpha: 4.0, noise, noisy_images };
+        let set = TrainingSet::build(&spec, 3, labels, None, None).unwrap();
+        let held = set.held_out(&spec, 3, labels, None);
+        assert_eq!(held.len(), HELD_OUT, "{noise:?}");
+        let trained: HashSet<_> = set.examples.iter().map(|e| e.image).collect();
+        assert!(held.iter().all(|e| !trained.contains(&e.image)), "{noise:?} {noisy_images:?}: a held-out image is trained on");
+        let share = held.iter().filter(|e| e.true_label != Some(e.label)).count() as f64 / held.len() as f64;
+        // 2,000 records: a standard error of about 0.01.
+        assert!((share - wrong).abs() < 0.04, "{noise:?}: wrong share {share} vs {wrong}");
+        assert_eq!(held, set.held_out(&spec, 3, labels, None), "seeded");
+    }
+    let big = NoiseSpec { clean: 55_000, alpha: 1.0, noise: Noise::Uniform, noisy_images: NoisyImages::Reused };
+    let set = TrainingSet::build(&big, 3, labels, None, None).unwrap();
+    assert!(set.held_out(&big, 3, labels, None).is_empty(), "no unused images above n = 50,000");
+}

@@ -2,8 +2,9 @@
 //! these fields (the CLI's flags, the URL's parameters, the page's controls) are `params`' table.
 
 use crate::core::data::TRAIN_IMAGES;
+use crate::core::method::{Method, Transition};
 use crate::core::model::Architecture;
-use crate::core::noise::{MAX_ALPHA, Noise, NoiseSpec, NoisyImages, Order};
+use crate::core::noise::{Flip, MAX_ALPHA, Noise, NoiseSpec, NoisyImages, Order};
 use crate::core::optim::OptimizerKind;
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
@@ -16,6 +17,14 @@ pub mod limits {
     pub const CLEAN: RangeInclusive<u64> = 1..=TRAIN_IMAGES as u64;
     pub const ALPHA: RangeInclusive<f64> = 0.0..=MAX_ALPHA;
     pub const DELTA: RangeInclusive<f64> = 0.0..=1.0;
+    /// The flip rate of symmetric, pair and asymmetric noise.
+    pub const EPSILON: RangeInclusive<f64> = 0.0..=1.0;
+    /// Label smoothing's `a` and bootstrapping's `beta`.
+    pub const SHARE: RangeInclusive<f64> = 0.0..=1.0;
+    /// Generalized cross-entropy's `q`: above 0 (an open bound; 0 is cross-entropy), at most 1.
+    pub const GCE_Q: RangeInclusive<f64> = 0.0..=1.0;
+    /// Co-teaching's `T_k`, in epochs.
+    pub const FORGET_EPOCHS: RangeInclusive<f64> = 0.0..=1000.0;
     /// Above 0 (an open bound), at most the end.
     pub const LR: RangeInclusive<f64> = 0.0..=10.0;
     pub const BATCH: RangeInclusive<u64> = 1..=4096;
@@ -33,6 +42,18 @@ pub enum NoiseKind {
     Structured,
     Fashion,
     White,
+    /// Flips of the clean examples' labels at rate `epsilon` (the later literature's noise).
+    Symmetric,
+    Pair,
+    Asymmetric,
+}
+
+impl NoiseKind {
+    /// Whether this kind relabels the clean examples (rate `epsilon`) instead of adding
+    /// `alpha * n` noisy ones.
+    pub fn is_flip(self) -> bool {
+        matches!(self, Self::Symmetric | Self::Pair | Self::Asymmetric)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,12 +66,19 @@ pub struct RunConfig {
     pub noise: NoiseKind,
     pub delta: f64,
     pub order: Order,
+    pub epsilon: f64,
     pub noisy_images: NoisyImages,
     pub optimizer: OptimizerKind,
     pub lr: f64,
     pub batch: usize,
     pub epochs: usize,
     pub h_alpha: bool,
+    pub method: Method,
+    pub smoothing: f64,
+    pub bootstrap_beta: f64,
+    pub gce_q: f64,
+    pub transition: Transition,
+    pub forget_epochs: f64,
     pub seed: u64,
 }
 
@@ -64,12 +92,20 @@ impl Default for RunConfig {
             noise: NoiseKind::Uniform,
             delta: 0.5,
             order: Order::Confusion,
+            epsilon: 0.5,
             noisy_images: NoisyImages::Reused,
             optimizer: OptimizerKind::Adam,
             lr: OptimizerKind::Adam.default_lr(),
             batch: 128,
             epochs: 5,
             h_alpha: false,
+            method: Method::Ce,
+            smoothing: 0.1,
+            bootstrap_beta: 0.95,
+            gce_q: 0.7,
+            transition: Transition::Known,
+            // Han et al. ramp over 10 of 200 epochs; the lab's runs are a few epochs long.
+            forget_epochs: 1.0,
             seed: 1,
         }
     }
@@ -87,6 +123,13 @@ impl RunConfig {
             in_range("clean", self.clean as u64, &limits::CLEAN),
             in_range("alpha", self.alpha, &limits::ALPHA),
             in_range("delta", self.delta, &limits::DELTA),
+            in_range("epsilon", self.epsilon, &limits::EPSILON),
+            in_range("smoothing", self.smoothing, &limits::SHARE),
+            in_range("bootstrap-beta", self.bootstrap_beta, &limits::SHARE),
+            (self.gce_q > *limits::GCE_Q.start() && self.gce_q <= *limits::GCE_Q.end())
+                .then_some(())
+                .ok_or_else(|| format!("gce-q must be in ({}, {}] (got {})", limits::GCE_Q.start(), limits::GCE_Q.end(), self.gce_q)),
+            in_range("forget-epochs", self.forget_epochs, &limits::FORGET_EPOCHS),
             (self.lr > *limits::LR.start() && self.lr <= *limits::LR.end())
                 .then_some(())
                 .ok_or_else(|| format!("lr must be in ({}, {}] (got {})", limits::LR.start(), limits::LR.end(), self.lr)),
@@ -105,6 +148,15 @@ impl RunConfig {
             // from elsewhere are not MNIST images with other labels, so it has no such reading.
             problems.push(format!("h-alpha is defined for noisy labels on MNIST images (uniform or structured noise), not for {} noise", <&str>::from(self.noise)));
         }
+        if self.h_alpha && self.noise.is_flip() {
+            problems.push(format!("h-alpha is defined for the paper's diluted sets (alpha), not for {} flips", <&str>::from(self.noise)));
+        }
+        if self.h_alpha && self.method != Method::Ce {
+            problems.push(format!("h-alpha is a cross-entropy target; it does not combine with method {}", <&str>::from(self.method)));
+        }
+        if self.method == Method::Forward && self.transition == Transition::Known && matches!(self.noise, NoiseKind::Fashion | NoiseKind::White) {
+            problems.push(format!("the known transition matrix is over MNIST classes; {} noise images have none (use transition=estimated)", <&str>::from(self.noise)));
+        }
         if self.noisy_images == NoisyImages::Novel && matches!(self.noise, NoiseKind::Uniform | NoiseKind::Structured) {
             let needed = self.noise_spec().noisy_count() + self.clean;
             if needed > TRAIN_IMAGES {
@@ -120,6 +172,9 @@ impl RunConfig {
             NoiseKind::Structured => Noise::Structured { delta: self.delta, order: self.order },
             NoiseKind::Fashion => Noise::Fashion,
             NoiseKind::White => Noise::White,
+            NoiseKind::Symmetric => Noise::Flip { flip: Flip::Symmetric, epsilon: self.epsilon },
+            NoiseKind::Pair => Noise::Flip { flip: Flip::Pair, epsilon: self.epsilon },
+            NoiseKind::Asymmetric => Noise::Flip { flip: Flip::Asymmetric, epsilon: self.epsilon },
         }
     }
 
@@ -129,12 +184,19 @@ impl RunConfig {
 
     /// A short human label, e.g. `mlp1 alpha=20 uniform`.
     pub fn label(&self) -> String {
-        let mut s = format!("{} alpha={} {}", self.model.name(), self.alpha, <&str>::from(self.noise));
+        let mut s = if self.noise.is_flip() {
+            format!("{} {} eps={}", self.model.name(), <&str>::from(self.noise), self.epsilon)
+        } else {
+            format!("{} alpha={} {}", self.model.name(), self.alpha, <&str>::from(self.noise))
+        };
         if self.noise == NoiseKind::Structured {
             s += &format!(" delta={} {}", self.delta, <&str>::from(self.order));
         }
         if self.h_alpha {
             s += " H_alpha";
+        }
+        if self.method != Method::Ce {
+            s += &format!(" {}", <&str>::from(self.method));
         }
         s
     }
@@ -161,5 +223,12 @@ mod tests {
         assert!(novel.validate().unwrap_err().contains("exceeds the 60000 MNIST training images"));
         let elsewhere = RunConfig { noise: NoiseKind::Fashion, h_alpha: true, ..RunConfig::default() };
         assert!(elsewhere.validate().unwrap_err().contains("h-alpha is defined for noisy labels on MNIST images"));
+        let flips = RunConfig { noise: NoiseKind::Pair, h_alpha: true, method: Method::Gce, ..RunConfig::default() };
+        let err = flips.validate().unwrap_err();
+        assert!(err.contains("not for pair flips") && err.contains("does not combine with method gce"), "{err}");
+        let forward = RunConfig { noise: NoiseKind::White, method: Method::Forward, ..RunConfig::default() };
+        assert!(forward.validate().unwrap_err().contains("use transition=estimated"));
+        assert!(RunConfig { transition: Transition::Estimated, ..forward }.validate().is_ok());
+        assert!(RunConfig { gce_q: 0.0, ..RunConfig::default() }.validate().unwrap_err().contains("gce-q must be in (0, 1]"));
     }
 }

@@ -13,6 +13,14 @@ pub const FULL_TRAIN: usize = 5_000;
 pub const QUICK_TEST_STRIDE: usize = 5;
 pub const QUICK_TEST: usize = FULL_TEST / QUICK_TEST_STRIDE;
 pub const QUICK_TRAIN: usize = 1_000;
+/// Records of the held-out noisy split (for the early-stopping point) at a full and a live point:
+/// early stopping is judged at full points (epoch ends), as a practitioner checks a validation
+/// split once per epoch, so live points keep their budget for a smooth curve.
+pub const FULL_HELD_OUT: usize = crate::core::noise::HELD_OUT;
+pub const QUICK_HELD_OUT: usize = 0;
+/// Images one evaluation runs through the network.
+pub const QUICK_IMAGES: usize = QUICK_TEST + QUICK_TRAIN + QUICK_HELD_OUT;
+pub const FULL_IMAGES: usize = FULL_TEST + FULL_TRAIN + FULL_HELD_OUT;
 
 /// Evaluating one image costs about this many training samples: a forward pass against a
 /// forward and a backward pass (twice the work) at a larger, more efficient batch. Measured
@@ -23,9 +31,9 @@ pub const QUICK_SHARE: f64 = 0.03;
 pub const FULL_SHARE: f64 = 0.03;
 
 /// Training samples between live points: a quick evaluation's cost over [`QUICK_SHARE`].
-pub const LIVE_SPACING: usize = (((QUICK_TEST + QUICK_TRAIN) as f64) * EVAL_COST / QUICK_SHARE) as usize;
+pub const LIVE_SPACING: usize = ((QUICK_IMAGES as f64) * EVAL_COST / QUICK_SHARE) as usize;
 /// Training samples between full evaluations at epoch ends (the last one is always full).
-pub const FULL_SPACING: usize = (((FULL_TEST + FULL_TRAIN) as f64) * EVAL_COST / FULL_SHARE) as usize;
+pub const FULL_SPACING: usize = ((FULL_IMAGES as f64) * EVAL_COST / FULL_SHARE) as usize;
 
 /// How often a run reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,11 +61,12 @@ pub enum Eval {
 }
 
 impl Eval {
-    /// (test images, training examples) evaluated, before clipping to what the run has.
-    pub fn images(self) -> (usize, usize) {
+    /// (test images, training examples, held-out records) evaluated, before clipping to what
+    /// the run has.
+    pub fn images(self) -> (usize, usize, usize) {
         match self {
-            Eval::Quick => (QUICK_TEST, QUICK_TRAIN),
-            Eval::Full => (FULL_TEST, FULL_TRAIN),
+            Eval::Quick => (QUICK_TEST, QUICK_TRAIN, QUICK_HELD_OUT),
+            Eval::Full => (FULL_TEST, FULL_TRAIN, FULL_HELD_OUT),
         }
     }
 }
@@ -142,6 +151,73 @@ impl Schedule {
     }
 }
 
+/// What the network makes of the sampled training examples, split by whether their label is
+/// right (the image's class) or wrong (another class, or an image from elsewhere): memorisation is
+/// the wrong-label examples predicted as their given label.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Memorisation {
+    pub right_labels: usize,
+    /// Of the right-label examples: predicted as their label.
+    pub right_fitted: f64,
+    pub wrong_labels: usize,
+    /// Of the wrong-label examples: predicted as the given (wrong) label, as their true class,
+    /// or as something else (images from elsewhere have no true class).
+    pub wrong_given: f64,
+    pub wrong_true: f64,
+    pub wrong_other: f64,
+}
+
+impl Memorisation {
+    /// From (given label, true class, prediction) triples.
+    pub fn of(examples: impl Iterator<Item = (u8, Option<u8>, u8)>) -> Self {
+        let mut m = Self::default();
+        let (mut fitted, mut given, mut truth) = (0usize, 0usize, 0usize);
+        for (label, true_label, predicted) in examples {
+            if true_label == Some(label) {
+                m.right_labels += 1;
+                fitted += (predicted == label) as usize;
+            } else {
+                m.wrong_labels += 1;
+                given += (predicted == label) as usize;
+                truth += (Some(predicted) == true_label) as usize;
+            }
+        }
+        let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        m.right_fitted = share(fitted, m.right_labels);
+        m.wrong_given = share(given, m.wrong_labels);
+        m.wrong_true = share(truth, m.wrong_labels);
+        m.wrong_other = if m.wrong_labels == 0 { 0.0 } else { 1.0 - m.wrong_given - m.wrong_true };
+        m
+    }
+}
+
+/// Bins of the per-example loss histogram: `LOSS_BINS` of width `LOSS_BIN_WIDTH` from 0, the last
+/// one open (every loss above it).
+pub const LOSS_BINS: usize = 24;
+pub const LOSS_BIN_WIDTH: f64 = 0.25;
+
+/// Cross-entropy against the given label of the sampled training examples, counted in bins, for
+/// right- and wrong-label examples apart: wrong labels keep high losses while a network is not yet
+/// memorising them, the reason the small-loss trick (co-teaching) works.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LossHistogram {
+    pub bin_width: f64,
+    pub right: Vec<u32>,
+    pub wrong: Vec<u32>,
+}
+
+impl LossHistogram {
+    /// From (loss, label is right) pairs.
+    pub fn of(losses: impl Iterator<Item = (f64, bool)>) -> Self {
+        let mut h = Self { bin_width: LOSS_BIN_WIDTH, right: vec![0; LOSS_BINS], wrong: vec![0; LOSS_BINS] };
+        for (loss, right) in losses {
+            let bin = ((loss.max(0.0) / LOSS_BIN_WIDTH) as usize).min(LOSS_BINS - 1);
+            if right { h.right[bin] += 1 } else { h.wrong[bin] += 1 }
+        }
+        h
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,16 +265,28 @@ mod tests {
         assert!(points.len() >= 30, "a smooth curve: {} points", points.len());
         for (len, batch, epochs) in [(210_000, 128, 5), (10_000, 128, 30), (1_000, 32, 50), (6_060_000, 128, 1), (2_000, 16, 3)] {
             let (quick, full) = Schedule::count(Reporting::Live, len, batch, epochs);
-            let cost = (quick * (QUICK_TEST + QUICK_TRAIN) + full * (FULL_TEST + FULL_TRAIN)) as f64 * EVAL_COST;
+            let cost = (quick * QUICK_IMAGES + full * FULL_IMAGES) as f64 * EVAL_COST;
             let training = (len * epochs) as f64;
             // The final full evaluation is owed by every run, however short.
-            let final_eval = ((FULL_TEST + FULL_TRAIN) as f64) * EVAL_COST;
+            let final_eval = FULL_IMAGES as f64 * EVAL_COST;
             // Within the shares (a little over: points land on step ends), plus the early points.
-            let early = 4.0 * (QUICK_TEST + QUICK_TRAIN) as f64 * EVAL_COST;
+            let early = 4.0 * QUICK_IMAGES as f64 * EVAL_COST;
             assert!(cost - final_eval <= (QUICK_SHARE + FULL_SHARE) * 1.1 * training + early, "{len} x {epochs}: {quick} quick, {full} full");
         }
         // Full evaluations at epoch ends when the budget allows them.
         assert!(points.iter().filter(|p| p.1 == Eval::Full).count() >= 3);
+    }
+
+    #[test]
+    fn memorisation_and_loss_histogram_count_what_they_say() {
+        // (given, true, predicted): right and fitted; right, missed; wrong memorised; wrong but
+        // read as its class; wrong, something else; an image from elsewhere, memorised.
+        let m = Memorisation::of([(3, Some(3), 3), (4, Some(4), 1), (7, Some(1), 7), (7, Some(1), 1), (7, Some(1), 2), (5, None, 5)].into_iter());
+        assert_eq!((m.right_labels, m.right_fitted, m.wrong_labels), (2, 0.5, 4));
+        assert_eq!((m.wrong_given, m.wrong_true, m.wrong_other), (0.5, 0.25, 0.25));
+        let h = LossHistogram::of([(0.1, true), (0.3, true), (0.3, false), (99.0, false), (-0.0, true)].into_iter());
+        assert_eq!((h.right[0], h.right[1], h.wrong[1], h.wrong[LOSS_BINS - 1]), (2, 1, 1, 1));
+        assert_eq!(h.right.iter().chain(&h.wrong).sum::<u32>(), 5);
     }
 
     #[test]

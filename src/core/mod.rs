@@ -6,6 +6,7 @@ pub mod backend;
 pub mod config;
 pub mod data;
 pub mod evaluation;
+pub mod method;
 pub mod model;
 pub mod noise;
 pub mod optim;

@@ -18,6 +18,15 @@
 //! `delta = 1` makes the top wrong label exactly as frequent as the correct one. The last share
 //! stays non-negative only while `alpha >= 10 * delta`; smaller alpha is refused with a message.
 //!
+//! ## Label flips (the later literature's noise)
+//! Beside the paper's diluted sets, the lab builds the flipped sets that published tables use: the
+//! n clean examples themselves, each keeping its label with probability `1 - epsilon` and otherwise
+//! getting a wrong one: **symmetric** (any of the nine other classes, evenly), **pair** (class `c`
+//! becomes `c + 1 mod 10`) or the **asymmetric** MNIST flips of Patrini et al. 2017 (7 -> 1,
+//! 2 -> 7, 5 <-> 6, 3 -> 8; other classes keep their labels). A diluted set with uniform labels is
+//! a symmetric flip in disguise: of its `(1 + alpha) n` records a share `0.9 alpha / (1 + alpha)`
+//! carries a wrong label.
+//!
 //! ## Noisy images
 //! - same-dataset noise (uniform, structured): MNIST training images with their true class known;
 //! - `Fashion`: Fashion-MNIST training images, labels uniform;
@@ -48,12 +57,50 @@ pub enum Order {
     Random,
 }
 
+/// Which wrong label a flipped example gets (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flip {
+    Symmetric,
+    Pair,
+    Asymmetric,
+}
+
+impl Flip {
+    /// `T[y][j]`: the probability that an example of class `y` is labelled `j`.
+    pub fn transition(self, epsilon: f64) -> [[f64; CLASSES]; CLASSES] {
+        let mut t = [[0.0; CLASSES]; CLASSES];
+        for (y, row) in t.iter_mut().enumerate() {
+            let wrong: &[usize] = match self {
+                Flip::Symmetric => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+                Flip::Pair => &[(y + 1) % CLASSES],
+                Flip::Asymmetric => match y {
+                    7 => &[1],
+                    2 => &[7],
+                    5 => &[6],
+                    6 => &[5],
+                    3 => &[8],
+                    _ => &[],
+                },
+            };
+            let wrong: Vec<usize> = wrong.iter().copied().filter(|&j| j != y).collect();
+            row[y] = if wrong.is_empty() { 1.0 } else { 1.0 - epsilon };
+            for &j in &wrong {
+                row[j] = epsilon / wrong.len() as f64;
+            }
+        }
+        t
+    }
+}
+
 /// Where a noisy example's image and label come from.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "kind")]
 pub enum Noise {
     Uniform,
     Structured { delta: f64, order: Order },
+    /// The n clean examples' own labels flipped with probability `epsilon` (no dilution).
+    Flip { flip: Flip, epsilon: f64 },
     /// Fashion-MNIST images with uniform labels.
     Fashion,
     /// White noise with MNIST's pixel mean and variance, uniform labels.
@@ -213,8 +260,15 @@ pub struct NoiseSpec {
 /// is a fair sample: its first 10,000 images hold 863 to 1,127 of each digit, against 5,421 to 6,742 per 60,000.)
 pub const CLEAN_POOL_STEP: usize = crate::core::data::BLOCK_IMAGES;
 
+/// Records in a run's held-out noisy split (see [`TrainingSet::held_out`]).
+pub const HELD_OUT: usize = 2_000;
+
 impl NoiseSpec {
+    /// Noisy examples added to the clean ones (none for flips, which relabel the clean ones).
     pub fn noisy_count(&self) -> usize {
+        if matches!(self.noise, Noise::Flip { .. }) {
+            return 0;
+        }
         (self.alpha * self.clean as f64).round() as usize
     }
 
@@ -227,9 +281,35 @@ impl NoiseSpec {
     /// How many leading MNIST training images a run needs: the clean pool, or all of them
     /// (`total`) when never-seen MNIST images are the noisy ones.
     pub fn mnist_images_needed(&self, total: usize) -> usize {
-        let novel_mnist = self.noisy_images == NoisyImages::Novel && matches!(self.noise, Noise::Uniform | Noise::Structured { .. });
-        if novel_mnist && self.noisy_count() > 0 { total } else { self.clean_pool(total) }
+        if self.novel_mnist() { total } else { self.held_out_images(total).end }
     }
+
+    fn novel_mnist(&self) -> bool {
+        self.noisy_images == NoisyImages::Novel && matches!(self.noise, Noise::Uniform | Noise::Structured { .. }) && self.noisy_count() > 0
+    }
+
+    /// The MNIST images of the held-out split when the noisy images are not never-seen MNIST
+    /// ones: the [`HELD_OUT`] after the clean pool, if the file has them (for n up to 50,000).
+    fn held_out_images(&self, total: usize) -> std::ops::Range<usize> {
+        let pool = self.clean_pool(total);
+        if pool + HELD_OUT <= total { pool..pool + HELD_OUT } else { pool..pool }
+    }
+
+    /// Every MNIST image outside the clean set, in seeded order (where never-seen noisy images come from).
+    fn unused_images(&self, seed: u64, available: usize) -> Vec<u32> {
+        let pool = self.clean_pool(available);
+        let order = clean_order(seed, pool);
+        let mut rest: Vec<u32> = order[self.clean..].iter().copied().chain(pool as u32..available as u32).collect();
+        rest.shuffle(&mut rng(seed, Stream::NovelImages));
+        rest
+    }
+}
+
+/// A seeded permutation of the clean pool; the clean set is its head.
+fn clean_order(seed: u64, pool: usize) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..pool as u32).collect();
+    order.shuffle(&mut rng(seed, Stream::CleanSubset));
+    order
 }
 
 /// The examples of one run; clean ones first, then the noisy ones (training shuffles).
@@ -237,7 +317,11 @@ impl NoiseSpec {
 pub struct TrainingSet {
     pub examples: Vec<Example>,
     pub clean: usize,
+    /// `q(label | class)` of the noisy examples (uniform for other-image noise and flips).
     pub labels: LabelDistribution,
+    /// `T[y][j]`: over the whole set, the probability that an MNIST image of class `y` carries label
+    /// `j` (the generator knows it exactly); `None` when noisy images are not MNIST digits.
+    pub transition: Option<[[f64; CLASSES]; CLASSES]>,
 }
 
 impl TrainingSet {
@@ -261,6 +345,13 @@ impl TrainingSet {
 
     pub fn noisy_examples(&self) -> &[Example] {
         &self.examples[self.clean..]
+    }
+
+    /// The share of examples whose label is not their image's class (every other-image example
+    /// included): what co-teaching forgets.
+    pub fn wrong_label_share(&self) -> f64 {
+        let wrong = self.examples.iter().filter(|e| e.true_label != Some(e.label)).count();
+        wrong as f64 / self.examples.len().max(1) as f64
     }
 
     /// Builds the set. `mnist_labels` are the true labels of the MNIST training images;
@@ -290,19 +381,17 @@ impl TrainingSet {
             }
             _ => LabelDistribution::uniform(),
         };
+        let transition = match spec.noise {
+            Noise::Uniform | Noise::Structured { .. } => Some(labels.with_clean(spec.alpha)),
+            Noise::Flip { flip, epsilon } => Some(flip.transition(epsilon)),
+            Noise::Fashion | Noise::White => None,
+        };
         let noisy = spec.noisy_count();
 
         // The clean set: the head of a seeded permutation of the clean pool. Never-seen noisy
         // images: every other training image, in seeded order.
-        let pool = spec.clean_pool(available);
-        let mut order: Vec<u32> = (0..pool as u32).collect();
-        order.shuffle(&mut rng(seed, Stream::CleanSubset));
+        let order = clean_order(seed, spec.clean_pool(available));
         let clean_ids = &order[..spec.clean];
-        let unused = || {
-            let mut rest: Vec<u32> = order[spec.clean..].iter().copied().chain(pool as u32..available as u32).collect();
-            rest.shuffle(&mut rng(seed, Stream::NovelImages));
-            rest
-        };
 
         let mut examples = Vec::with_capacity(spec.clean + noisy);
         examples.extend(clean_ids.iter().map(|&i| {
@@ -313,8 +402,19 @@ impl TrainingSet {
         let mut r = rng(seed, Stream::NoisyExamples);
         let novel = spec.noisy_images == NoisyImages::Novel;
         match spec.noise {
+            Noise::Flip { flip, epsilon } => {
+                // Relabel the clean examples in place, then put the flipped ones last.
+                let t = LabelDistribution(flip.transition(epsilon));
+                for e in examples.iter_mut() {
+                    e.label = t.sample(e.true_label.expect("MNIST images have a class") as usize, &mut r);
+                    e.noisy = Some(e.label) != e.true_label;
+                }
+                examples.sort_by_key(|e| e.noisy);
+                let clean = examples.iter().filter(|e| !e.noisy).count();
+                return Ok(Self { examples, clean, labels, transition });
+            }
             Noise::Uniform | Noise::Structured { .. } => {
-                let rest = if novel && noisy > 0 { unused() } else { Vec::new() };
+                let rest = if novel && noisy > 0 { spec.unused_images(seed, available) } else { Vec::new() };
                 if novel && noisy > rest.len() {
                     return Err(NoiseError::NotEnoughNovel { needed: noisy, available: rest.len() });
                 }
@@ -350,7 +450,41 @@ impl TrainingSet {
                 }
             }
         }
-        Ok(Self { examples, clean: spec.clean, labels })
+        Ok(Self { examples, clean: spec.clean, labels, transition })
+    }
+
+    /// A held-out split of noisy records, as a practitioner would split off part of the noisy
+    /// training set to choose when to stop: drawn from this set's own label process (a clean
+    /// share `1 / (1 + alpha)`, the rest as the noisy examples are made) on MNIST images the run
+    /// never trains on, so that holding it out changes nothing in the training set. Empty when
+    /// no unused MNIST images are left (a clean set above 50,000).
+    pub fn held_out(&self, spec: &NoiseSpec, seed: u64, mnist_labels: &[u8], fashion_images: Option<usize>) -> Vec<Example> {
+        let available = mnist_labels.len();
+        let images: Vec<u32> = if spec.novel_mnist() {
+            spec.unused_images(seed, available).into_iter().skip(spec.noisy_count()).take(HELD_OUT).collect()
+        } else {
+            let range = spec.held_out_images(crate::core::data::TRAIN_IMAGES);
+            (range.start as u32..range.end.min(available) as u32).collect()
+        };
+        let mut r = rng(seed, Stream::HeldOut);
+        let clean_share = 1.0 / (1.0 + spec.alpha);
+        images
+            .into_iter()
+            .enumerate()
+            .map(|(k, i)| {
+                let y = mnist_labels[i as usize];
+                let digit = |label: u8| Example { image: ImageRef::Mnist(i), label, true_label: Some(y), noisy: label != y };
+                match (spec.noise, &self.transition) {
+                    (_, Some(t)) => digit(LabelDistribution(*t).sample(y as usize, &mut r)),
+                    (_, None) if r.random::<f64>() < clean_share => digit(y),
+                    (Noise::Fashion, None) => {
+                        let image = ImageRef::Fashion(r.random_range(0..fashion_images.unwrap_or(1).max(1) as u32));
+                        Example { image, label: r.random_range(0..CLASSES as u8), true_label: None, noisy: true }
+                    }
+                    (_, None) => Example { image: ImageRef::White(u32::MAX - k as u32), label: r.random_range(0..CLASSES as u8), true_label: None, noisy: true },
+                }
+            })
+            .collect()
     }
 }
 
@@ -436,7 +570,8 @@ mod tests {
         for (clean, noise) in [(10_000, Noise::Uniform), (15_000, Noise::White), (100, Noise::Structured { delta: 0.25, order: Order::Random })] {
             let spec = NoiseSpec { clean, alpha: 3.0, noise, noisy_images: NoisyImages::Reused };
             let needed = spec.mnist_images_needed(labels.len());
-            assert_eq!(needed, clean.div_ceil(10_000) * 10_000);
+            // The clean pool, and the held-out split's images after it.
+            assert_eq!(needed, clean.div_ceil(10_000) * 10_000 + HELD_OUT);
             let full = TrainingSet::build(&spec, 4, &labels, None, None).unwrap();
             let prefix = TrainingSet::build(&spec, 4, &labels[..needed], None, None).unwrap();
             assert_eq!(full.examples, prefix.examples);
@@ -445,6 +580,8 @@ mod tests {
                 _ => true,
             }));
         }
+        let full = NoiseSpec { clean: 52_000, alpha: 1.0, noise: Noise::Uniform, noisy_images: NoisyImages::Reused };
+        assert_eq!(full.mnist_images_needed(60_000), 60_000, "no room for a held-out split");
         let novel = NoiseSpec { clean: 1000, alpha: 3.0, noise: Noise::Uniform, noisy_images: NoisyImages::Novel };
         assert_eq!(novel.mnist_images_needed(60_000), 60_000);
         let set = TrainingSet::build(&novel, 4, &labels, None, None).unwrap();

@@ -14,6 +14,8 @@ pub enum Stream {
     WhiteNoise,
     TrainSample,
     NovelImages,
+    HeldOut,
+    PeerInit,
 }
 
 /// SplitMix64's finaliser: spreads nearby seeds far apart.

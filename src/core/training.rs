@@ -5,7 +5,8 @@
 use crate::core::backend::Backend;
 use crate::core::config::RunConfig;
 use crate::core::data::{CLASSES, Dataset, PIXELS};
-use crate::core::evaluation::{Eval, QUICK_TEST_STRIDE, Reporting, Schedule};
+use crate::core::evaluation::{Eval, LossHistogram, Memorisation, QUICK_TEST_STRIDE, Reporting, Schedule};
+use crate::core::method::{Loss, Method, Transition, anchor_transition, keep_fraction, transition_tensor};
 use crate::core::model::Classifier;
 use crate::core::noise::{Example, ImageRef, TrainingSet, WrongClassRanking};
 use crate::core::seed::{Stream, mix, rng};
@@ -23,6 +24,9 @@ pub const PIXEL_STD: f32 = 0.3081;
 /// Training examples evaluated for the train-set accuracies at a full report.
 pub const TRAIN_SAMPLE: usize = crate::core::evaluation::FULL_TRAIN;
 const EVAL_BATCH: usize = 1_000;
+/// Training examples whose predictions the anchor-point estimate of `T` searches (Patrini et al.
+/// search the whole training set; a fixed sample keeps it within memory at alpha = 100).
+pub const ANCHOR_SAMPLE: usize = 20_000;
 
 /// The images a run draws from.
 #[derive(Clone)]
@@ -50,6 +54,22 @@ pub struct Metrics {
     pub noisy_true_accuracy: Option<f64>,
     /// On the sampled noisy examples: predictions equal to their noisy label (memorisation).
     pub noisy_label_accuracy: Option<f64>,
+    /// The same sample split by right and wrong labels (see [`Memorisation`]).
+    pub memorisation: Memorisation,
+    /// The sample's losses against their given labels, right and wrong labels apart.
+    pub loss_histogram: LossHistogram,
+    /// Accuracy against the given labels on the held-out noisy split, at full points; `None` at
+    /// live points and when the run has no split (n above 50,000).
+    pub held_out_accuracy: Option<f64>,
+    /// The epoch of the best held-out point so far: where early stopping on that split would
+    /// have stopped (the plain first run of estimated forward correction does not count).
+    pub early_stop_epoch: Option<f64>,
+    /// Co-teaching: the loss below which the current keep fraction of the sample falls, and the
+    /// share of the kept examples (since the previous report) whose labels are right.
+    pub keep_threshold: Option<f64>,
+    pub kept_precision: Option<f64>,
+    /// Estimated forward correction's first run (plain cross-entropy, to estimate `T`).
+    pub estimating: bool,
     /// Mean training loss since the previous report.
     pub loss: f64,
     /// Training samples per second since the previous report, end to end: the time spent
@@ -71,6 +91,12 @@ pub struct RunSummary {
     pub parameters: usize,
     pub history: Vec<Metrics>,
     pub confusion: [[u64; CLASSES]; CLASSES],
+    /// The generator's `T[class][label]` over the training set, when the noisy images are digits.
+    pub transition: Option<[[f64; CLASSES]; CLASSES]>,
+    /// Forward correction's anchor-point estimate of it.
+    pub transition_estimate: Option<[[f64; CLASSES]; CLASSES]>,
+    /// The report early stopping on the held-out noisy split would have kept.
+    pub early_stop: Option<Metrics>,
     pub fingerprints: Fingerprints,
 }
 
@@ -163,6 +189,12 @@ impl ImageSource {
     }
 }
 
+/// Co-teaching's second network.
+struct Peer {
+    model: Option<Classifier>,
+    optimizer: ModuleOptimizer,
+}
+
 pub struct Trainer {
     config: RunConfig,
     backend: Backend,
@@ -178,9 +210,25 @@ pub struct Trainer {
     step: usize,
     model: Option<Classifier>,
     optimizer: ModuleOptimizer,
+    loss: Loss,
+    peer: Option<Peer>,
+    /// Co-teaching's tau: the share of wrong labels (known: the lab made them).
+    forget_rate: f64,
+    /// Co-teaching since the previous report: kept examples with right labels, and all kept.
+    kept: (usize, usize),
+    /// Runs of `epochs` epochs: two for estimated forward correction (plain, then corrected).
+    phases: usize,
+    /// Step and epoch at which the current phase began.
+    phase_start: (usize, usize),
+    transition_estimate: Option<[[f64; CLASSES]; CLASSES]>,
     /// Soft targets per true class for H_alpha: p(label | class) with one clean copy per alpha noisy.
     soft_targets: Option<[[f32; CLASSES]; CLASSES]>,
+    /// A seeded shuffle of the epoch's examples: its head is the evaluation sample
+    /// ([`TRAIN_SAMPLE`]), and up to [`ANCHOR_SAMPLE`] of it the anchor-point search's.
     train_sample: Vec<u32>,
+    held_out: Vec<Example>,
+    /// The best held-out point of the current phase: (accuracy, index into `history`).
+    best_held_out: Option<(f64, usize)>,
     schedule: Schedule,
     clock: Clock,
     started: f64,
@@ -214,10 +262,28 @@ impl Trainer {
         let initial_weights = model.fingerprint();
         let epoch_len = if config.h_alpha { set.clean } else { set.examples.len() };
         let soft_targets = config.h_alpha.then(|| set.labels.with_clean(config.alpha).map(|row| row.map(|p| p as f32)));
+        let estimated = config.method == Method::Forward && config.transition == Transition::Estimated;
         let mut pick = rng(config.seed, Stream::TrainSample);
         let mut train_sample: Vec<u32> = (0..epoch_len as u32).collect();
         train_sample.shuffle(&mut pick);
-        train_sample.truncate(TRAIN_SAMPLE);
+        train_sample.truncate(if estimated { ANCHOR_SAMPLE.max(TRAIN_SAMPLE) } else { TRAIN_SAMPLE });
+        let loss = match config.method {
+            Method::Ce | Method::Coteach => Loss::CrossEntropy,
+            Method::Smoothing => Loss::Smoothing { a: config.smoothing },
+            Method::Bootstrap => Loss::Bootstrap { beta: config.bootstrap_beta },
+            Method::Gce => Loss::Gce { q: config.gce_q },
+            // Estimated: plain cross-entropy first; `T-hat` replaces it after that run.
+            Method::Forward if estimated => Loss::CrossEntropy,
+            Method::Forward => {
+                let t = set.transition.ok_or_else(|| TrainError::Config("forward correction with the known transition needs noisy images that are digits".into()))?;
+                Loss::Forward { transition: Box::new(transition_tensor(&t, &train_device)) }
+            }
+        };
+        let peer = (config.method == Method::Coteach).then(|| Peer {
+            model: Some(Classifier::new(config.model, config.width, &train_device, mix(config.seed ^ Stream::PeerInit as u64))),
+            optimizer: config.optimizer.build(),
+        });
+        let held_out = set.held_out(&config.noise_spec(), config.seed, &sources.mnist.train.labels, sources.fashion.as_ref().map(|f| f.train.len()));
         Ok(Self {
             config: config.clone(),
             backend,
@@ -225,15 +291,23 @@ impl Trainer {
             train_device,
             images: ImageSource::new(sources, config.seed),
             order: (0..epoch_len as u32).collect(),
-            set,
             position: epoch_len, // forces a shuffle before the first step
             epoch: 0,
             step: 0,
             model: Some(model),
             initial_weights,
             optimizer: config.optimizer.build(),
+            loss,
+            peer,
+            forget_rate: set.wrong_label_share(),
+            kept: (0, 0),
+            phases: if estimated { 2 } else { 1 },
+            phase_start: (0, 0),
+            transition_estimate: None,
             soft_targets,
             train_sample,
+            held_out,
+            best_held_out: None,
             schedule: Schedule::new(Reporting::default()),
             clock,
             started: clock(),
@@ -244,6 +318,7 @@ impl Trainer {
             total_samples: 0,
             total_busy_secs: 0.0,
             history: Vec::new(),
+            set,
         })
     }
 
@@ -255,7 +330,17 @@ impl Trainer {
 
     /// Training samples of the whole run.
     pub fn samples_planned(&self) -> usize {
-        self.order.len() * self.config.epochs
+        self.order.len() * self.total_epochs()
+    }
+
+    /// Epochs of the whole run: twice `epochs` for estimated forward correction.
+    pub fn total_epochs(&self) -> usize {
+        self.config.epochs * self.phases
+    }
+
+    /// Whether this is estimated forward correction's first, plain run.
+    fn estimating(&self) -> bool {
+        self.phases > 1 && self.phase_start.1 == 0
     }
 
     /// Training samples so far.
@@ -277,7 +362,7 @@ impl Trainer {
     }
 
     pub fn is_done(&self) -> bool {
-        self.epoch >= self.config.epochs
+        self.epoch >= self.total_epochs()
     }
 
     pub fn history(&self) -> &[Metrics] {
@@ -288,14 +373,20 @@ impl Trainer {
         // At an epoch's end the position still points past the order (the next step reshuffles):
         // that epoch is already counted.
         let within = if self.position >= self.order.len() { 0.0 } else { self.position as f64 / self.order.len() as f64 };
-        ((self.epoch as f64 + within) / self.config.epochs as f64).min(1.0)
+        ((self.epoch as f64 + within) / self.total_epochs() as f64).min(1.0)
+    }
+
+    /// Epochs into the current phase, fractional.
+    fn phase_epochs(&self) -> f64 {
+        let within = if self.position >= self.order.len() { 0.0 } else { self.position as f64 / self.order.len() as f64 };
+        (self.epoch - self.phase_start.1) as f64 + within
     }
 
     /// The learning rate decays linearly from `lr` to zero over the run: late steps average out
     /// the label noise instead of chasing it (the paper: smaller learning rates help under noise).
     pub fn learning_rate(&self) -> f64 {
         let total = (self.steps_per_epoch() * self.config.epochs).max(1) as f64;
-        self.config.lr * (1.0 - self.step as f64 / total).max(0.0)
+        self.config.lr * (1.0 - (self.step - self.phase_start.0) as f64 / total).max(0.0)
     }
 
     /// Trains on one batch. Returns a report when the schedule (see [`Reporting`]) says one is due.
@@ -323,13 +414,39 @@ impl Trainer {
         }
         let targets = Tensor::<2>::from_data(TensorData::new(targets, [batch.len(), CLASSES]), &self.train_device);
 
+        let lr = self.learning_rate();
         let model = self.model.take().expect("model is always put back");
-        let logits = model.forward(inputs);
-        // Cross-entropy against a (one-hot or soft) target distribution.
-        let loss = (targets * log_softmax(logits, 1)).sum_dim(1).mean().neg();
-        self.loss_sum += loss.clone().into_scalar::<f32>() as f64;
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.optimizer.step(self.learning_rate(), model, grads));
+        let keep = keep_fraction(self.phase_epochs(), self.forget_rate, self.config.forget_epochs);
+        match self.peer.as_mut() {
+            None => {
+                let loss = self.loss.per_example(model.forward(inputs), targets).mean();
+                self.loss_sum += loss.clone().into_scalar::<f32>() as f64;
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                self.model = Some(self.optimizer.step(lr, model, grads));
+            }
+            Some(peer) => {
+                // Co-teaching: each network learns from the examples its peer finds easiest.
+                let peer_model = peer.model.take().expect("peer is always put back");
+                let own = self.loss.per_example(model.forward(inputs.clone()), targets.clone());
+                let theirs = self.loss.per_example(peer_model.forward(inputs), targets);
+                let n = batch.len();
+                let kept = ((keep * n as f64).round() as usize).clamp(1, n);
+                let for_peer = smallest(&values(&own), kept);
+                let for_self = smallest(&values(&theirs), kept);
+                for mask in [&for_peer, &for_self] {
+                    self.kept.0 += batch.iter().zip(mask).filter(|(e, k)| **k && e.true_label == Some(e.label)).count();
+                    self.kept.1 += kept;
+                }
+                let own = (own * mask(&for_self, &self.train_device)).sum().div_scalar(kept as f64);
+                let theirs = (theirs * mask(&for_peer, &self.train_device)).sum().div_scalar(kept as f64);
+                self.loss_sum += own.clone().into_scalar::<f32>() as f64;
+                let mut grads = (own + theirs).backward();
+                let own_grads = GradientsParams::from_module(&mut grads, &model);
+                let peer_grads = GradientsParams::from_module(&mut grads, &peer_model);
+                peer.model = Some(peer.optimizer.step(lr, peer_model, peer_grads));
+                self.model = Some(self.optimizer.step(lr, model, own_grads));
+            }
+        }
 
         self.loss_steps += 1;
         self.samples += batch.len();
@@ -345,6 +462,9 @@ impl Trainer {
             self.schedule.reported(self.total_samples, eval);
             self.report(end_of_epoch, eval, t0)
         });
+        if end_of_epoch && self.estimating() && self.epoch == self.config.epochs {
+            self.start_corrected_run();
+        }
         if report.is_none() {
             let secs = (self.clock)() - t0;
             self.busy_secs += secs;
@@ -353,8 +473,9 @@ impl Trainer {
         report
     }
 
-    /// Evaluates (all test images and the whole training sample, or the quick subsamples) and
-    /// closes the interval since the previous report; `t0` is when the current step began.
+    /// Evaluates (all test images, the whole training sample and held-out split, or the quick
+    /// subsamples) and closes the interval since the previous report; `t0` is when the current
+    /// step began.
     fn report(&mut self, end_of_epoch: bool, eval: Eval, t0: f64) -> Metrics {
         let model = self.model.as_ref().expect("model present").valid();
         let test = &self.images.sources.mnist.test;
@@ -363,21 +484,45 @@ impl Trainer {
         let test_predictions = self.predict(&model, test_indices.iter().map(|&i| ImageRef::MnistTest(i)));
         let test_accuracy = fraction(test_indices.iter().zip(&test_predictions).filter(|(i, p)| test.labels[**i as usize] == **p).count(), test_indices.len());
 
-        let sample_len = eval.images().1.min(self.train_sample.len());
+        let (_, sample_len, held_out_len) = eval.images();
+        let sample_len = sample_len.min(TRAIN_SAMPLE).min(self.train_sample.len());
         let sample: Vec<Example> = self.train_sample[..sample_len].iter().map(|&i| self.set.examples[i as usize]).collect();
-        let predictions = self.predict(&model, sample.iter().map(|e| e.image));
+        let log_p = self.log_probabilities(&model, sample.iter().map(|e| e.image));
+        let predictions: Vec<u8> = log_p.iter().map(argmax).collect();
+        let losses: Vec<f64> = sample.iter().zip(&log_p).map(|(e, l)| -l[e.label as usize] as f64).collect();
         let train_accuracy = fraction(sample.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), sample.len());
         let noisy: Vec<(&Example, &u8)> = sample.iter().zip(&predictions).filter(|(e, _)| e.noisy).collect();
         let with_true: Vec<&(&Example, &u8)> = noisy.iter().filter(|(e, _)| e.true_label.is_some()).collect();
         let noisy_true_accuracy =
             (!with_true.is_empty()).then(|| fraction(with_true.iter().filter(|(e, p)| e.true_label == Some(**p)).count(), with_true.len()));
         let noisy_label_accuracy = (!noisy.is_empty()).then(|| fraction(noisy.iter().filter(|(e, p)| e.label == **p).count(), noisy.len()));
+        let memorisation = Memorisation::of(sample.iter().zip(&predictions).map(|(e, &p)| (e.label, e.true_label, p)));
+        let loss_histogram = LossHistogram::of(sample.iter().zip(&losses).map(|(e, &l)| (l, e.true_label == Some(e.label))));
+        let keep_threshold = self.peer.is_some().then(|| {
+            let mut sorted = losses.clone();
+            sorted.sort_by(f64::total_cmp);
+            let keep = keep_fraction(self.phase_epochs(), self.forget_rate, self.config.forget_epochs);
+            sorted.get(((keep * sorted.len() as f64) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or(0.0)
+        });
+        let kept_precision = (self.kept.1 > 0).then(|| fraction(self.kept.0, self.kept.1));
+
+        let held_out = &self.held_out[..held_out_len.min(self.held_out.len())];
+        let held_out_predictions = self.predict(&model, held_out.iter().map(|e| e.image));
+        let held_out_accuracy = (!held_out.is_empty()).then(|| fraction(held_out.iter().zip(&held_out_predictions).filter(|(e, p)| e.label == **p).count(), held_out.len()));
+        let epoch = if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 };
+        let estimating = self.estimating();
+        if let (Some(a), false) = (held_out_accuracy, estimating)
+            && self.best_held_out.is_none_or(|(best, _)| a > best)
+        {
+            self.best_held_out = Some((a, self.history.len()));
+        }
+        let early_stop_epoch = self.best_held_out.map(|(_, i)| self.history.get(i).map_or(epoch, |m| m.epoch));
 
         let now = (self.clock)();
         self.busy_secs += now - t0;
         self.total_busy_secs += now - t0;
         let metrics = Metrics {
-            epoch: if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 },
+            epoch,
             step: self.step,
             end_of_epoch,
             test_accuracy,
@@ -386,15 +531,38 @@ impl Trainer {
             train_accuracy,
             noisy_true_accuracy,
             noisy_label_accuracy,
+            memorisation,
+            loss_histogram,
+            held_out_accuracy,
+            early_stop_epoch,
+            keep_threshold,
+            kept_precision,
+            estimating,
             loss: self.loss_sum / self.loss_steps.max(1) as f64,
             samples_per_sec: self.samples as f64 / self.busy_secs.max(1e-9),
             elapsed_secs: now - self.started,
         };
-        (self.loss_sum, self.loss_steps, self.samples, self.busy_secs) = (0.0, 0, 0, 0.0);
+        (self.loss_sum, self.loss_steps, self.samples, self.busy_secs, self.kept) = (0.0, 0, 0, 0.0, (0, 0));
         self.history.push(metrics.clone());
         metrics
     }
 
+    /// Estimated forward correction, after its plain run: `T-hat` from the anchor points of that
+    /// run's predictions, then a fresh network (the same initial weights) trained with it.
+    fn start_corrected_run(&mut self) {
+        let model = self.model.as_ref().expect("model present").valid();
+        let anchors: Vec<ImageRef> = self.train_sample.iter().map(|&i| self.set.examples[i as usize].image).collect();
+        let probabilities: Vec<[f32; CLASSES]> = self.log_probabilities(&model, anchors.into_iter()).iter().map(|l| l.map(f32::exp)).collect();
+        let estimate = anchor_transition(&probabilities);
+        self.loss = Loss::Forward { transition: Box::new(transition_tensor(&estimate, &self.train_device)) };
+        self.transition_estimate = Some(estimate);
+        self.model = Some(Classifier::new(self.config.model, self.config.width, &self.train_device, self.config.seed));
+        self.optimizer = self.config.optimizer.build();
+        self.phase_start = (self.step, self.epoch);
+        self.best_held_out = None;
+    }
+
+    /// Predicted classes, the argmax on the device (fewer values to read back).
     fn predict(&self, model: &Classifier, images: impl Iterator<Item = ImageRef>) -> Vec<u8> {
         let images: Vec<ImageRef> = images.collect();
         let mut out = Vec::with_capacity(images.len());
@@ -402,6 +570,18 @@ impl Trainer {
             let logits = model.forward(self.images.batch(chunk.iter().copied(), &self.device));
             let classes = logits.argmax(1).into_data().try_into_vec_as::<i64>().expect("argmax gives integers");
             out.extend(classes.into_iter().map(|c| c as u8));
+        }
+        out
+    }
+
+    /// Log-probabilities of every class.
+    fn log_probabilities(&self, model: &Classifier, images: impl Iterator<Item = ImageRef>) -> Vec<[f32; CLASSES]> {
+        let images: Vec<ImageRef> = images.collect();
+        let mut out = Vec::with_capacity(images.len());
+        for chunk in images.chunks(EVAL_BATCH) {
+            let logits = model.forward(self.images.batch(chunk.iter().copied(), &self.device));
+            let values = log_softmax(logits, 1).into_data().iter::<f32>().collect::<Vec<_>>();
+            out.extend(values.chunks_exact(CLASSES).map(|row| <[f32; CLASSES]>::try_from(row).expect("ten classes")));
         }
         out
     }
@@ -457,6 +637,9 @@ impl Trainer {
             parameters: self.model.as_ref().map_or(0, |m| m.parameter_count()),
             history: self.history.clone(),
             confusion: self.confusion_matrix(),
+            transition: self.set.transition,
+            transition_estimate: self.transition_estimate,
+            early_stop: self.best_held_out.and_then(|(_, i)| self.history.get(i).cloned()),
             fingerprints: Fingerprints {
                 training_set: self.set.fingerprint(),
                 initial_weights: self.initial_weights.clone(),
@@ -464,6 +647,32 @@ impl Trainer {
             },
         }
     }
+}
+
+fn argmax(row: &[f32; CLASSES]) -> u8 {
+    (0..CLASSES).max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a))).unwrap_or(0) as u8
+}
+
+/// A `[batch, 1]` tensor of ones where `keep` holds, zeros elsewhere.
+fn mask(keep: &[bool], device: &Device) -> Tensor<2> {
+    let ones: Vec<f32> = keep.iter().map(|&k| k as u8 as f32).collect();
+    Tensor::from_data(TensorData::new(ones, [keep.len(), 1]), device)
+}
+
+/// A tensor's values, read back.
+fn values(t: &Tensor<2>) -> Vec<f32> {
+    t.clone().into_data().iter::<f32>().collect()
+}
+
+/// Which `keep` of `losses` are the smallest (ties to the earlier example).
+fn smallest(losses: &[f32], keep: usize) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..losses.len()).collect();
+    order.sort_by(|&a, &b| losses[a].total_cmp(&losses[b]).then(a.cmp(&b)));
+    let mut mask = vec![false; losses.len()];
+    for &i in &order[..keep.min(losses.len())] {
+        mask[i] = true;
+    }
+    mask
 }
 
 fn fraction(hits: usize, total: usize) -> f64 {

@@ -4,7 +4,7 @@
 
 use crate::core::config::{NoiseKind, RunConfig};
 use crate::core::data::PIXELS;
-use crate::core::evaluation::{FULL_TEST, QUICK_TEST, QUICK_TRAIN, Reporting, Schedule};
+use crate::core::evaluation::{FULL_HELD_OUT, FULL_TEST, QUICK_HELD_OUT, QUICK_TEST, QUICK_TRAIN, Reporting, Schedule};
 use crate::core::model::Architecture;
 use crate::core::noise::{Example, Order};
 use crate::core::training::TRAIN_SAMPLE;
@@ -148,7 +148,7 @@ impl Estimate {
 
         let (quick, full) = Schedule::count(reporting, per_epoch, batch, config.epochs);
         let sample = TRAIN_SAMPLE.min(per_epoch);
-        let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample)) + full * (FULL_TEST + sample)) as f64;
+        let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample) + QUICK_HELD_OUT) + full * (FULL_TEST + sample + FULL_HELD_OUT)) as f64;
         let (model, width) = (config.model, config.width);
         let eval = Work {
             eval_flops: eval_images * (model.forward_flops(width) - model.conv_flops()),
