@@ -11,9 +11,9 @@
 //!
 //! [`bench`] (feature `bench`) holds the speed measurements, out of the page's wasm.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod core;
 pub mod experiments;
 pub mod params;
-#[cfg(feature = "bench")]
-pub mod bench;
 pub mod web;

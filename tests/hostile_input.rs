@@ -3,9 +3,9 @@
 //! gives a valid configuration. Failures proptest finds are kept in `tests/regressions/`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use label_noise_lab::params::{self, PARAMETERS};
 use label_noise_lab::core::data::{self, PIXELS};
 use label_noise_lab::core::packed::{self, SplitKind};
+use label_noise_lab::params::{self, PARAMETERS};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -83,8 +83,13 @@ fn real_idx_labels() -> Vec<u8> {
 
 /// A damaged copy of `bytes`: flipped bytes, a cut, or bytes appended; sometimes gzip'd first.
 fn damaged(base: fn() -> Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
-    (any::<bool>(), proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8), prop::option::of(any::<prop::sample::Index>()), proptest::collection::vec(any::<u8>(), 0..4)).prop_map(
-        move |(gzip, flips, cut, tail)| {
+    (
+        any::<bool>(),
+        proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        prop::option::of(any::<prop::sample::Index>()),
+        proptest::collection::vec(any::<u8>(), 0..4),
+    )
+        .prop_map(move |(gzip, flips, cut, tail)| {
             let mut bytes = base();
             if gzip {
                 bytes = gzipped(&bytes);
@@ -98,8 +103,7 @@ fn damaged(base: fn() -> Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
             }
             bytes.extend(tail);
             bytes
-        },
-    )
+        })
 }
 
 fn gzipped(bytes: &[u8]) -> Vec<u8> {

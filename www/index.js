@@ -4,6 +4,7 @@ import { loadParams, toQuery } from './params.js';
 import { TrainingWorker } from './workers.js';
 import { initFigures } from './figures.js';
 import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf, renderGallery, renderConfusion, enableHover, curvesFor } from './ui.js';
+import { renderMemorisation } from './memorisation.js';
 
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
@@ -28,6 +29,7 @@ function metric() {
 
 function redraw() {
   drawChart(runs, metric());
+  renderMemorisation(current || runs.at(-1));
   renderRuns(runs, (i) => {
     if (runs[i] === current) stopWorkerRun();
     runs.splice(i, 1);
@@ -153,6 +155,7 @@ const handlers = {
     document.body.dataset.firstStepMs ||= Math.round(performance.now());
     current.label = info.label;
     current.samplesTotal = info.samples;
+    current.epochsTotal = info.epochs;
     current.marks = [];
     current.waitingFor = 0;
     renderGallery(gallery);
@@ -162,8 +165,10 @@ const handlers = {
   reports: ({ reports, progress, samples }) => {
     if (!current) return;
     current.history.push(...reports);
-    const epoch = (progress * current.config.epochs).toFixed(2);
-    setStatus('training', `Training ${current.label}`, [`epoch ${epoch} / ${current.config.epochs}`, ...pace(current, samples)].join(' · '), progress);
+    // Estimated forward correction trains twice: a plain run, then the corrected one.
+    const epochs = current.epochsTotal || current.config.epochs;
+    const epoch = (progress * epochs).toFixed(2);
+    setStatus('training', `Training ${current.label}`, [`epoch ${epoch} / ${epochs}`, ...pace(current, samples)].join(' · '), progress);
     const last = current.history[current.history.length - 1];
     // The status carries the latest evaluation on the whole test set, not a quick point's.
     const full = reports.filter((m) => m.eval === 'full').at(-1);

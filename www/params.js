@@ -11,6 +11,7 @@ const PRESENTATION = {
   alpha: { label: 'alpha (noisy per clean)', group: 'Noise', control: 'range', step: 1 },
   delta: { label: 'delta', group: 'Noise', control: 'range', step: 0.05 },
   order: { label: 'order', group: 'Noise' },
+  epsilon: { label: 'epsilon (flip rate)', group: 'Noise', control: 'range', step: 0.05 },
   'noisy-images': { label: 'noisy images', group: 'Noise' },
   clean: { label: 'clean examples n', group: 'Noise', control: 'range' },
   model: { label: 'model', group: 'Model' },
@@ -20,6 +21,12 @@ const PRESENTATION = {
   batch: { label: 'batch size', group: 'Training', control: 'number', advanced: true },
   epochs: { label: 'epochs', group: 'Training', control: 'number' },
   'h-alpha': { label: 'H_alpha loss', group: 'Training', advanced: true },
+  method: { label: 'method', group: 'Method' },
+  smoothing: { label: 'smoothing a', group: 'Method', control: 'range', step: 0.05 },
+  'bootstrap-beta': { label: 'bootstrap beta', group: 'Method', control: 'range', step: 0.05 },
+  'gce-q': { label: 'GCE q', group: 'Method', control: 'range', step: 0.05 },
+  transition: { label: 'transition T', group: 'Method' },
+  'forget-epochs': { label: 'forget ramp (epochs)', group: 'Method', control: 'number', step: 'any' },
   seed: { label: 'seed', group: 'Training', control: 'number', advanced: true },
 };
 

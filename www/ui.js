@@ -103,13 +103,16 @@ const METRICS = {
   loss: { label: 'training loss', percent: false },
 };
 
-/** Curves for the chosen metric: one per run, x = epoch. */
+/** Curves for the chosen metric: one per run, x = epoch; a cross where early stopping on the
+ * run's held-out noisy split would have stopped. */
 export function curvesFor(runs, metric) {
-  return runs.map((run) => ({
-    label: run.label,
-    color: run.color,
-    points: run.history.filter((m) => m[metric] !== null && m[metric] !== undefined).map((m) => [m.epoch, m[metric]]),
-  }));
+  return runs.flatMap((run) => {
+    const has = (m) => m[metric] !== null && m[metric] !== undefined;
+    const line = { label: run.label, color: run.color, points: run.history.filter(has).map((m) => [m.epoch, m[metric]]) };
+    const epoch = run.history.at(-1)?.early_stop_epoch;
+    const stop = run.history.find((m) => m.epoch === epoch && has(m));
+    return stop ? [line, { label: `${run.label}: early stop`, color: run.color, marker: true, points: [[stop.epoch, stop[metric]]] }] : [line];
+  });
 }
 
 /** Draws curves with plotters on a canvas sized for this screen's pixels; returns the mapping. */

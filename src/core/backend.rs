@@ -4,7 +4,19 @@
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Backend {
@@ -14,7 +26,11 @@ pub enum Backend {
 
 impl Default for Backend {
     fn default() -> Self {
-        if cfg!(feature = "flex") { Backend::Flex } else { Backend::NdArray }
+        if cfg!(feature = "flex") {
+            Backend::Flex
+        } else {
+            Backend::NdArray
+        }
     }
 }
 
@@ -29,10 +45,15 @@ impl Backend {
             #[cfg(feature = "flex")]
             Backend::Flex => Ok(Device::flex()),
             #[cfg(feature = "ndarray")]
-            #[allow(deprecated)] // burn-ndarray is deprecated upstream; kept for comparison
+            #[allow(deprecated)]
+            // burn-ndarray is deprecated upstream; kept for comparison
             Backend::NdArray => Ok(Device::ndarray()),
             #[allow(unreachable_patterns)]
-            other => Err(format!("the {} backend is not compiled in (cargo feature `{}`)", other.name(), other.name())),
+            other => Err(format!(
+                "the {} backend is not compiled in (cargo feature `{}`)",
+                other.name(),
+                other.name()
+            )),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::core::evaluation::Reporting;
 use crate::core::noise::{Order, WrongClassRanking};
 use crate::core::packed;
 use crate::core::training::{Metrics, Sources, Trainer, reference_ranking};
-use crate::experiments::chart::{self, Curve, Frame};
+use crate::experiments::chart::{self, Curve, Frame, Style};
 use crate::experiments::estimate::{Estimate, Throughput, duration};
 use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep};
 use crate::params;
@@ -66,7 +66,8 @@ pub fn parameters() -> String {
 /// palette as the native SVG charts (`chart::PALETTE`).
 #[wasm_bindgen]
 pub fn palette() -> String {
-    serde_json::to_string(&chart::PALETTE.map(|RGBColor(r, g, b)| [r, g, b])).expect("numbers serialize")
+    serde_json::to_string(&chart::PALETTE.map(|RGBColor(r, g, b)| [r, g, b]))
+        .expect("numbers serialize")
 }
 
 /// `{config, notices, query, estimate, verdict}` for a URL query: always a valid configuration,
@@ -152,12 +153,20 @@ pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<Strin
     let finished: Vec<Finished> = serde_json::from_str(results_json).map_err(js_error)?;
     let results: Vec<PointResult> = finished
         .into_iter()
-        .map(|f| PointResult { series: f.series, x: f.x, test_accuracy: f.test_accuracy, seed: f.seed, epochs: 0, train_examples: 0, samples_per_sec: 0.0 })
+        .map(|f| PointResult {
+            series: f.series,
+            x: f.x,
+            test_accuracy: f.test_accuracy,
+            seed: f.seed,
+            epochs: 0,
+            train_examples: 0,
+            samples_per_sec: 0.0,
+        })
         .collect();
     let (_, curves) = chart::sweep_summary(&sweep, &results);
     let curves: Vec<_> = curves
         .iter()
-        .map(|c| serde_json::json!({ "label": c.label, "color": [c.color.0, c.color.1, c.color.2], "points": c.points, "paper": c.paper, "bars": c.bars }))
+        .map(|c| serde_json::json!({ "label": c.label, "color": [c.color.0, c.color.1, c.color.2], "points": c.points, "paper": c.style == Style::Paper, "bars": c.bars }))
         .collect();
     Ok(serde_json::Value::from(curves).to_string())
 }
@@ -177,7 +186,12 @@ pub struct Lab {
 impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
-        Lab { mnist: Arc::default(), fashion: Arc::default(), ranking: None, trainer: None }
+        Lab {
+            mnist: Arc::default(),
+            fashion: Arc::default(),
+            ranking: None,
+            trainer: None,
+        }
     }
 
     /// Adds one packed chunk (gzip as fetched) of dataset `mnist` or `fashion`; chunks of a split
@@ -197,8 +211,12 @@ impl Lab {
             return Err(JsError::new("the MNIST test set has not loaded"));
         }
         // Only a Fashion run holds Fashion-MNIST, so the others never pin a copy mid-stream.
-        let fashion = (config.noise == NoiseKind::Fashion && !self.fashion.train.is_empty()).then(|| self.fashion.clone());
-        Ok(Sources { mnist: self.mnist.clone(), fashion })
+        let fashion = (config.noise == NoiseKind::Fashion && !self.fashion.train.is_empty())
+            .then(|| self.fashion.clone());
+        Ok(Sources {
+            mnist: self.mnist.clone(),
+            fashion,
+        })
     }
 
     /// MNIST training images loaded so far (chunks arrive in order, so these are a prefix).
@@ -208,31 +226,59 @@ impl Lab {
 
     /// How many leading MNIST training images the run of `query` needs, of `total`.
     pub fn train_images_needed(query: &str, total: usize) -> usize {
-        params::from_query(query).0.noise_spec().mnist_images_needed(total)
+        params::from_query(query)
+            .0
+            .noise_spec()
+            .mnist_images_needed(total)
     }
 
     /// Starts a run from a URL query; returns the summary of what will train as JSON. The worker
     /// calls it once [`Lab::train_images_needed`] images have arrived. `live`: the lab's curve
     /// (see [`Reporting::Live`]); otherwise one evaluation at the end, for a figure's point.
-    pub fn start(&mut self, query: &str, total_train_images: usize, live: bool) -> Result<String, JsError> {
+    pub fn start(
+        &mut self,
+        query: &str,
+        total_train_images: usize,
+        live: bool,
+    ) -> Result<String, JsError> {
         let (config, _) = params::from_query(query);
-        let (needed, loaded) = (config.noise_spec().mnist_images_needed(total_train_images), self.train_images_loaded());
+        let (needed, loaded) = (
+            config.noise_spec().mnist_images_needed(total_train_images),
+            self.train_images_loaded(),
+        );
         if loaded < needed {
-            return Err(JsError::new(&format!("this run needs {needed} MNIST training images; {loaded} have loaded")));
+            return Err(JsError::new(&format!(
+                "this run needs {needed} MNIST training images; {loaded} have loaded"
+            )));
         }
         let sources = self.sources(&config)?;
-        if config.noise == NoiseKind::Structured && config.order != Order::Random && self.ranking.is_none() {
-            self.ranking = Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
+        if config.noise == NoiseKind::Structured
+            && config.order != Order::Random
+            && self.ranking.is_none()
+        {
+            self.ranking =
+                Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
         }
-        let trainer = Trainer::new(&config, sources, self.ranking.as_ref(), Backend::default(), clock)
-            .map_err(js_error)?
-            .reporting(if live { Reporting::Live } else { Reporting::Final });
+        let trainer = Trainer::new(
+            &config,
+            sources,
+            self.ranking.as_ref(),
+            Backend::default(),
+            clock,
+        )
+        .map_err(js_error)?
+        .reporting(if live {
+            Reporting::Live
+        } else {
+            Reporting::Final
+        });
         let info = serde_json::json!({
             "config": config,
             "label": config.label(),
             "train_examples": trainer.training_set().examples.len(),
             "steps_per_epoch": trainer.steps_per_epoch(),
             "samples": trainer.samples_planned(),
+            "epochs": trainer.total_epochs(),
         });
         self.trainer = Some(trainer);
         Ok(info.to_string())
@@ -241,7 +287,10 @@ impl Lab {
     /// Trains for about `budget_ms` (at least one batch), or to the end of the current epoch
     /// with `to_epoch_end`; returns the reports made, as JSON.
     pub fn train_for(&mut self, budget_ms: f64, to_epoch_end: bool) -> Result<String, JsError> {
-        let trainer = self.trainer.as_mut().ok_or_else(|| JsError::new("no run started"))?;
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or_else(|| JsError::new("no run started"))?;
         let until = clock() + budget_ms / 1000.0;
         let epoch = trainer.epochs_done();
         let mut reports: Vec<Metrics> = Vec::new();
@@ -268,10 +317,16 @@ impl Lab {
     /// label, the true label (255: none, e.g. Fashion-MNIST or white noise), 1 if noisy, then
     /// 784 pixels.
     pub fn gallery(&self, count: usize) -> Vec<u8> {
-        let Some(trainer) = &self.trainer else { return Vec::new() };
+        let Some(trainer) = &self.trainer else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (example, pixels) in trainer.gallery(count) {
-            out.extend([example.label, example.true_label.unwrap_or(255), example.noisy as u8]);
+            out.extend([
+                example.label,
+                example.true_label.unwrap_or(255),
+                example.noisy as u8,
+            ]);
             out.extend(pixels);
         }
         out
@@ -287,7 +342,10 @@ impl Lab {
 
     /// The finished run's summary (with the test confusion matrix) as JSON.
     pub fn summary(&self) -> Result<String, JsError> {
-        let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run started"))?;
+        let trainer = self
+            .trainer
+            .as_ref()
+            .ok_or_else(|| JsError::new("no run started"))?;
         serde_json::to_string(&trainer.summary()).map_err(js_error)
     }
 
@@ -326,16 +384,42 @@ pub fn draw_chart(
         points: Vec<(f64, f64)>,
         #[serde(default)]
         paper: bool,
+        /// Single events (early-stopping points): crosses.
+        #[serde(default)]
+        marker: bool,
         #[serde(default)]
         bars: Vec<(f64, f64, f64)>,
     }
     let curves: Vec<JsCurve> = serde_json::from_str(curves_json).map_err(js_error)?;
     let curves: Vec<Curve> = curves
         .into_iter()
-        .map(|c| Curve { label: c.label, points: c.points, color: RGBColor(c.color[0], c.color[1], c.color[2]), paper: c.paper, bars: c.bars })
+        .map(|c| Curve {
+            label: c.label,
+            points: c.points,
+            color: RGBColor(c.color[0], c.color[1], c.color[2]),
+            style: if c.paper {
+                Style::Paper
+            } else if c.marker {
+                Style::Marker
+            } else {
+                Style::Line
+            },
+            bars: c.bars,
+        })
         .collect();
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
-    let frame = Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale };
+    let backend = CanvasBackend::with_canvas_object(canvas)
+        .ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
+    let frame = Frame {
+        title: title.into(),
+        x_label: x_label.into(),
+        y_label: y_label.into(),
+        x_range: x_min
+            .zip(x_max)
+            .filter(|(a, b)| a.is_finite() && b.is_finite()),
+        y_range: None,
+        y_percent,
+        scale,
+    };
     let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
     serde_json::to_string(&mapping).map_err(js_error)
 }
