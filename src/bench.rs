@@ -3,8 +3,9 @@
 //! pass/fail: `./build.sh bench` prints them.
 
 use crate::core::backend::Backend;
-use crate::core::config::RunConfig;
+use crate::core::config::{NoiseKind, RunConfig};
 use crate::core::data::{CLASSES, PIXELS};
+use crate::core::method::Method;
 use crate::core::model::Architecture;
 use crate::core::optim::OptimizerKind;
 use crate::core::training::{Clock, Sources, Trainer};
@@ -75,11 +76,50 @@ pub fn workloads() -> Vec<(&'static str, RunConfig)> {
             },
         ),
     ]
+    .into_iter()
+    // Each training method beside the page's default (`ce`): the same step with its own loss;
+    // co-teaching trains two networks.
+    .chain(
+        [
+            Method::Smoothing,
+            Method::Bootstrap,
+            Method::Gce,
+            Method::Forward,
+            Method::Coteach,
+        ]
+        .map(|method| {
+            let label: &'static str = match method {
+                Method::Smoothing => "MLP2 w256 b128 Adam smoothing",
+                Method::Bootstrap => "MLP2 w256 b128 Adam bootstrap",
+                Method::Gce => "MLP2 w256 b128 Adam gce",
+                Method::Forward => "MLP2 w256 b128 Adam forward (known T)",
+                _ => "MLP2 w256 b128 Adam coteach",
+            };
+            (
+                label,
+                RunConfig {
+                    clean: 60_000,
+                    alpha: 0.0,
+                    noise: NoiseKind::Symmetric,
+                    epsilon: 0.5,
+                    method,
+                    ..RunConfig::default()
+                },
+            )
+        }),
+    )
+    .collect()
 }
 
-/// Matrix-multiply flops of one training sample (see [`Architecture::training_flops`]).
+/// Matrix-multiply flops of one training sample (see [`Architecture::training_flops`]); twice
+/// that for co-teaching's two networks.
 pub fn flops_per_sample(config: &RunConfig) -> f64 {
-    config.model.training_flops(config.width)
+    let networks = if config.method == Method::Coteach {
+        2.0
+    } else {
+        1.0
+    };
+    networks * config.model.training_flops(config.width)
 }
 
 /// How the training-step and GEMM rates are sampled: after a warm-up, in equal blocks whose

@@ -123,7 +123,7 @@ export function paint(canvas, title, xLabel, yLabel, percent, curves, [xMin, xMa
   if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
   const mapping = JSON.parse(draw_chart(canvas, title, xLabel, yLabel, percent, dpr, JSON.stringify(curves), xMin, xMax));
   // The tick labels drawn, for tests and as part of the chart's text alternative.
-  Object.assign(canvas.dataset, { xLabels: mapping.x_labels.join('|'), yLabels: mapping.y_labels.join('|') });
+  Object.assign(canvas.dataset, { xLabels: mapping.x_labels.join('|'), yLabels: mapping.y_labels.join('|'), legend: curves.map((c) => c.label).join('|') });
   return mapping;
 }
 

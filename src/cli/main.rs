@@ -166,11 +166,10 @@ struct RunArgs {
 
 #[derive(Args)]
 struct SweepArgs {
-    /// uniform | structured | noise-source | noisy-images | clean-size | batch-size | learning-rate
-    #[arg(long, default_value = "uniform")]
+    /// The figure to sweep.
+    #[arg(long, default_value = "uniform", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Preset as strum::VariantNames>::VARIANTS))]
     preset: String,
-    /// quick | full
-    #[arg(long, default_value = "quick")]
+    #[arg(long, default_value = "quick", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Scale as strum::VariantNames>::VARIANTS))]
     scale: String,
     /// Only these series, comma separated (e.g. mlp1,mlp2).
     #[arg(long, value_delimiter = ',')]
@@ -207,9 +206,9 @@ struct SweepArgs {
 
 #[derive(Args)]
 struct MergeArgs {
-    #[arg(long, default_value = "uniform")]
+    #[arg(long, default_value = "uniform", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Preset as strum::VariantNames>::VARIANTS))]
     preset: String,
-    #[arg(long, default_value = "quick")]
+    #[arg(long, default_value = "quick", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Scale as strum::VariantNames>::VARIANTS))]
     scale: String,
     /// Only these series, as the shards were run.
     #[arg(long, value_delimiter = ',')]
@@ -238,8 +237,7 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// quick | full
-    #[arg(long, default_value = "full")]
+    #[arg(long, default_value = "full", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Scale as strum::VariantNames>::VARIANTS))]
     scale: String,
     /// Folder of the sweeps' CSV and SVG files (finished points there are reused; committed).
     #[arg(long, default_value = "reproduction")]
