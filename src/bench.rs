@@ -16,109 +16,44 @@ use serde::Serialize;
 /// the perceptron, and batches 32 and 256. SGD, as in the issue's reference figures; last, the
 /// page's default run's step (Adam), which the benchmark of a run pressed in the page compares with.
 pub fn workloads() -> Vec<(&'static str, RunConfig)> {
-    let mlp2 = RunConfig {
-        model: Architecture::Mlp2,
-        width: 256,
-        batch: 128,
-        clean: 60_000,
-        alpha: 0.0,
-        optimizer: OptimizerKind::Sgd,
-        lr: 0.05,
-        epochs: 1,
-        seed: 1,
-        ..RunConfig::default()
-    };
+    let mlp2 = RunConfig { model: Architecture::Mlp2, width: 256, batch: 128, clean: 60_000, alpha: 0.0, optimizer: OptimizerKind::Sgd, lr: 0.05, epochs: 1, seed: 1, ..RunConfig::default() };
     vec![
         ("MLP2 w256 b128", mlp2.clone()),
-        (
-            "MLP1 w256 b128",
-            RunConfig {
-                model: Architecture::Mlp1,
-                ..mlp2.clone()
-            },
-        ),
-        (
-            "perceptron b128",
-            RunConfig {
-                model: Architecture::Perceptron,
-                ..mlp2.clone()
-            },
-        ),
-        (
-            "MLP2 w256 b32",
-            RunConfig {
-                batch: 32,
-                ..mlp2.clone()
-            },
-        ),
+        ("MLP1 w256 b128", RunConfig { model: Architecture::Mlp1, ..mlp2.clone() }),
+        ("perceptron b128", RunConfig { model: Architecture::Perceptron, ..mlp2.clone() }),
+        ("MLP2 w256 b32", RunConfig { batch: 32, ..mlp2.clone() }),
         ("MLP2 w256 b256", RunConfig { batch: 256, ..mlp2 }),
-        (
-            "MLP2 w256 b128 Adam (the page's default)",
-            RunConfig {
-                clean: 60_000,
-                alpha: 0.0,
-                ..RunConfig::default()
-            },
-        ),
-        (
-            "Conv4 w128 b128",
-            RunConfig {
-                model: Architecture::Conv4,
-                width: 128,
-                ..mlp2.clone()
-            },
-        ),
-        (
-            "Conv2 b128",
-            RunConfig {
-                model: Architecture::Conv2,
-                ..mlp2
-            },
-        ),
+        ("MLP2 w256 b128 Adam (the page's default)", RunConfig { clean: 60_000, alpha: 0.0, ..RunConfig::default() }),
+        ("Conv4 w128 b128", RunConfig { model: Architecture::Conv4, width: 128, ..mlp2.clone() }),
+        ("Conv2 b128", RunConfig { model: Architecture::Conv2, ..mlp2 }),
     ]
     .into_iter()
     // Each training method beside the page's default (`ce`): the same step with its own loss;
     // co-teaching trains two networks.
-    .chain(
-        [
-            Method::Smoothing,
-            Method::Bootstrap,
-            Method::Gce,
-            Method::Forward,
-            Method::Coteach,
-        ]
-        .map(|method| {
-            let label: &'static str = match method {
-                Method::Smoothing => "MLP2 w256 b128 Adam smoothing",
-                Method::Bootstrap => "MLP2 w256 b128 Adam bootstrap",
-                Method::Gce => "MLP2 w256 b128 Adam gce",
-                Method::Forward => "MLP2 w256 b128 Adam forward (known T)",
-                _ => "MLP2 w256 b128 Adam coteach",
-            };
-            (
-                label,
-                RunConfig {
-                    clean: 60_000,
-                    alpha: 0.0,
-                    noise: NoiseKind::Symmetric,
-                    epsilon: 0.5,
-                    method,
-                    ..RunConfig::default()
-                },
-            )
-        }),
-    )
+    .chain([Method::Smoothing, Method::Bootstrap, Method::Gce, Method::Forward, Method::Coteach].map(|method| {
+        let label: &'static str = match method {
+            Method::Smoothing => "MLP2 w256 b128 Adam smoothing",
+            Method::Bootstrap => "MLP2 w256 b128 Adam bootstrap",
+            Method::Gce => "MLP2 w256 b128 Adam gce",
+            Method::Forward => "MLP2 w256 b128 Adam forward (known T)",
+            _ => "MLP2 w256 b128 Adam coteach",
+        };
+        (label, RunConfig { clean: 60_000, alpha: 0.0, noise: NoiseKind::Symmetric, epsilon: 0.5, method, ..RunConfig::default() })
+    }))
     .collect()
+}
+
+/// The largest sets the page allows, alpha = 100 on all 60,000 images (6.06 million examples),
+/// trained plainly and with co-teaching (two networks): what the memory figures measure.
+pub fn memory_workloads() -> Vec<(&'static str, RunConfig)> {
+    let largest = RunConfig { clean: 60_000, alpha: 100.0, ..workloads()[0].1.clone() };
+    vec![("alpha=100, n=60,000", largest.clone()), ("alpha=100, n=60,000, coteach", RunConfig { method: Method::Coteach, ..largest })]
 }
 
 /// Matrix-multiply flops of one training sample (see [`Architecture::training_flops`]); twice
 /// that for co-teaching's two networks.
 pub fn flops_per_sample(config: &RunConfig) -> f64 {
-    let networks = if config.method == Method::Coteach {
-        2.0
-    } else {
-        1.0
-    };
+    let networks = if config.method == Method::Coteach { 2.0 } else { 1.0 };
     networks * config.model.training_flops(config.width)
 }
 
@@ -136,24 +71,12 @@ pub struct Sampling {
 impl Sampling {
     /// Training steps, counted in samples so that every batch size fits in the first epoch of
     /// 60,000: 7,680 warm-up samples, then 8 blocks of 6,400 (at batch 128: 60 steps, 8 x 50).
-    pub const STEP_SAMPLES: Sampling = Sampling {
-        warmup: 7_680,
-        blocks: 8,
-        per_block: 6_400,
-    };
+    pub const STEP_SAMPLES: Sampling = Sampling { warmup: 7_680, blocks: 8, per_block: 6_400 };
     /// The conv nets' steps cost 5-50x an MLP's: 1,280 warm-up samples, then 5 blocks of 1,280.
-    pub const CONV_STEP_SAMPLES: Sampling = Sampling {
-        warmup: 1_280,
-        blocks: 5,
-        per_block: 1_280,
-    };
+    pub const CONV_STEP_SAMPLES: Sampling = Sampling { warmup: 1_280, blocks: 5, per_block: 1_280 };
     /// Matrix products: 5 warm-up products, then 10 blocks of 20 (for the ceiling, 5 warm-up
     /// blocks).
-    pub const GEMM: Sampling = Sampling {
-        warmup: 5,
-        blocks: 10,
-        per_block: 20,
-    };
+    pub const GEMM: Sampling = Sampling { warmup: 5, blocks: 10, per_block: 20 };
 
     /// Runs `work` (one unit per call) and returns (median block rate, rate over all timed units)
     /// in units per second.
@@ -190,42 +113,19 @@ pub struct StepFigure {
 
 /// Training steps only (batch assembly included, evaluation excluded), sampled as
 /// [`Sampling::STEP_SAMPLES`] ([`Sampling::CONV_STEP_SAMPLES`] for a conv net). The steps stay inside the first epoch (its last step evaluates).
-pub fn steps(
-    name: &str,
-    config: &RunConfig,
-    sources: &Sources,
-    backend: Backend,
-    clock: Clock,
-) -> Result<StepFigure, String> {
-    let mut trainer =
-        Trainer::new(config, sources.clone(), None, backend, clock).map_err(|e| e.to_string())?;
-    let samples = if config.model.conv_channels().is_empty() {
-        Sampling::STEP_SAMPLES
-    } else {
-        Sampling::CONV_STEP_SAMPLES
-    };
-    let sampling = Sampling {
-        warmup: samples.warmup / config.batch,
-        blocks: samples.blocks,
-        per_block: (samples.per_block / config.batch).max(1),
-    };
+pub fn steps(name: &str, config: &RunConfig, sources: &Sources, backend: Backend, clock: Clock) -> Result<StepFigure, String> {
+    let mut trainer = Trainer::new(config, sources.clone(), None, backend, clock).map_err(|e| e.to_string())?;
+    let samples = if config.model.conv_channels().is_empty() { Sampling::STEP_SAMPLES } else { Sampling::CONV_STEP_SAMPLES };
+    let sampling = Sampling { warmup: samples.warmup / config.batch, blocks: samples.blocks, per_block: (samples.per_block / config.batch).max(1) };
     let needed = sampling.warmup + sampling.blocks * sampling.per_block;
     if needed >= trainer.steps_per_epoch() {
-        return Err(format!(
-            "{name}: {needed} steps do not fit in one epoch of {}",
-            trainer.steps_per_epoch()
-        ));
+        return Err(format!("{name}: {needed} steps do not fit in one epoch of {}", trainer.steps_per_epoch()));
     }
     let (steps_per_sec, overall) = sampling.rates(clock, || {
         trainer.step();
     });
     let rate = steps_per_sec * config.batch as f64;
-    Ok(StepFigure {
-        workload: name.into(),
-        samples_per_sec: rate,
-        gflops: rate * flops_per_sample(config) / 1e9,
-        overall_samples_per_sec: overall * config.batch as f64,
-    })
+    Ok(StepFigure { workload: name.into(), samples_per_sec: rate, gflops: rate * flops_per_sample(config) / 1e9, overall_samples_per_sec: overall * config.batch as f64 })
 }
 
 /// The ceiling: a plain f32 matrix multiply of the MLP's biggest shape (128x784 by 784x256) on
@@ -234,11 +134,7 @@ pub fn steps(
 /// block: the rate the product reaches when its operands sit well.
 pub fn gemm_gflops(backend: Backend, clock: Clock) -> Result<f64, String> {
     let device = backend.device()?;
-    let Sampling {
-        warmup,
-        blocks,
-        per_block,
-    } = Sampling::GEMM;
+    let Sampling { warmup, blocks, per_block } = Sampling::GEMM;
     let mut best: f64 = 0.0;
     for block in 0..warmup + blocks {
         let a = Tensor::<2>::ones([128, PIXELS], &device);
@@ -265,31 +161,11 @@ pub fn step_products(backend: Backend, clock: Clock) -> Result<Vec<(String, f64,
         ("forward 128x784 * 784x256", t(128, PIXELS), t(PIXELS, 256)),
         ("forward 128x256 * 256x256", t(128, 256), t(256, 256)),
         ("forward 128x256 * 256x10", t(128, 256), t(256, CLASSES)),
-        (
-            "weight grad 784x128 (x^T) * 128x256",
-            t(128, PIXELS).transpose(),
-            t(128, 256),
-        ),
-        (
-            "weight grad 256x128 (h^T) * 128x256",
-            t(128, 256).transpose(),
-            t(128, 256),
-        ),
-        (
-            "weight grad 256x128 (h^T) * 128x10",
-            t(128, 256).transpose(),
-            t(128, CLASSES),
-        ),
-        (
-            "input grad 128x10 * 10x256 (W^T)",
-            t(128, CLASSES),
-            t(256, CLASSES).transpose(),
-        ),
-        (
-            "input grad 128x256 * 256x256 (W^T)",
-            t(128, 256),
-            t(256, 256).transpose(),
-        ),
+        ("weight grad 784x128 (x^T) * 128x256", t(128, PIXELS).transpose(), t(128, 256)),
+        ("weight grad 256x128 (h^T) * 128x256", t(128, 256).transpose(), t(128, 256)),
+        ("weight grad 256x128 (h^T) * 128x10", t(128, 256).transpose(), t(128, CLASSES)),
+        ("input grad 128x10 * 10x256 (W^T)", t(128, CLASSES), t(256, CLASSES).transpose()),
+        ("input grad 128x256 * 256x256 (W^T)", t(128, 256), t(256, 256).transpose()),
     ];
     Ok(products
         .into_iter()
@@ -324,39 +200,13 @@ pub fn page_offsets(clock: Clock, reps: usize) -> Vec<(usize, usize, f64)> {
         for &out_offset in &PAGE_OFFSETS {
             let (w, x, out) = (at(0, 0), at(1, x_offset), at(2, out_offset));
             // SAFETY: all three lie inside `arena` (a region holds the biggest operand plus 4 KiB).
-            let product = || unsafe {
-                gemm::gemm(
-                    m,
-                    n,
-                    k,
-                    out,
-                    1,
-                    n as isize,
-                    false,
-                    x,
-                    1,
-                    k as isize,
-                    w,
-                    1,
-                    n as isize,
-                    0.0f32,
-                    1.0f32,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                )
-            };
+            let product = || unsafe { gemm::gemm(m, n, k, out, 1, n as isize, false, x, 1, k as isize, w, 1, n as isize, 0.0f32, 1.0f32, false, false, false, gemm::Parallelism::None) };
             product();
             let t0 = clock();
             for _ in 0..reps {
                 product();
             }
-            table.push((
-                x_offset,
-                out_offset,
-                2.0 * (m * k * n * reps) as f64 / (clock() - t0) / 1e9,
-            ));
+            table.push((x_offset, out_offset, 2.0 * (m * k * n * reps) as f64 / (clock() - t0) / 1e9));
         }
     }
     drop(arena);
@@ -377,16 +227,9 @@ pub struct EpochFigure {
 
 /// One full epoch end to end: building the noisy set, shuffling, batch assembly from `u8`
 /// pixels, training, and the evaluation on the 10,000 test images (plus a training sample).
-pub fn epoch(
-    name: &str,
-    config: &RunConfig,
-    sources: &Sources,
-    backend: Backend,
-    clock: Clock,
-) -> Result<EpochFigure, String> {
+pub fn epoch(name: &str, config: &RunConfig, sources: &Sources, backend: Backend, clock: Clock) -> Result<EpochFigure, String> {
     let t0 = clock();
-    let mut trainer =
-        Trainer::new(config, sources.clone(), None, backend, clock).map_err(|e| e.to_string())?;
+    let mut trainer = Trainer::new(config, sources.clone(), None, backend, clock).map_err(|e| e.to_string())?;
     let mut train_end = t0;
     while !trainer.is_done() {
         if trainer.progress() >= 1.0 - 1.0 / trainer.steps_per_epoch() as f64 {
@@ -410,17 +253,7 @@ pub fn epoch(
 /// The two end-to-end epochs the issue names: 60,000 clean examples, and alpha = 20 on n = 5,000.
 pub fn epoch_workloads() -> Vec<(&'static str, RunConfig)> {
     let (_, mlp2) = workloads().remove(0);
-    vec![
-        ("epoch: 60,000 clean", mlp2.clone()),
-        (
-            "epoch: n=5,000 alpha=20 (105,000)",
-            RunConfig {
-                clean: 5_000,
-                alpha: 20.0,
-                ..mlp2
-            },
-        ),
-    ]
+    vec![("epoch: 60,000 clean", mlp2.clone()), ("epoch: n=5,000 alpha=20 (105,000)", RunConfig { clean: 5_000, alpha: 20.0, ..mlp2 })]
 }
 
 #[cfg(test)]
@@ -436,11 +269,7 @@ mod tests {
         // A fake clock: the first timed block runs 10x slower (V8 still optimising), one later
         // block 3x slower (another process); the rest take 1 s per unit.
         let clock: Clock = || NOW.with(|t| t.get());
-        let sampling = Sampling {
-            warmup: 2,
-            blocks: 5,
-            per_block: 4,
-        };
+        let sampling = Sampling { warmup: 2, blocks: 5, per_block: 4 };
         let mut done = 0;
         let (median, overall) = sampling.rates(clock, || {
             let timed = done as i64 - sampling.warmup as i64;
@@ -454,10 +283,7 @@ mod tests {
         });
         assert_eq!(done, 2 + 5 * 4);
         assert_eq!(median, 1.0);
-        assert!(
-            (overall - 20.0 / (4.0 * (10.0 + 3.0 + 3.0))).abs() < 1e-12,
-            "{overall}"
-        );
+        assert!((overall - 20.0 / (4.0 * (10.0 + 3.0 + 3.0))).abs() < 1e-12, "{overall}");
     }
 
     #[test]

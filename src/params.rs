@@ -54,13 +54,7 @@ trait Text: Sized {
 
 fn number<T: FromStr>(name: &str, text: &str) -> Result<T, String> {
     let t = text.trim();
-    t.parse::<T>().map_err(|_| {
-        if t.starts_with('-') && t[1..].parse::<f64>().is_ok() {
-            format!("{name}: {text:?} must not be negative")
-        } else {
-            format!("{name}: {text:?} is not a number")
-        }
-    })
+    t.parse::<T>().map_err(|_| if t.starts_with('-') && t[1..].parse::<f64>().is_ok() { format!("{name}: {text:?} must not be negative") } else { format!("{name}: {text:?} is not a number") })
 }
 
 macro_rules! numbers {
@@ -92,9 +86,7 @@ impl Text for bool {
 
 /// A named enum from its text (any case), or a message listing the names.
 pub fn choice<T: FromStr + VariantNames>(name: &str, text: &str) -> Result<T, String> {
-    text.trim()
-        .parse::<T>()
-        .map_err(|_| format!("{name}: {text:?} is not one of {}", T::VARIANTS.join(", ")))
+    text.trim().parse::<T>().map_err(|_| format!("{name}: {text:?} is not one of {}", T::VARIANTS.join(", ")))
 }
 
 macro_rules! choices {
@@ -109,15 +101,7 @@ macro_rules! choices {
         }
     )*};
 }
-choices!(
-    Architecture,
-    NoiseKind,
-    Order,
-    NoisyImages,
-    OptimizerKind,
-    Method,
-    Transition
-);
+choices!(Architecture, NoiseKind, Order, NoisyImages, OptimizerKind, Method, Transition);
 
 /// A table row for a field of [`RunConfig`]: its text form comes from the field's type.
 macro_rules! param {
@@ -143,73 +127,33 @@ macro_rules! param {
 }
 
 const fn integer(range: std::ops::RangeInclusive<u64>) -> Kind {
-    Kind::Integer {
-        min: *range.start(),
-        max: *range.end(),
-    }
+    Kind::Integer { min: *range.start(), max: *range.end() }
 }
 
 const fn real(range: std::ops::RangeInclusive<f64>, min_open: bool) -> Kind {
-    Kind::Real {
-        min: *range.start(),
-        max: *range.end(),
-        min_open,
-    }
+    Kind::Real { min: *range.start(), max: *range.end(), min_open }
 }
 
 /// Every parameter, in display order.
 pub const PARAMETERS: &[Parameter] = &[
-    param!(
-        "model",
-        model,
-        Kind::Choice {
-            choices: Architecture::VARIANTS
-        },
-        "the network: a perceptron, an MLP with 1, 2 or 4 hidden layers, or a conv net with 2 or 4 layers"
-    ),
+    param!("model", model, Kind::Choice { choices: Architecture::VARIANTS }, "the network: a perceptron, an MLP with 1, 2 or 4 hidden layers, or a conv net with 2 or 4 layers"),
     param!("width", width, integer(limits::WIDTH), "hidden units per dense layer", applies "model" => |c: &RunConfig| c.model.uses_width()),
-    param!(
-        "clean",
-        clean,
-        integer(limits::CLEAN),
-        "clean training examples n"
-    ),
+    param!("clean", clean, integer(limits::CLEAN), "clean training examples n"),
     param!("alpha", alpha, real(limits::ALPHA, false), "noisy examples per clean example", applies "noise" => |c: &RunConfig| !c.noise.is_flip()),
-    param!(
-        "noise",
-        noise,
-        Kind::Choice {
-            choices: NoiseKind::VARIANTS
-        },
-        "where noisy examples come from"
-    ),
+    param!("noise", noise, Kind::Choice { choices: NoiseKind::VARIANTS }, "where noisy examples come from"),
     param!("delta", delta, real(limits::DELTA, false), "structured noise strength (needs alpha >= 10*delta)", applies "noise" => |c: &RunConfig| c.noise == NoiseKind::Structured),
     param!("order", order, Kind::Choice { choices: Order::VARIANTS }, "structured noise: which wrong classes get the most noise", applies "noise" => |c: &RunConfig| c.noise == NoiseKind::Structured),
     param!("epsilon", epsilon, real(limits::EPSILON, false), "flip noise: the share of clean labels replaced by a wrong one", applies "noise" => |c: &RunConfig| c.noise.is_flip()),
     param!("noisy-images", noisy_images, Kind::Choice { choices: NoisyImages::VARIANTS }, "noisy examples re-use the clean images or use never-seen ones", applies "noise" => |c: &RunConfig| !c.noise.is_flip()),
-    param!(
-        "optimizer",
-        optimizer,
-        Kind::Choice {
-            choices: OptimizerKind::VARIANTS
-        },
-        "the optimizer"
-    ),
+    param!("optimizer", optimizer, Kind::Choice { choices: OptimizerKind::VARIANTS }, "the optimizer"),
     param!("lr", lr, real(limits::LR, true), "learning rate", follows "optimizer" => |c: &mut RunConfig| c.lr = c.optimizer.default_lr()),
     param!("batch", batch, integer(limits::BATCH), "batch size"),
     param!("epochs", epochs, integer(limits::EPOCHS), "epochs"),
-    param!(
-        "h-alpha",
-        h_alpha,
-        Kind::Flag,
-        "train with the infinite-batch loss H_alpha"
-    ),
+    param!("h-alpha", h_alpha, Kind::Flag, "train with the infinite-batch loss H_alpha"),
     param!(
         "method",
         method,
-        Kind::Choice {
-            choices: Method::VARIANTS
-        },
+        Kind::Choice { choices: Method::VARIANTS },
         "the training method: cross-entropy (the paper's), label smoothing, soft bootstrapping, generalized cross-entropy, forward correction or co-teaching"
     ),
     param!("smoothing", smoothing, real(limits::SHARE, false), "label smoothing: the share a of the target spread over all classes", applies "method" => |c: &RunConfig| c.method == Method::Smoothing),
@@ -217,12 +161,7 @@ pub const PARAMETERS: &[Parameter] = &[
     param!("gce-q", gce_q, real(limits::GCE_Q, true), "generalized cross-entropy: q (towards 0 cross-entropy, 1 the mean absolute error)", applies "method" => |c: &RunConfig| c.method == Method::Gce),
     param!("transition", transition, Kind::Choice { choices: Transition::VARIANTS }, "forward correction: the generator's transition matrix, or one estimated from a first plain run (twice the training)", applies "method" => |c: &RunConfig| c.method == Method::Forward),
     param!("forget-epochs", forget_epochs, real(limits::FORGET_EPOCHS, false), "co-teaching: epochs over which the dropped share ramps up to the noise rate", applies "method" => |c: &RunConfig| c.method == Method::Coteach),
-    param!(
-        "seed",
-        seed,
-        integer(limits::SEED),
-        "seed of every random choice"
-    ),
+    param!("seed", seed, integer(limits::SEED), "seed of every random choice"),
 ];
 
 /// Query parameters that belong to the page (`embed`, `autostart`), not to a run.
@@ -254,22 +193,13 @@ impl Parameter {
     /// (parameter, its choices for which this one applies), if it applies only sometimes.
     pub fn applies_when(&self) -> Option<(&'static str, Vec<&'static str>)> {
         let (on, test) = self.applies?;
-        Some((
-            on,
-            for_each_choice(Some(on), |c| test(c).then_some(()))
-                .into_iter()
-                .map(|(choice, ())| choice)
-                .collect(),
-        ))
+        Some((on, for_each_choice(Some(on), |c| test(c).then_some(())).into_iter().map(|(choice, ())| choice).collect()))
     }
 }
 
 /// `f` of a default configuration with parameter `name` set to each of its choices, where it
 /// gives something.
-fn for_each_choice<T>(
-    name: Option<&str>,
-    mut f: impl FnMut(&mut RunConfig) -> Option<T>,
-) -> Vec<(&'static str, T)> {
+fn for_each_choice<T>(name: Option<&str>, mut f: impl FnMut(&mut RunConfig) -> Option<T>) -> Vec<(&'static str, T)> {
     let Some(p) = name.and_then(parameter) else {
         return Vec::new();
     };
@@ -299,18 +229,13 @@ pub fn pairs(config: &RunConfig) -> Vec<(&'static str, String)> {
 
 /// The configuration as a URL query, parameters in table order (the page encodes its own).
 pub fn to_query(config: &RunConfig) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs(config))
-        .finish()
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs(config)).finish()
 }
 
 /// Every follower not `given` takes the default its leader's value implies (the URL reader and
 /// the CLI both end with this).
 pub fn follow_defaults(config: &mut RunConfig, given: impl Fn(&str) -> bool) {
-    for p in PARAMETERS
-        .iter()
-        .filter(|p| p.follows.is_some() && !given(p.name))
-    {
+    for p in PARAMETERS.iter().filter(|p| p.follows.is_some() && !given(p.name)) {
         (p.reset)(config);
     }
 }
@@ -333,8 +258,7 @@ pub fn from_query_changed(query: &str, name: &str, value: &str) -> (RunConfig, V
 
 /// The decoded (name, value) pairs of a URL query (`+` is a space; invalid UTF-8 becomes U+FFFD).
 fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    form_urlencoded::parse(query.trim_start_matches('?').as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()))
 }
 
 /// Defaults, then each (name, value) in order; a bad one is a notice and keeps the previous value.
@@ -355,11 +279,7 @@ fn from_pairs(pairs: impl Iterator<Item = (String, String)>) -> (RunConfig, Vec<
             Ok(()) => given.push(key),
             Err(e) => {
                 // The kept value is clipped too: an accepted 1e-300 prints as 300 digits.
-                notices.push(format!(
-                    "{} (using {key}={})",
-                    clip(&e),
-                    clip(&p.get(&before))
-                ));
+                notices.push(format!("{} (using {key}={})", clip(&e), clip(&p.get(&before))));
                 config = before;
             }
         }
@@ -370,11 +290,7 @@ fn from_pairs(pairs: impl Iterator<Item = (String, String)>) -> (RunConfig, Vec<
 
 /// Shortens user text quoted back in a notice.
 fn clip(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}...", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_string()
-    }
+    if s.chars().count() > 60 { format!("{}...", s.chars().take(60).collect::<String>()) } else { s.to_string() }
 }
 
 /// The table as the page reads it: name, help, kind with its values, default, leader.
@@ -420,14 +336,7 @@ mod tests {
     #[test]
     fn round_trips_through_pairs_and_reads_queries_leniently() {
         let mut c = RunConfig::default();
-        for (k, v) in [
-            ("model", "mlp4"),
-            ("alpha", "50"),
-            ("noise", "structured"),
-            ("delta", "0.7"),
-            ("order", "random"),
-            ("h-alpha", "1"),
-        ] {
+        for (k, v) in [("model", "mlp4"), ("alpha", "50"), ("noise", "structured"), ("delta", "0.7"), ("order", "random"), ("h-alpha", "1")] {
             set(&mut c, k, v).unwrap();
         }
         let mut back = RunConfig::default();
@@ -436,74 +345,32 @@ mod tests {
         }
         assert_eq!(back, c);
         assert!(c.validate().is_ok());
-        assert!(
-            set(&mut c, "model", "resnet")
-                .unwrap_err()
-                .contains("perceptron, mlp1")
-        );
-        assert!(
-            set(&mut c, "alpha", "lots")
-                .unwrap_err()
-                .contains("not a number")
-        );
-        assert!(
-            set(&mut c, "width", "-3")
-                .unwrap_err()
-                .contains("must not be negative")
-        );
+        assert!(set(&mut c, "model", "resnet").unwrap_err().contains("perceptron, mlp1"));
+        assert!(set(&mut c, "alpha", "lots").unwrap_err().contains("not a number"));
+        assert!(set(&mut c, "width", "-3").unwrap_err().contains("must not be negative"));
         assert!(set(&mut c, "colour", "red").is_err());
         set(&mut c, "model", " MLP1").unwrap();
         assert_eq!(c.model, Architecture::Mlp1, "names in any case");
         // Found by the proptest in tests/hostile_input.rs: a tiny accepted delta, then a bad one.
-        let tiny = format!(
-            "delta=0.{}48960909537955&delta=1120104250478538{}",
-            "0".repeat(300),
-            "0".repeat(100)
-        );
+        let tiny = format!("delta=0.{}48960909537955&delta=1120104250478538{}", "0".repeat(300), "0".repeat(100));
         let (_, notices) = from_query(&tiny);
-        assert!(
-            notices.len() == 1 && notices[0].chars().count() < 200,
-            "{notices:?}"
-        );
+        assert!(notices.len() == 1 && notices[0].chars().count() < 200, "{notices:?}");
 
-        let (q, notices) =
-            from_query("?model=mlp1&alpha=500&delta=x&colour=red&optimizer=sgd&embed=1&seed=%35");
-        assert_eq!(
-            (q.model, q.alpha, q.optimizer, q.lr, q.seed),
-            (Architecture::Mlp1, 20.0, OptimizerKind::Sgd, 0.05, 5)
-        );
+        let (q, notices) = from_query("?model=mlp1&alpha=500&delta=x&colour=red&optimizer=sgd&embed=1&seed=%35");
+        assert_eq!((q.model, q.alpha, q.optimizer, q.lr, q.seed), (Architecture::Mlp1, 20.0, OptimizerKind::Sgd, 0.05, 5));
         assert_eq!(notices.len(), 3, "{notices:?}");
-        assert!(
-            notices[0].contains("alpha must be 0..100") && notices[0].contains("using alpha=20"),
-            "{notices:?}"
-        );
+        assert!(notices[0].contains("alpha must be 0..100") && notices[0].contains("using alpha=20"), "{notices:?}");
         assert_eq!(from_query(&to_query(&q)).0, q);
         // Changing the optimizer as the page does gives the optimizer's rate, as the CLI and a
         // URL without lr do; changing anything else keeps a chosen rate.
         let page = to_query(&from_query("optimizer=adam&lr=0.001").0);
         assert_eq!(from_query_changed(&page, "optimizer", "adadelta").0.lr, 1.0);
-        assert_eq!(
-            from_query_changed(&page, "optimizer", "sgd").0.lr,
-            OptimizerKind::Sgd.default_lr()
-        );
-        assert_eq!(
-            from_query_changed("optimizer=sgd&lr=0.3", "alpha", "5")
-                .0
-                .lr,
-            0.3
-        );
+        assert_eq!(from_query_changed(&page, "optimizer", "sgd").0.lr, OptimizerKind::Sgd.default_lr());
+        assert_eq!(from_query_changed("optimizer=sgd&lr=0.3", "alpha", "5").0.lr, 0.3);
         assert_eq!(from_query_changed("lr=0.3", "lr", "0.2").0.lr, 0.2);
-        assert_eq!(
-            from_query_changed("", "seed", "1&alpha=3").1.len(),
-            1,
-            "a value cannot smuggle in another parameter"
-        );
+        assert_eq!(from_query_changed("", "seed", "1&alpha=3").1.len(), 1, "a value cannot smuggle in another parameter");
         assert_eq!(from_query("%zz=%&=&&a%").1.len(), 3);
-        assert_eq!(
-            from_query("noise=white+").0.noise,
-            NoiseKind::White,
-            "+ is a space"
-        );
+        assert_eq!(from_query("noise=white+").0.noise, NoiseKind::White, "+ is a space");
     }
 
     #[test]
@@ -514,11 +381,7 @@ mod tests {
         assert_eq!(defaults.as_object().unwrap().len(), PARAMETERS.len());
         for p in PARAMETERS {
             let other = match p.kind {
-                Kind::Choice { choices } => choices
-                    .iter()
-                    .find(|&&c| c != p.default_text())
-                    .unwrap()
-                    .to_string(),
+                Kind::Choice { choices } => choices.iter().find(|&&c| c != p.default_text()).unwrap().to_string(),
                 Kind::Integer { max, .. } => max.to_string(),
                 Kind::Real { max, .. } => (max / 2.0 + 0.25).to_string(),
                 Kind::Flag => "true".into(),
@@ -526,71 +389,23 @@ mod tests {
             let mut c = RunConfig::default();
             set(&mut c, p.name, &other).unwrap();
             let changed = serde_json::to_value(&c).unwrap();
-            let diff: Vec<_> = changed
-                .as_object()
-                .unwrap()
-                .iter()
-                .filter(|(k, v)| defaults[k.as_str()] != **v)
-                .map(|(k, _)| k.clone())
-                .collect();
-            assert_eq!(
-                diff,
-                vec![p.name.to_string()],
-                "{} sets its own field (serde names it the same)",
-                p.name
-            );
+            let diff: Vec<_> = changed.as_object().unwrap().iter().filter(|(k, v)| defaults[k.as_str()] != **v).map(|(k, _)| k.clone()).collect();
+            assert_eq!(diff, vec![p.name.to_string()], "{} sets its own field (serde names it the same)", p.name);
         }
         let lr = parameter("lr").unwrap();
-        assert_eq!(
-            lr.defaults_by_leader(),
-            vec![
-                ("sgd", "0.05".into()),
-                ("adam", "0.001".into()),
-                ("adadelta", "1".into())
-            ]
-        );
+        assert_eq!(lr.defaults_by_leader(), vec![("sgd", "0.05".into()), ("adam", "0.001".into()), ("adadelta", "1".into())]);
         let json = serde_json::to_value(describe()).unwrap();
         assert_eq!(json[1]["name"], "width");
-        assert_eq!(
-            (
-                json[1]["kind"].as_str(),
-                json[1]["min"].as_u64(),
-                json[1]["max"].as_u64()
-            ),
-            (Some("integer"), Some(1), Some(2048))
-        );
+        assert_eq!((json[1]["kind"].as_str(), json[1]["min"].as_u64(), json[1]["max"].as_u64()), (Some("integer"), Some(1), Some(2048)));
         assert_eq!(json[0]["choices"][3], "mlp4");
         assert_eq!(json[10]["name"], "lr");
         assert_eq!(json[10]["min_open"], true);
-        assert_eq!(
-            json[3]["applies"]["values"],
-            serde_json::json!(["uniform", "structured", "fashion", "white"]),
-            "alpha: the diluted sets"
-        );
-        let gce = json
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "gce-q")
-            .unwrap();
-        assert_eq!(
-            (
-                gce["applies"]["on"].as_str(),
-                gce["applies"]["values"][0].as_str(),
-                gce["default"].as_str()
-            ),
-            (Some("method"), Some("gce"), Some("0.7"))
-        );
+        assert_eq!(json[3]["applies"]["values"], serde_json::json!(["uniform", "structured", "fashion", "white"]), "alpha: the diluted sets");
+        let gce = json.as_array().unwrap().iter().find(|p| p["name"] == "gce-q").unwrap();
+        assert_eq!((gce["applies"]["on"].as_str(), gce["applies"]["values"][0].as_str(), gce["default"].as_str()), (Some("method"), Some("gce"), Some("0.7")));
         assert_eq!(json[1]["applies"]["on"], "model");
-        assert_eq!(
-            json[1]["applies"]["values"],
-            serde_json::json!(["mlp1", "mlp2", "mlp4", "conv4"]),
-            "width: the models with hidden layers"
-        );
-        assert_eq!(
-            json[5]["applies"]["values"],
-            serde_json::json!(["structured"])
-        );
+        assert_eq!(json[1]["applies"]["values"], serde_json::json!(["mlp1", "mlp2", "mlp4", "conv4"]), "width: the models with hidden layers");
+        assert_eq!(json[5]["applies"]["values"], serde_json::json!(["structured"]));
         assert!(json[2]["applies"].is_null());
     }
 

@@ -3,79 +3,35 @@
 use std::process::Command;
 
 fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_label-noise-lab"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_label-noise-lab")).args(args).output().expect("the binary runs")
 }
 
 #[test]
 fn run_with_json_prints_the_summary_as_the_last_line() {
-    let out = cli(&[
-        "run", "--model", "mlp1", "--clean", "10000", "--alpha", "20", "--noise", "uniform",
-        "--epochs", "1", "--seed", "7", "--width", "64", "--json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cli(&["run", "--model", "mlp1", "--clean", "10000", "--alpha", "20", "--noise", "uniform", "--epochs", "1", "--seed", "7", "--width", "64", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let json: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     let accuracy = json["test_accuracy"].as_f64().unwrap();
-    assert!(
-        (0.3..=1.0).contains(&accuracy),
-        "well above chance: {accuracy}"
-    );
+    assert!((0.3..=1.0).contains(&accuracy), "well above chance: {accuracy}");
     assert_eq!(json["epochs"], 1);
     assert!(json["samples_per_sec"].as_f64().unwrap() > 0.0);
     assert_eq!(json["history"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        json["history"][0]["test_accuracy"].as_f64().unwrap(),
-        accuracy
-    );
+    assert_eq!(json["history"][0]["test_accuracy"].as_f64().unwrap(), accuracy);
     assert_eq!(json["config"]["alpha"], 20.0);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("epoch"),
-        "progress goes to stderr"
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("epoch"), "progress goes to stderr");
 }
 
 #[test]
 fn bad_arguments_get_clear_messages() {
     for (args, expected) in [
-        (
-            vec!["run", "--model", "resnet"],
-            "model: \"resnet\" is not one of perceptron, mlp1, mlp2, mlp4",
-        ),
+        (vec!["run", "--model", "resnet"], "model: \"resnet\" is not one of perceptron, mlp1, mlp2, mlp4"),
         (vec!["run", "--alpha", "250"], "alpha must be 0..100"),
-        (
-            vec![
-                "run",
-                "--noise",
-                "structured",
-                "--delta",
-                "1",
-                "--alpha",
-                "3",
-            ],
-            "needs alpha >= 10",
-        ),
-        (
-            vec!["run", "--batch", "many"],
-            "batch: \"many\" is not a number",
-        ),
-        (
-            vec!["sweep", "--preset", "cifar"],
-            "is not one of uniform, structured",
-        ),
+        (vec!["run", "--noise", "structured", "--delta", "1", "--alpha", "3"], "needs alpha >= 10"),
+        (vec!["run", "--batch", "many"], "batch: \"many\" is not a number"),
+        (vec!["sweep", "--preset", "cifar"], "is not one of uniform, structured"),
         // Refused before any data is read: an estimated week of training.
-        (
-            vec![
-                "run", "--alpha", "100", "--clean", "60000", "--batch", "1", "--epochs", "1000",
-            ],
-            "would take about",
-        ),
+        (vec!["run", "--alpha", "100", "--clean", "60000", "--batch", "1", "--epochs", "1000"], "would take about"),
     ] {
         let out = cli(&args);
         assert!(!out.status.success(), "{args:?} must fail");
@@ -86,16 +42,9 @@ fn bad_arguments_get_clear_messages() {
 
 #[test]
 fn missing_data_folder_is_a_clear_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_label-noise-lab"))
-        .args(["run", "--epochs", "1"])
-        .env("MNIST_DIR", "/nonexistent/mnist")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_label-noise-lab")).args(["run", "--epochs", "1"]).env("MNIST_DIR", "/nonexistent/mnist").output().unwrap();
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("/nonexistent/mnist: no train-images-idx3-ubyte")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/mnist: no train-images-idx3-ubyte"));
 }
 
 #[test]
@@ -104,101 +53,31 @@ fn two_shards_merged_equal_the_unsharded_sweep() {
     let out = dir.to_str().unwrap();
     // A small, fast version of a real preset: 2 series x 3 alphas x 2 seeds, 12,000 samples a point.
     let sweep = |extra: &[&str]| {
-        let mut args = vec![
-            "sweep",
-            "--preset",
-            "noisy-images",
-            "--scale",
-            "quick",
-            "--clean",
-            "1000",
-            "--epochs",
-            "1",
-            "--min-samples",
-            "12000",
-            "--seeds",
-            "2",
-            "--jobs",
-            "2",
-            "--out",
-            out,
-        ];
+        let mut args = vec!["sweep", "--preset", "noisy-images", "--scale", "quick", "--clean", "1000", "--epochs", "1", "--min-samples", "12000", "--seeds", "2", "--jobs", "2", "--out", out];
         args.extend(extra);
         let run = cli(&args);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     };
     sweep(&["--shard", "1/2"]);
     sweep(&["--shard", "2/2"]);
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
-    let (one, two) = (
-        read("noisy-images-quick.shard-1-of-2.csv"),
-        read("noisy-images-quick.shard-2-of-2.csv"),
-    );
-    assert!(
-        one.lines().count() > 1 && two.lines().count() > 1,
-        "each shard trained points:\n{one}\n{two}"
-    );
-    let merged = cli(&[
-        "merge",
-        "--preset",
-        "noisy-images",
-        "--scale",
-        "quick",
-        "--seeds",
-        "2",
-        "--out",
-        out,
-    ]);
-    assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
+    let (one, two) = (read("noisy-images-quick.shard-1-of-2.csv"), read("noisy-images-quick.shard-2-of-2.csv"));
+    assert!(one.lines().count() > 1 && two.lines().count() > 1, "each shard trained points:\n{one}\n{two}");
+    let merged = cli(&["merge", "--preset", "noisy-images", "--scale", "quick", "--seeds", "2", "--out", out]);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
     let merged = read("noisy-images-quick.csv");
     assert!(dir.join("noisy-images-quick.svg").exists());
     sweep(&[]);
     let whole = read("noisy-images-quick.csv");
     // Everything but the speed column (wall-clock) is the same, row for row.
-    let without_speed = |csv: &str| {
-        csv.lines()
-            .map(|l| {
-                l.split(',')
-                    .enumerate()
-                    .filter(|(i, _)| *i != 5)
-                    .map(|(_, f)| f)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .collect::<Vec<_>>()
-    };
+    let without_speed = |csv: &str| csv.lines().map(|l| l.split(',').enumerate().filter(|(i, _)| *i != 5).map(|(_, f)| f).collect::<Vec<_>>().join(",")).collect::<Vec<_>>();
     assert_eq!(without_speed(&merged), without_speed(&whole));
-    assert_eq!(
-        whole.lines().count(),
-        1 + one.lines().count() - 1 + two.lines().count() - 1
-    );
+    assert_eq!(whole.lines().count(), 1 + one.lines().count() - 1 + two.lines().count() - 1);
     // A shard missing is an error naming the points.
     std::fs::remove_file(dir.join("noisy-images-quick.shard-2-of-2.csv")).unwrap();
-    let short = cli(&[
-        "merge",
-        "--preset",
-        "noisy-images",
-        "--scale",
-        "quick",
-        "--seeds",
-        "2",
-        "--out",
-        out,
-    ]);
+    let short = cli(&["merge", "--preset", "noisy-images", "--scale", "quick", "--seeds", "2", "--out", out]);
     assert!(!short.status.success());
-    assert!(
-        String::from_utf8_lossy(&short.stderr).contains("points are in no shard"),
-        "{}",
-        String::from_utf8_lossy(&short.stderr)
-    );
+    assert!(String::from_utf8_lossy(&short.stderr).contains("points are in no shard"), "{}", String::from_utf8_lossy(&short.stderr));
     assert!(!cli(&["sweep", "--shard", "3/2"]).status.success());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -83,12 +83,7 @@ fn real_idx_labels() -> Vec<u8> {
 
 /// A damaged copy of `bytes`: flipped bytes, a cut, or bytes appended; sometimes gzip'd first.
 fn damaged(base: fn() -> Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
-    (
-        any::<bool>(),
-        proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
-        prop::option::of(any::<prop::sample::Index>()),
-        proptest::collection::vec(any::<u8>(), 0..4),
-    )
+    (any::<bool>(), proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8), prop::option::of(any::<prop::sample::Index>()), proptest::collection::vec(any::<u8>(), 0..4))
         .prop_map(move |(gzip, flips, cut, tail)| {
             let mut bytes = base();
             if gzip {

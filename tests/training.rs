@@ -14,58 +14,28 @@ use std::ops::ControlFlow;
 
 fn train(config: &RunConfig) -> label_noise_lab::core::training::RunSummary {
     let sources = common::sources();
-    let ranking = (config.noise == NoiseKind::Structured)
-        .then(|| reference_ranking(&sources, Backend::default(), system_clock).unwrap());
-    let mut trainer = Trainer::new(
-        config,
-        sources,
-        ranking.as_ref(),
-        Backend::default(),
-        system_clock,
-    )
-    .unwrap();
+    let ranking = (config.noise == NoiseKind::Structured).then(|| reference_ranking(&sources, Backend::default(), system_clock).unwrap());
+    let mut trainer = Trainer::new(config, sources, ranking.as_ref(), Backend::default(), system_clock).unwrap();
     trainer.run(|_| ControlFlow::Continue(()))
 }
 
 fn mlp1(alpha: f64) -> RunConfig {
-    RunConfig {
-        model: Architecture::Mlp1,
-        clean: 10_000,
-        alpha,
-        batch: 32,
-        lr: 0.001,
-        epochs: 5,
-        seed: 7,
-        ..RunConfig::default()
-    }
+    RunConfig { model: Architecture::Mlp1, clean: 10_000, alpha, batch: 32, lr: 0.001, epochs: 5, seed: 7, ..RunConfig::default() }
 }
 
 #[test]
 fn mlp1_on_10k_clean_examples_beats_95_percent() {
     let run = train(&mlp1(0.0));
-    assert!(
-        run.test_accuracy > 0.95,
-        "clean test accuracy {}",
-        run.test_accuracy
-    );
+    assert!(run.test_accuracy > 0.95, "clean test accuracy {}", run.test_accuracy);
     assert_eq!(run.history.len(), 5);
 }
 
 #[test]
 fn mlp1_with_alpha_20_uniform_noise_still_beats_85_percent() {
-    let config = RunConfig {
-        batch: 128,
-        lr: 0.0005,
-        epochs: 3,
-        ..mlp1(20.0)
-    };
+    let config = RunConfig { batch: 128, lr: 0.0005, epochs: 3, ..mlp1(20.0) };
     let run = train(&config);
     assert_eq!(run.train_examples, 210_000);
-    assert!(
-        run.test_accuracy > 0.85,
-        "test accuracy with alpha=20: {}",
-        run.test_accuracy
-    );
+    assert!(run.test_accuracy > 0.85, "test accuracy with alpha=20: {}", run.test_accuracy);
     let last = run.history.last().unwrap();
     // The network predicts the true class of noisy examples, not their noisy labels.
     assert!(last.noisy_true_accuracy.unwrap() > 0.8, "{last:?}");
@@ -74,19 +44,9 @@ fn mlp1_with_alpha_20_uniform_noise_still_beats_85_percent() {
 
 #[test]
 fn same_seed_same_numbers_other_seed_other_numbers() {
-    let config = RunConfig {
-        model: Architecture::Mlp1,
-        width: 64,
-        clean: 2_000,
-        alpha: 5.0,
-        epochs: 2,
-        seed: 3,
-        ..RunConfig::default()
-    };
+    let config = RunConfig { model: Architecture::Mlp1, width: 64, clean: 2_000, alpha: 5.0, epochs: 2, seed: 3, ..RunConfig::default() };
     let strip = |mut r: label_noise_lab::core::training::RunSummary| {
-        r.history
-            .iter_mut()
-            .for_each(|m| (m.samples_per_sec, m.elapsed_secs) = (0.0, 0.0));
+        r.history.iter_mut().for_each(|m| (m.samples_per_sec, m.elapsed_secs) = (0.0, 0.0));
         (r.history, r.confusion)
     };
     let a = strip(train(&config));
@@ -98,25 +58,9 @@ fn same_seed_same_numbers_other_seed_other_numbers() {
 
 #[test]
 fn live_reporting_starts_early_evaluates_subsamples_and_never_changes_the_training() {
-    let config = RunConfig {
-        model: Architecture::Mlp1,
-        width: 64,
-        clean: 10_000,
-        alpha: 4.0,
-        epochs: 2,
-        seed: 5,
-        ..RunConfig::default()
-    };
+    let config = RunConfig { model: Architecture::Mlp1, width: 64, clean: 10_000, alpha: 4.0, epochs: 2, seed: 5, ..RunConfig::default() };
     let run = |reporting: Reporting| {
-        let mut trainer = Trainer::new(
-            &config,
-            common::sources(),
-            None,
-            Backend::default(),
-            system_clock,
-        )
-        .unwrap()
-        .reporting(reporting);
+        let mut trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap().reporting(reporting);
         trainer.run(|_| ControlFlow::Continue(()))
     };
     let live = run(Reporting::Live);
@@ -129,163 +73,47 @@ fn live_reporting_starts_early_evaluates_subsamples_and_never_changes_the_traini
     // The live curve: a point within the first few thousand samples, quick points on every fifth
     // test image, and the full test set at the end.
     let first = &live.history[0];
-    assert!(
-        first.step * config.batch <= 6_000
-            && first.test_images == 2_000
-            && first.eval == Eval::Quick,
-        "{first:?}"
-    );
+    assert!(first.step * config.batch <= 6_000 && first.test_images == 2_000 && first.eval == Eval::Quick, "{first:?}");
     assert!(live.history.len() >= 6, "{} points", live.history.len());
     assert!(live.history.windows(2).all(|w| w[0].step < w[1].step));
     let last = live.history.last().unwrap();
-    assert!(
-        last.end_of_epoch
-            && last.test_images == 10_000
-            && last.eval == Eval::Full
-            && last.epoch == 2.0
-    );
+    assert!(last.end_of_epoch && last.test_images == 10_000 && last.eval == Eval::Full && last.epoch == 2.0);
     // A quick point estimates the same accuracy as the full test set, within sampling error.
-    assert!(
-        live.history
-            .iter()
-            .all(|m| m.test_accuracy > 0.0 && m.samples_per_sec > 0.0)
-    );
+    assert!(live.history.iter().all(|m| m.test_accuracy > 0.0 && m.samples_per_sec > 0.0));
 }
 
 #[test]
 fn every_noise_kind_optimizer_and_h_alpha_trains_and_learns() {
-    let base = RunConfig {
-        model: Architecture::Mlp1,
-        width: 128,
-        clean: 2_000,
-        alpha: 10.0,
-        epochs: 1,
-        seed: 2,
-        ..RunConfig::default()
-    };
+    let base = RunConfig { model: Architecture::Mlp1, width: 128, clean: 2_000, alpha: 10.0, epochs: 1, seed: 2, ..RunConfig::default() };
     // Each case with a floor about 8-10 points under what it reached when written (seed 2), so a
     // case that stops learning fails, not just one that falls to chance.
     let cases = [
-        (
-            RunConfig {
-                noise: NoiseKind::Structured,
-                delta: 0.5,
-                order: Order::Confusion,
-                ..base.clone()
-            },
-            0.55,
-        ),
-        (
-            RunConfig {
-                noise: NoiseKind::Structured,
-                delta: 0.5,
-                order: Order::Reverse,
-                ..base.clone()
-            },
-            0.36,
-        ),
-        (
-            RunConfig {
-                noise: NoiseKind::Structured,
-                delta: 0.5,
-                order: Order::Random,
-                ..base.clone()
-            },
-            0.45,
-        ),
-        (
-            RunConfig {
-                noise: NoiseKind::Fashion,
-                ..base.clone()
-            },
-            0.70,
-        ),
-        (
-            RunConfig {
-                noise: NoiseKind::White,
-                ..base.clone()
-            },
-            0.74,
-        ),
-        (
-            RunConfig {
-                noisy_images: NoisyImages::Novel,
-                ..base.clone()
-            },
-            0.59,
-        ),
-        (
-            RunConfig {
-                h_alpha: true,
-                epochs: 5,
-                ..base.clone()
-            },
-            0.80,
-        ),
-        (
-            RunConfig {
-                optimizer: OptimizerKind::Sgd,
-                lr: OptimizerKind::Sgd.default_lr(),
-                ..base.clone()
-            },
-            0.53,
-        ),
-        (
-            RunConfig {
-                optimizer: OptimizerKind::Adadelta,
-                lr: OptimizerKind::Adadelta.default_lr(),
-                ..base.clone()
-            },
-            0.60,
-        ),
-        (
-            RunConfig {
-                model: Architecture::Perceptron,
-                ..base.clone()
-            },
-            0.40,
-        ),
-        (
-            RunConfig {
-                model: Architecture::Mlp4,
-                ..base.clone()
-            },
-            0.45,
-        ),
+        (RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Confusion, ..base.clone() }, 0.55),
+        (RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Reverse, ..base.clone() }, 0.36),
+        (RunConfig { noise: NoiseKind::Structured, delta: 0.5, order: Order::Random, ..base.clone() }, 0.45),
+        (RunConfig { noise: NoiseKind::Fashion, ..base.clone() }, 0.70),
+        (RunConfig { noise: NoiseKind::White, ..base.clone() }, 0.74),
+        (RunConfig { noisy_images: NoisyImages::Novel, ..base.clone() }, 0.59),
+        (RunConfig { h_alpha: true, epochs: 5, ..base.clone() }, 0.80),
+        (RunConfig { optimizer: OptimizerKind::Sgd, lr: OptimizerKind::Sgd.default_lr(), ..base.clone() }, 0.53),
+        (RunConfig { optimizer: OptimizerKind::Adadelta, lr: OptimizerKind::Adadelta.default_lr(), ..base.clone() }, 0.60),
+        (RunConfig { model: Architecture::Perceptron, ..base.clone() }, 0.40),
+        (RunConfig { model: Architecture::Mlp4, ..base.clone() }, 0.45),
     ];
     let plain = train(&base).test_accuracy;
     let mut accuracy = std::collections::HashMap::new();
     for (config, floor) in cases {
         let run = train(&config);
-        assert!(
-            run.test_accuracy > floor,
-            "{}: {} (floor {floor})",
-            config.label(),
-            run.test_accuracy
-        );
+        assert!(run.test_accuracy > floor, "{}: {} (floor {floor})", config.label(), run.test_accuracy);
         let last = run.history.last().unwrap();
-        let has_true =
-            matches!(config.noise, NoiseKind::Uniform | NoiseKind::Structured) && !config.h_alpha;
-        assert_eq!(
-            last.noisy_true_accuracy.is_some(),
-            has_true,
-            "{}",
-            config.label()
-        );
+        let has_true = matches!(config.noise, NoiseKind::Uniform | NoiseKind::Structured) && !config.h_alpha;
+        assert_eq!(last.noisy_true_accuracy.is_some(), has_true, "{}", config.label());
         accuracy.insert(config.label(), run.test_accuracy);
     }
     // The paper's orderings, here by ~10 points: images from elsewhere hurt less than MNIST images
     // with wrong labels, and H_alpha undoes most of the damage.
-    for ood in [
-        "mlp1 alpha=10 fashion",
-        "mlp1 alpha=10 white",
-        "mlp1 alpha=10 uniform H_alpha",
-    ] {
-        assert!(
-            accuracy[ood] > plain + 0.05,
-            "{ood}: {} vs uniform {plain}",
-            accuracy[ood]
-        );
+    for ood in ["mlp1 alpha=10 fashion", "mlp1 alpha=10 white", "mlp1 alpha=10 uniform H_alpha"] {
+        assert!(accuracy[ood] > plain + 0.05, "{ood}: {} vs uniform {plain}", accuracy[ood]);
     }
 }
 
@@ -300,84 +128,33 @@ fn the_confusion_ranking_puts_famous_confusions_first() {
 
 #[test]
 fn reports_stream_and_a_caller_can_stop_early() {
-    let config = RunConfig {
-        model: Architecture::Perceptron,
-        clean: 5_000,
-        alpha: 1.0,
-        epochs: 3,
-        ..RunConfig::default()
-    };
-    let mut trainer = Trainer::new(
-        &config,
-        common::sources(),
-        None,
-        Backend::default(),
-        system_clock,
-    )
-    .unwrap()
-    .reporting(Reporting::EverySteps(20));
+    let config = RunConfig { model: Architecture::Perceptron, clean: 5_000, alpha: 1.0, epochs: 3, ..RunConfig::default() };
+    let mut trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap().reporting(Reporting::EverySteps(20));
     let mut seen = Vec::new();
     let run = trainer.run(|m| {
         seen.push(m.clone());
-        if m.end_of_epoch {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        if m.end_of_epoch { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     assert_eq!(run.epochs, 1, "stopped after the first epoch");
     // At the epoch's end the run is a third done, not two thirds (the page showed 2.00 / 2 after
     // stepping one epoch of two).
-    assert!(
-        (trainer.progress() - 1.0 / 3.0).abs() < 1e-12,
-        "{}",
-        trainer.progress()
-    );
-    assert_eq!(
-        seen.len(),
-        79 / 20 + 1,
-        "3 step reports and the epoch report"
-    );
-    assert!(
-        seen.windows(2)
-            .all(|w| w[0].epoch < w[1].epoch && w[0].step < w[1].step)
-    );
-    assert!(
-        seen.iter()
-            .all(|m| m.samples_per_sec > 0.0 && m.loss.is_finite())
-    );
+    assert!((trainer.progress() - 1.0 / 3.0).abs() < 1e-12, "{}", trainer.progress());
+    assert_eq!(seen.len(), 79 / 20 + 1, "3 step reports and the epoch report");
+    assert!(seen.windows(2).all(|w| w[0].epoch < w[1].epoch && w[0].step < w[1].step));
+    assert!(seen.iter().all(|m| m.samples_per_sec > 0.0 && m.loss.is_finite()));
 }
 
 #[test]
 fn gallery_shows_the_real_pixels_and_labels() {
-    let config = RunConfig {
-        model: Architecture::Perceptron,
-        clean: 1_000,
-        alpha: 3.0,
-        epochs: 1,
-        ..RunConfig::default()
-    };
-    let trainer = Trainer::new(
-        &config,
-        common::sources(),
-        None,
-        Backend::default(),
-        system_clock,
-    )
-    .unwrap();
+    let config = RunConfig { model: Architecture::Perceptron, clean: 1_000, alpha: 3.0, epochs: 1, ..RunConfig::default() };
+    let trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap();
     let gallery = trainer.gallery(40);
     assert_eq!(gallery.len(), 40);
     assert!(gallery.iter().any(|(e, _)| e.noisy) && gallery.iter().any(|(e, _)| !e.noisy));
     let mnist = common::mnist();
     for (e, pixels) in gallery {
-        let label_noise_lab::core::noise::ImageRef::Mnist(i) = e.image else {
-            panic!("uniform noise re-uses MNIST images")
-        };
-        assert_eq!(
-            pixels,
-            mnist.train.image(i as usize),
-            "u8 pixels survive normalisation exactly"
-        );
+        let label_noise_lab::core::noise::ImageRef::Mnist(i) = e.image else { panic!("uniform noise re-uses MNIST images") };
+        assert_eq!(pixels, mnist.train.image(i as usize), "u8 pixels survive normalisation exactly");
         assert_eq!(e.true_label, Some(mnist.train.labels[i as usize]));
     }
 }
@@ -387,37 +164,17 @@ fn gallery_shows_the_real_pixels_and_labels() {
 #[cfg(feature = "ndarray")]
 #[test]
 fn the_ndarray_backend_trains_the_same_run_as_flex() {
-    let config = RunConfig {
-        model: Architecture::Mlp1,
-        width: 64,
-        clean: 3_000,
-        alpha: 2.0,
-        epochs: 1,
-        seed: 5,
-        ..RunConfig::default()
-    };
+    let config = RunConfig { model: Architecture::Mlp1, width: 64, clean: 3_000, alpha: 2.0, epochs: 1, seed: 5, ..RunConfig::default() };
     let run = |backend| {
-        let mut trainer =
-            Trainer::new(&config, common::sources(), None, backend, system_clock).unwrap();
+        let mut trainer = Trainer::new(&config, common::sources(), None, backend, system_clock).unwrap();
         trainer.run(|_| ControlFlow::Continue(()))
     };
     let (flex, ndarray) = (run(Backend::Flex), run(Backend::NdArray));
     assert_eq!(ndarray.backend, "ndarray");
-    assert_eq!(
-        flex.fingerprints.training_set,
-        ndarray.fingerprints.training_set
-    );
-    assert_eq!(
-        flex.fingerprints.initial_weights,
-        ndarray.fingerprints.initial_weights
-    );
+    assert_eq!(flex.fingerprints.training_set, ndarray.fingerprints.training_set);
+    assert_eq!(flex.fingerprints.initial_weights, ndarray.fingerprints.initial_weights);
     assert!(ndarray.test_accuracy > 0.8, "{}", ndarray.test_accuracy);
-    assert!(
-        (flex.test_accuracy - ndarray.test_accuracy).abs() < 0.02,
-        "flex {} vs ndarray {}",
-        flex.test_accuracy,
-        ndarray.test_accuracy
-    );
+    assert!((flex.test_accuracy - ndarray.test_accuracy).abs() < 0.02, "flex {} vs ndarray {}", flex.test_accuracy, ndarray.test_accuracy);
 }
 
 #[test]
@@ -425,23 +182,9 @@ fn the_conv_nets_train_on_mnist() {
     // One epoch on 5,000 clean images (about 10 s each natively); floors ~7 points under what
     // they reached when written (conv4 85.8%, conv2 90.7%).
     for (model, floor) in [(Architecture::Conv4, 0.78), (Architecture::Conv2, 0.83)] {
-        let config = RunConfig {
-            model,
-            width: 64,
-            clean: 5_000,
-            alpha: 0.0,
-            batch: 64,
-            epochs: 1,
-            seed: 1,
-            ..RunConfig::default()
-        };
+        let config = RunConfig { model, width: 64, clean: 5_000, alpha: 0.0, batch: 64, epochs: 1, seed: 1, ..RunConfig::default() };
         let run = train(&config);
-        assert!(
-            run.test_accuracy > floor,
-            "{}: {}",
-            config.label(),
-            run.test_accuracy
-        );
+        assert!(run.test_accuracy > floor, "{}: {}", config.label(), run.test_accuracy);
         assert_eq!(run.parameters, model.parameters(64));
     }
 }

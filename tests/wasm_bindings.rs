@@ -3,9 +3,7 @@
 
 use label_noise_lab::core::data::PIXELS;
 use label_noise_lab::core::packed::{SplitKind, encode};
-use label_noise_lab::web::bindings::{
-    Lab, draw_chart, parameters, parse_query, preset, sweep_curves,
-};
+use label_noise_lab::web::bindings::{Lab, draw_chart, parameters, parse_query, preset, sweep_curves};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -13,31 +11,17 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn parse_query_gives_a_valid_config_and_notices() {
-    let parsed: serde_json::Value =
-        serde_json::from_str(&parse_query("?model=mlp4&alpha=-3&zz=1")).unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&parse_query("?model=mlp4&alpha=-3&zz=1")).unwrap();
     assert_eq!(parsed["config"]["model"], "mlp4");
     assert_eq!(parsed["config"]["alpha"], 20.0);
     assert_eq!(parsed["notices"].as_array().unwrap().len(), 2);
     // The page builds its controls from this table: every parameter the URL takes, with ranges.
     let table: Vec<serde_json::Value> = serde_json::from_str(&parameters()).unwrap();
     let names: Vec<&str> = table.iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names.len(), 14);
-    assert!(
-        ["model", "alpha", "noisy-images", "h-alpha", "seed"]
-            .iter()
-            .all(|n| names.contains(n)),
-        "{names:?}"
-    );
+    assert_eq!(names.len(), label_noise_lab::params::PARAMETERS.len());
+    assert!(["model", "alpha", "noisy-images", "h-alpha", "seed"].iter().all(|n| names.contains(n)), "{names:?}");
     let batch = table.iter().find(|p| p["name"] == "batch").unwrap();
-    assert_eq!(
-        (
-            batch["kind"].as_str(),
-            batch["min"].as_u64(),
-            batch["max"].as_u64(),
-            batch["default"].as_str()
-        ),
-        (Some("integer"), Some(1), Some(4096), Some("128"))
-    );
+    assert_eq!((batch["kind"].as_str(), batch["min"].as_u64(), batch["max"].as_u64(), batch["default"].as_str()), (Some("integer"), Some(1), Some(4096), Some("128")));
 }
 
 #[wasm_bindgen_test]
@@ -55,204 +39,90 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     };
     let mut lab = Lab::new();
     let (labels, pixels) = images(500);
-    lab.add_chunk(
-        "mnist",
-        "train",
-        &encode(SplitKind::Train, 0, &labels, &pixels),
-    )
-    .unwrap();
+    lab.add_chunk("mnist", "train", &encode(SplitKind::Train, 0, &labels, &pixels)).unwrap();
     let (labels, pixels) = images(100);
-    lab.add_chunk(
-        "mnist",
-        "test",
-        &encode(SplitKind::Test, 0, &labels, &pixels),
-    )
-    .unwrap();
-    assert!(
-        lab.add_chunk("mnist", "broken.lnl.gz", b"LNL1 nope")
-            .is_err()
-    );
+    lab.add_chunk("mnist", "test", &encode(SplitKind::Test, 0, &labels, &pixels)).unwrap();
+    assert!(lab.add_chunk("mnist", "broken.lnl.gz", b"LNL1 nope").is_err());
     // Data streams in: a run that needs images which have not arrived yet is refused.
-    let err = lab
-        .start("model=perceptron&clean=600&alpha=0", 1000, true)
-        .err()
-        .map(|e| String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message()));
-    assert!(
-        err.as_deref()
-            .is_some_and(|m| m.contains("needs 1000") && m.contains("500 have loaded")),
-        "{err:?}"
-    );
-    assert_eq!(
-        Lab::train_images_needed("clean=600&noisy-images=novel&alpha=1", 1000),
-        1000
-    );
+    let err = lab.start("model=perceptron&clean=600&alpha=0", 1000, true).err().map(|e| String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message()));
+    assert!(err.as_deref().is_some_and(|m| m.contains("needs 1000") && m.contains("500 have loaded")), "{err:?}");
+    assert_eq!(Lab::train_images_needed("clean=600&noisy-images=novel&alpha=1", 1000), 1000);
     assert_eq!(lab.train_images_loaded(), 500);
     // 15,000 samples: a live curve's quick points (the first after ~4,600 samples), then the full end.
-    lab.start(
-        "model=perceptron&clean=500&alpha=0&epochs=30&batch=50",
-        500,
-        true,
-    )
-    .unwrap();
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=30&batch=50", 500, true).unwrap();
     let mut reports = Vec::new();
     while !lab.is_done() {
-        reports.extend(
-            serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0, false).unwrap())
-                .unwrap(),
-        );
+        reports.extend(serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0, false).unwrap()).unwrap());
     }
     assert!(reports.len() >= 3, "{reports:?}");
     assert_eq!(reports[0]["eval"], "quick");
     assert_eq!(reports.last().unwrap()["eval"], "full");
     assert_eq!(lab.samples_trained(), 15_000);
     // Stepping one epoch stops at the epoch's end.
-    lab.start(
-        "model=perceptron&clean=500&alpha=0&epochs=3&batch=64",
-        500,
-        true,
-    )
-    .unwrap();
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=64", 500, true).unwrap();
     lab.train_for(60_000.0, true).unwrap();
     assert_eq!((lab.epochs_done(), lab.samples_trained()), (1, 500));
     while !lab.is_done() {
         lab.train_for(50.0, false).unwrap();
     }
     let summary: serde_json::Value = serde_json::from_str(&lab.summary().unwrap()).unwrap();
-    assert!(
-        summary["test_accuracy"].as_f64().unwrap() > 0.9,
-        "{}",
-        summary["test_accuracy"]
-    );
+    assert!(summary["test_accuracy"].as_f64().unwrap() > 0.9, "{}", summary["test_accuracy"]);
     assert_eq!(lab.gallery(4).len(), 4 * (PIXELS + 3));
+    // The trained model reads a drawing, shows a confusion cell's images and its templates.
+    let (_, test_pixels) = images(10);
+    for k in 0..10 {
+        let p = lab.classify(&test_pixels[k * PIXELS..(k + 1) * PIXELS]).unwrap();
+        let best = (0..10).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+        assert_eq!(best, k, "{p:?}");
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+    assert!(lab.classify(&[0; 10]).is_err(), "a drawing is 784 pixels");
+    let cell = lab.test_examples(3, 3, 4).unwrap();
+    assert_eq!(cell.len(), 4 * PIXELS);
+    assert_eq!(&cell[..PIXELS], &test_pixels[3 * PIXELS..4 * PIXELS], "the first test image of class 3");
+    assert_eq!(lab.input_templates(32).len(), 10 * PIXELS, "the perceptron's ten class templates");
     // The conv nets train in the browser too.
     for model in ["conv2", "conv4"] {
-        lab.start(
-            &format!("model={model}&width=32&clean=500&alpha=0&epochs=4&batch=50"),
-            500,
-            false,
-        )
-        .unwrap();
+        lab.start(&format!("model={model}&width=32&clean=500&alpha=0&epochs=4&batch=50"), 500, false).unwrap();
         while !lab.is_done() {
             lab.train_for(50.0, false).unwrap();
         }
         let summary: serde_json::Value = serde_json::from_str(&lab.summary().unwrap()).unwrap();
-        assert!(
-            summary["test_accuracy"].as_f64().unwrap() > 0.9,
-            "{model}: {}",
-            summary["test_accuracy"]
-        );
+        assert!(summary["test_accuracy"].as_f64().unwrap() > 0.9, "{model}: {}", summary["test_accuracy"]);
     }
 }
 
 #[wasm_bindgen_test]
 fn draw_chart_paints_the_canvas() {
     let document = web_sys::window().unwrap().document().unwrap();
-    let canvas: web_sys::HtmlCanvasElement = document
-        .create_element("canvas")
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").unwrap().dyn_into().unwrap();
     canvas.set_width(400);
     canvas.set_height(300);
     let curves = r#"[{"label":"run","color":[31,119,180],"points":[[0,0.5],[1,0.9]]}]"#;
-    let mapping: serde_json::Value = serde_json::from_str(
-        &draw_chart(
-            canvas.clone(),
-            "t",
-            "epoch",
-            "acc",
-            true,
-            1.0,
-            curves,
-            None,
-            None,
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let (left, right) = (
-        mapping["pixels_x"][0].as_i64().unwrap(),
-        mapping["pixels_x"][1].as_i64().unwrap(),
-    );
+    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "t", "epoch", "acc", true, 1.0, curves, None, None).unwrap()).unwrap();
+    let (left, right) = (mapping["pixels_x"][0].as_i64().unwrap(), mapping["pixels_x"][1].as_i64().unwrap());
     assert!(0 < left && left < right && right <= 400, "{mapping}");
     assert!(mapping["x_range"][1].as_f64().unwrap() < 2.0, "{mapping}");
     // A sweep's range (alpha 0..50) widens the axis before its points arrive.
-    let wide: serde_json::Value = serde_json::from_str(
-        &draw_chart(
-            canvas,
-            "t",
-            "alpha",
-            "acc",
-            true,
-            1.0,
-            curves,
-            Some(0.0),
-            Some(50.0),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let wide: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "alpha", "acc", true, 1.0, curves, Some(0.0), Some(50.0)).unwrap()).unwrap();
     assert!(wide["x_range"][1].as_f64().unwrap() >= 50.0, "{wide}");
-    assert!(
-        wide["x_labels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l == "20"),
-        "alpha ticks are integers: {wide}"
-    );
-    assert!(
-        draw_chart(
-            document
-                .create_element("canvas")
-                .unwrap()
-                .dyn_into()
-                .unwrap(),
-            "t",
-            "x",
-            "y",
-            false,
-            1.0,
-            "not json",
-            None,
-            None
-        )
-        .is_err()
-    );
+    assert!(wide["x_labels"].as_array().unwrap().iter().any(|l| l == "20"), "alpha ticks are integers: {wide}");
+    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", false, 1.0, "not json", None, None).is_err());
 }
 
 #[wasm_bindgen_test]
 fn figure_points_have_seeds_and_curves_their_mean_and_range() {
-    let spec: serde_json::Value =
-        serde_json::from_str(&preset("uniform", "quick", Some(3)).unwrap()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&preset("uniform", "quick", Some(3)).unwrap()).unwrap();
     assert_eq!(spec["points"].as_array().unwrap().len(), 4 * 4 * 3);
     assert_eq!(spec["points"][2]["seed"], 3);
-    assert!(
-        spec["points"][2]["query"]
-            .as_str()
-            .unwrap()
-            .contains("seed=3")
-    );
-    let one: serde_json::Value =
-        serde_json::from_str(&preset("uniform", "quick", Some(1)).unwrap()).unwrap();
+    assert!(spec["points"][2]["query"].as_str().unwrap().contains("seed=3"));
+    let one: serde_json::Value = serde_json::from_str(&preset("uniform", "quick", Some(1)).unwrap()).unwrap();
     assert_eq!(one["points"].as_array().unwrap().len(), 16);
     let finished = r#"[{"series":"mlp1","x":20,"seed":1,"test_accuracy":0.90},{"series":"mlp1","x":20,"seed":2,"test_accuracy":0.94},{"series":"mlp1","x":0,"seed":1,"test_accuracy":0.97}]"#;
-    let curves: Vec<serde_json::Value> =
-        serde_json::from_str(&sweep_curves("uniform", "quick", finished).unwrap()).unwrap();
+    let curves: Vec<serde_json::Value> = serde_json::from_str(&sweep_curves("uniform", "quick", finished).unwrap()).unwrap();
     let ours = curves.iter().find(|c| c["label"] == "ours mlp1").unwrap();
     let mean = ours["points"][1][1].as_f64().unwrap();
-    assert!(
-        ours["points"].as_array().unwrap().len() == 2 && (mean - 0.92).abs() < 1e-12,
-        "the mean over the seeds: {ours}"
-    );
-    assert_eq!(
-        ours["bars"],
-        serde_json::json!([[20.0, 0.90, 0.94]]),
-        "one bar, where there are two seeds"
-    );
-    assert!(
-        curves
-            .iter()
-            .any(|c| c["paper"] == true && c["label"].as_str().unwrap().contains("MLP1"))
-    );
+    assert!(ours["points"].as_array().unwrap().len() == 2 && (mean - 0.92).abs() < 1e-12, "the mean over the seeds: {ours}");
+    assert_eq!(ours["bars"], serde_json::json!([[20.0, 0.90, 0.94]]), "one bar, where there are two seeds");
+    assert!(curves.iter().any(|c| c["paper"] == true && c["label"].as_str().unwrap().contains("MLP1")));
 }

@@ -3,8 +3,10 @@ import init, { parse_query, parse_change, duration, Lab } from './pkg/label_nois
 import { loadParams, toQuery } from './params.js';
 import { TrainingWorker } from './workers.js';
 import { initFigures } from './figures.js';
-import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf, renderGallery, renderConfusion, enableHover, curvesFor } from './ui.js';
+import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf, renderGallery, renderConfusion, renderCellExamples, enableHover, curvesFor } from './ui.js';
 import { renderMemorisation } from './memorisation.js';
+import { initDrawing } from './drawing.js';
+import { renderTemplates } from './templates.js';
 
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
@@ -22,6 +24,21 @@ let longestTask = 0;
 let cost = null; // the estimate and verdict for `config` (from the core)
 let confirmed = null; // the query of a long run the user chose to start anyway
 let dataBroken = false; // some training images failed to stream in: Reset retries
+
+let classifying = null; // the drawing pad's question to the worker, answered by 'classified'
+
+/** The drawing pad asks the run's model (see drawing.js). */
+function askDrawing(pixels) {
+  if (!worker || !runs.length) return Promise.reject(new Error('Train a run first: then the network reads your digit.'));
+  return new Promise((resolve, reject) => {
+    classifying = { resolve, reject };
+    worker.post({ type: 'classify', pixels });
+  });
+}
+
+function askCell(actual, predicted) {
+  worker?.post({ type: 'cell', actual, predicted });
+}
 
 function metric() {
   return $('metric').value;
@@ -173,8 +190,18 @@ const handlers = {
     // The status carries the latest evaluation on the whole test set, not a quick point's.
     const full = reports.filter((m) => m.eval === 'full').at(-1);
     if (full) $('run-status').dataset.testAccuracy = full.test_accuracy;
-    if (reports.length) redraw();
+    if (reports.length) {
+      renderConfusion(last.confusion, askCell);
+      redraw();
+    }
   },
+  templates: ({ weights }) => renderTemplates(weights, (current || runs.at(-1))?.config.model),
+  classified: ({ probabilities, error }) => {
+    const waiting = classifying;
+    classifying = null;
+    if (waiting) error ? waiting.reject(new Error(error)) : waiting.resolve(probabilities);
+  },
+  cell: ({ actual, predicted, images, error }) => renderCellExamples(actual, predicted, images, error),
   paused: () => {
     paused = true;
     if (current) {
@@ -188,7 +215,7 @@ const handlers = {
   done: ({ summary }) => {
     current.done = true;
     current.summary = summary;
-    renderConfusion(summary.confusion);
+    renderConfusion(summary.confusion, askCell);
     $('run-status').dataset.testAccuracy = summary.test_accuracy;
     // What a reproducibility check compares (the same run natively, or after a reload).
     Object.assign($('run-status').dataset, { trainingSet: summary.fingerprints.training_set, initialWeights: summary.fingerprints.initial_weights, finalWeights: summary.fingerprints.final_weights });
@@ -254,6 +281,8 @@ function reset() {
   stopWorkerRun();
   runs = [];
   renderConfusion(null);
+  renderTemplates(null, null);
+  $('cell-examples').textContent = '';
   $('gallery').textContent = '';
   delete $('run-status').dataset.testAccuracy;
   if (!worker || dataBroken || $('run-status').dataset.state === 'error') {
@@ -316,6 +345,7 @@ async function main() {
     navigator.serviceWorker?.register('sw.js').catch(() => {});
   } catch {} // reading navigator.serviceWorker throws in an opaque origin
   enableHover(() => curvesFor(runs, metric()));
+  initDrawing(askDrawing);
   if (!embed) initFigures();
   redraw();
   buttons();

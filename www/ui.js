@@ -174,11 +174,14 @@ export function renderGallery(bytes) {
   }
 }
 
-/** The 10x10 test confusion matrix as a heatmap table (rows: true class). */
-export function renderConfusion(matrix) {
+/** The 10x10 test confusion matrix as a heatmap table (rows: true class); `onCell(true,
+ * predicted)` when a cell is chosen (click, or Enter on a focused cell). */
+export function renderConfusion(matrix, onCell = null) {
   const table = $('confusion');
   table.textContent = '';
   if (!matrix) return;
+  const images = matrix.flat().reduce((a, b) => a + b, 0);
+  $('confusion-note').textContent = `Rows: true digit; columns: prediction, on ${images.toLocaleString('en')} test images. Updated during training; choose a cell to see its test images.`;
   const head = table.insertRow();
   head.append(document.createElement('th'));
   for (let j = 0; j < 10; j++) head.append(Object.assign(document.createElement('th'), { textContent: j }));
@@ -196,8 +199,38 @@ export function renderConfusion(matrix) {
       const [r, g, b] = colorOf(i === j ? 0 : 3);
       cell.style.background = `rgba(${r},${g},${b},${strength})`;
       cell.style.color = strength > 0.55 ? '#fff' : '';
+      if (onCell) {
+        Object.assign(cell, { tabIndex: 0, className: 'cell' });
+        cell.setAttribute('aria-label', cell.title);
+        cell.addEventListener('click', () => onCell(i, j));
+        cell.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onCell(i, j)));
+      }
     });
   });
+}
+
+/** Test images (784 bytes each) behind one confusion cell. */
+export function renderCellExamples(actual, predicted, images, error) {
+  const root = $('cell-examples');
+  root.textContent = '';
+  const count = images ? images.length / 784 : 0;
+  const caption = document.createElement('p');
+  caption.textContent = error ? error : count ? `True ${actual}, predicted ${predicted}: ${count === 24 ? 'the first 24' : `all ${count}`} test images.` : `No test image of ${actual} is predicted as ${predicted}.`;
+  root.append(caption);
+  for (let k = 0; k < count; k++) {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 28;
+    const ctx = canvas.getContext('2d');
+    const image = ctx.createImageData(28, 28);
+    for (let p = 0; p < 784; p++) {
+      const v = images[k * 784 + p];
+      image.data.set([v, v, v, 255], p * 4);
+    }
+    ctx.putImageData(image, 0, 0);
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `test image of a ${actual}, read as ${predicted}`);
+    root.append(canvas);
+  }
 }
 
 

@@ -123,6 +123,7 @@ function tick(mine) {
     const reports = JSON.parse(lab.train_for(SLICE_MS, stopAfterEpoch));
     const done = lab.is_done();
     postMessage({ type: 'reports', reports, progress: lab.progress(), samples: lab.samples_trained() });
+    sendTemplates(done);
     if (done) {
       running = false;
       postMessage({ type: 'done', summary: JSON.parse(lab.summary()) });
@@ -138,6 +139,20 @@ function tick(mine) {
   } catch (e) {
     fail(e);
   }
+}
+
+// The first layer's templates, about once a second while training (and at the end): a 784 x 32
+// read of the weights costs far less than a slice, but the page need not redraw them per slice.
+const TEMPLATES = 32;
+let templatesAt = 0;
+let liveRun = false; // only the lab's own runs show templates; a figure's points do not
+function sendTemplates(force) {
+  if (!liveRun) return;
+  const now = performance.now();
+  if (!force && now - templatesAt < 1000) return;
+  templatesAt = now;
+  const weights = lab.input_templates(TEMPLATES);
+  postMessage({ type: 'templates', weights }, [weights.buffer]);
 }
 
 onmessage = async ({ data }) => {
@@ -158,7 +173,8 @@ onmessage = async ({ data }) => {
       }
       if (run !== runId) return; // stopped or replaced while waiting for data
       // The lab's own runs draw a live curve; a figure's points evaluate once, at the end.
-      const info = JSON.parse(lab.start(data.query, totalTrain, data.live !== false));
+      liveRun = data.live !== false;
+      const info = JSON.parse(lab.start(data.query, totalTrain, liveRun));
       const gallery = lab.gallery(32);
       postMessage({ type: 'started', info, gallery }, [gallery.buffer]);
       running = true;
@@ -168,6 +184,18 @@ onmessage = async ({ data }) => {
       running = true;
       stopAfterEpoch = !!data.oneEpoch;
       schedule();
+    } else if (data.type === 'classify' || data.type === 'cell') {
+      // Questions to the model of the current (or last) run; without one, an answer that says so
+      // (not a run failure).
+      try {
+        if (data.type === 'classify') postMessage({ type: 'classified', probabilities: [...lab.classify(data.pixels)] });
+        else {
+          const images = lab.test_examples(data.actual, data.predicted, data.count || 24);
+          postMessage({ type: 'cell', actual: data.actual, predicted: data.predicted, images }, [images.buffer]);
+        }
+      } catch (e) {
+        postMessage({ type: data.type === 'classify' ? 'classified' : 'cell', ...data, images: null, error: String(e.message || e) });
+      }
     } else if (data.type === 'ping') {
       postMessage({ type: 'pong' });
     } else if (data.type === 'pause') {

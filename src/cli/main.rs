@@ -10,14 +10,10 @@ use label_noise_lab::core::data::Dataset;
 use label_noise_lab::core::evaluation::Reporting;
 use label_noise_lab::core::noise::{Order, WrongClassRanking};
 use label_noise_lab::core::packed;
-use label_noise_lab::core::training::{
-    Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock,
-};
+use label_noise_lab::core::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
 use label_noise_lab::experiments::chart;
 use label_noise_lab::experiments::estimate::{Estimate, Throughput, Verdict};
-use label_noise_lab::experiments::{
-    PRESETS, Point, PointResult, Preset, Scale, Sweep, from_csv, to_csv,
-};
+use label_noise_lab::experiments::{PRESETS, Point, PointResult, Preset, Scale, Sweep, from_csv, to_csv};
 use label_noise_lab::params::{self, Kind, PARAMETERS};
 use plotters::prelude::*;
 use std::ops::ControlFlow;
@@ -26,11 +22,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 #[derive(Parser)]
-#[command(
-    name = "label-noise-lab",
-    version,
-    about = "Deep learning is robust to massive label noise: train MLPs on MNIST with noisy labels"
-)]
+#[command(name = "label-noise-lab", version, about = "Deep learning is robust to massive label noise: train MLPs on MNIST with noisy labels")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,9 +61,7 @@ impl ConfigArgs {
         for (name, value) in &self.given {
             params::set(&mut config, name, value).map_err(|e| format!("--{e}"))?;
         }
-        params::follow_defaults(&mut config, |name| {
-            self.given.iter().any(|(n, _)| *n == name)
-        });
+        params::follow_defaults(&mut config, |name| self.given.iter().any(|(n, _)| *n == name));
         config.validate()?;
         Ok(config)
     }
@@ -82,25 +72,12 @@ fn flag_help(p: &params::Parameter) -> String {
     let values = match p.kind {
         Kind::Choice { choices } => choices.join(" | "),
         Kind::Integer { min, max } => format!("{min}..{max}"),
-        Kind::Real {
-            min,
-            max,
-            min_open: false,
-        } => format!("{min}..{max}"),
-        Kind::Real {
-            min,
-            max,
-            min_open: true,
-        } => format!("({min}, {max}]"),
+        Kind::Real { min, max, min_open: false } => format!("{min}..{max}"),
+        Kind::Real { min, max, min_open: true } => format!("({min}, {max}]"),
         Kind::Flag => "a switch".into(),
     };
     let default = match p.follows {
-        Some(_) => p
-            .defaults_by_leader()
-            .iter()
-            .map(|(leader, d)| format!("{d} {leader}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        Some(_) => p.defaults_by_leader().iter().map(|(leader, d)| format!("{d} {leader}")).collect::<Vec<_>>().join(", "),
         None => p.default_text(),
     };
     format!("{}: {values} [default: {default}]", p.help)
@@ -111,13 +88,7 @@ impl clap::Args for ConfigArgs {
         cmd.args(PARAMETERS.iter().map(|p| {
             let arg = clap::Arg::new(p.name).long(p.name).help(flag_help(p));
             // `--h-alpha` alone switches it on.
-            if matches!(p.kind, Kind::Flag) {
-                arg.num_args(0..=1)
-                    .default_missing_value("true")
-                    .value_name("BOOL")
-            } else {
-                arg.value_name("VALUE")
-            }
+            if matches!(p.kind, Kind::Flag) { arg.num_args(0..=1).default_missing_value("true").value_name("BOOL") } else { arg.value_name("VALUE") }
         }))
     }
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
@@ -127,14 +98,7 @@ impl clap::Args for ConfigArgs {
 
 impl clap::FromArgMatches for ConfigArgs {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        let given = PARAMETERS
-            .iter()
-            .filter_map(|p| {
-                matches
-                    .get_one::<String>(p.name)
-                    .map(|v| (p.name, v.clone()))
-            })
-            .collect();
+        let given = PARAMETERS.iter().filter_map(|p| matches.get_one::<String>(p.name).map(|v| (p.name, v.clone()))).collect();
         Ok(ConfigArgs { given })
     }
     fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
@@ -224,15 +188,8 @@ struct MergeArgs {
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let bad = || format!("{text:?} is not a shard I/K with 1 <= I <= K (e.g. 2/8)");
     let (i, k) = text.split_once('/').ok_or_else(bad)?;
-    let (i, k) = (
-        i.trim().parse::<usize>().map_err(|_| bad())?,
-        k.trim().parse::<usize>().map_err(|_| bad())?,
-    );
-    if (1..=k).contains(&i) {
-        Ok((i, k))
-    } else {
-        Err(bad())
-    }
+    let (i, k) = (i.trim().parse::<usize>().map_err(|_| bad())?, k.trim().parse::<usize>().map_err(|_| bad())?);
+    if (1..=k).contains(&i) { Ok((i, k)) } else { Err(bad()) }
 }
 
 #[derive(Args)]
@@ -295,48 +252,29 @@ fn main() -> ExitCode {
 
 fn load_sources(need_fashion: bool) -> Result<Sources, String> {
     let mnist = Arc::new(Dataset::from_env("MNIST_DIR").map_err(|e| e.to_string())?);
-    let fashion =
-        match std::env::var_os("FASHION_MNIST_DIR") {
-            Some(_) => Some(Arc::new(
-                Dataset::from_env("FASHION_MNIST_DIR").map_err(|e| e.to_string())?,
-            )),
-            None if need_fashion => return Err(
-                "Fashion-MNIST noise needs FASHION_MNIST_DIR (a folder with its four IDX files)"
-                    .into(),
-            ),
-            None => None,
-        };
+    let fashion = match std::env::var_os("FASHION_MNIST_DIR") {
+        Some(_) => Some(Arc::new(Dataset::from_env("FASHION_MNIST_DIR").map_err(|e| e.to_string())?)),
+        None if need_fashion => return Err("Fashion-MNIST noise needs FASHION_MNIST_DIR (a folder with its four IDX files)".into()),
+        None => None,
+    };
     Ok(Sources { mnist, fashion })
 }
 
 fn needs_ranking(config: &RunConfig) -> bool {
-    config.noise == NoiseKind::Structured
-        && config.order != Order::Random
-        && config.delta > 0.0
-        && config.alpha > 0.0
+    config.noise == NoiseKind::Structured && config.order != Order::Random && config.delta > 0.0 && config.alpha > 0.0
 }
 
-fn ranking_for(
-    configs: &[&RunConfig],
-    sources: &Sources,
-    backend: Backend,
-) -> Result<Option<WrongClassRanking>, String> {
+fn ranking_for(configs: &[&RunConfig], sources: &Sources, backend: Backend) -> Result<Option<WrongClassRanking>, String> {
     if !configs.iter().any(|c| needs_ranking(c)) {
         return Ok(None);
     }
     eprintln!("confusion order: training a reference perceptron on 10,000 clean images ...");
-    reference_ranking(sources, backend, system_clock)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    reference_ranking(sources, backend, system_clock).map(Some).map_err(|e| e.to_string())
 }
 
 fn progress_bar(len: u64, template: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .unwrap()
-            .progress_chars("=> "),
-    );
+    bar.set_style(ProgressStyle::with_template(template).unwrap().progress_chars("=> "));
     bar
 }
 
@@ -356,10 +294,7 @@ fn describe(m: &Metrics) -> String {
 
 fn run(args: RunArgs) -> Result<(), String> {
     let config = args.config.config()?;
-    let reporting = args
-        .report_every
-        .filter(|&k| k > 0)
-        .map_or(Reporting::Epochs, Reporting::EverySteps);
+    let reporting = args.report_every.filter(|&k| k > 0).map_or(Reporting::Epochs, Reporting::EverySteps);
     match Estimate::of(&config, reporting, Throughput::NATIVE).verdict(Throughput::NATIVE) {
         Verdict::Fine => {}
         Verdict::Warn(m) => eprintln!("note: {m}"),
@@ -368,15 +303,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     }
     let sources = load_sources(config.noise == NoiseKind::Fashion)?;
     let ranking = ranking_for(&[&config], &sources, args.backend)?;
-    let mut trainer = Trainer::new(
-        &config,
-        sources,
-        ranking.as_ref(),
-        args.backend,
-        system_clock,
-    )
-    .map_err(|e| e.to_string())?
-    .reporting(reporting);
+    let mut trainer = Trainer::new(&config, sources, ranking.as_ref(), args.backend, system_clock).map_err(|e| e.to_string())?.reporting(reporting);
     eprintln!(
         "{}: {} training examples ({} clean), {} steps per epoch, backend {}",
         config.label(),
@@ -385,10 +312,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         trainer.steps_per_epoch(),
         args.backend.name()
     );
-    let bar = progress_bar(
-        (trainer.steps_per_epoch() * config.epochs) as u64,
-        "{bar:40} {pos}/{len} steps  {msg}  eta {eta}",
-    );
+    let bar = progress_bar((trainer.steps_per_epoch() * config.epochs) as u64, "{bar:40} {pos}/{len} steps  {msg}  eta {eta}");
     while !trainer.is_done() {
         if let Some(m) = trainer.step() {
             bar.suspend(|| eprintln!("{}", describe(&m)));
@@ -398,21 +322,14 @@ fn run(args: RunArgs) -> Result<(), String> {
     }
     bar.finish_and_clear();
     let summary = trainer.summary();
-    eprintln!(
-        "final clean test accuracy {:.2}%, {:.0} samples/s",
-        summary.test_accuracy * 100.0,
-        summary.samples_per_sec
-    );
+    eprintln!("final clean test accuracy {:.2}%, {:.0} samples/s", summary.test_accuracy * 100.0, summary.samples_per_sec);
     if let Some(path) = &args.chart {
         let (frame, curves) = chart::accuracy_curves(&[(config.label(), summary.history.clone())]);
         draw_svg(path, &frame, &curves)?;
         eprintln!("wrote {}", path.display());
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&summary).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
     } else {
         println!("test_accuracy {:.4}", summary.test_accuracy);
     }
@@ -431,11 +348,7 @@ fn draw_svg(path: &Path, frame: &chart::Frame, curves: &[chart::Curve]) -> Resul
 fn chosen_sweep(preset: &str, scale: &str, series: &[String]) -> Result<Sweep, String> {
     let preset: Preset = params::choice("--preset", preset)?;
     let sweep = preset.sweep(parse_scale(scale)?);
-    if series.is_empty() {
-        Ok(sweep)
-    } else {
-        sweep.only_series(series)
-    }
+    if series.is_empty() { Ok(sweep) } else { sweep.only_series(series) }
 }
 
 fn sweep(args: SweepArgs) -> Result<(), String> {
@@ -458,12 +371,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     let stem = format!("{}-{}", sweep.name, args.scale);
     let file = match args.shard {
         Some((i, k)) => {
-            points = points
-                .into_iter()
-                .enumerate()
-                .filter(|(n, _)| n % k == i - 1)
-                .map(|(_, p)| p)
-                .collect();
+            points = points.into_iter().enumerate().filter(|(n, _)| n % k == i - 1).map(|(_, p)| p).collect();
             format!("{stem}.shard-{i}-of-{k}.csv")
         }
         None => format!("{stem}.csv"),
@@ -471,14 +379,10 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     let results = run_sweep(&sweep, &points, args.jobs, args.backend, &|_| {})?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let csv = args.out.join(file);
-    std::fs::write(&csv, to_csv(&results, sweep.axis))
-        .map_err(|e| format!("{}: {e}", csv.display()))?;
+    std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
     if args.shard.is_some() {
         print!("{}", to_csv(&results, sweep.axis));
-        eprintln!(
-            "wrote {} (combine the shards with `label-noise-lab merge`)",
-            csv.display()
-        );
+        eprintln!("wrote {} (combine the shards with `label-noise-lab merge`)", csv.display());
         return Ok(());
     }
     let svg = args.out.join(format!("{stem}.svg"));
@@ -498,11 +402,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     let mut shards: Vec<PathBuf> = std::fs::read_dir(&args.out)
         .map_err(|e| format!("{}: {e}", args.out.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".csv"))
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".csv")))
         .collect();
     shards.sort();
     if shards.is_empty() {
@@ -516,13 +416,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     let mut merged = Vec::new();
     let mut missing = Vec::new();
     for p in sweep.points() {
-        let name = format!(
-            "{} {}={} seed {}",
-            sweep.series[p.series].label,
-            sweep.axis.parameter(),
-            p.x,
-            p.config.seed
-        );
+        let name = format!("{} {}={} seed {}", sweep.series[p.series].label, sweep.axis.parameter(), p.x, p.config.seed);
         let same: Vec<&PointResult> = found.iter().filter(|r| sweep.is_result_of(&p, r)).collect();
         match same.as_slice() {
             [one] => merged.push((*one).clone()),
@@ -531,62 +425,29 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         }
     }
     if !missing.is_empty() {
-        return Err(format!(
-            "{} of {} points are in no shard: {}",
-            missing.len(),
-            sweep.points().len(),
-            missing.join(", ")
-        ));
+        return Err(format!("{} of {} points are in no shard: {}", missing.len(), sweep.points().len(), missing.join(", ")));
     }
     let csv = args.out.join(format!("{stem}.csv"));
-    std::fs::write(&csv, to_csv(&merged, sweep.axis))
-        .map_err(|e| format!("{}: {e}", csv.display()))?;
+    std::fs::write(&csv, to_csv(&merged, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
     let svg = args.out.join(format!("{stem}.svg"));
     let (frame, curves) = chart::sweep_summary(&sweep, &merged);
     draw_svg(&svg, &frame, &curves)?;
-    eprintln!(
-        "merged {} shards into {} and {}",
-        shards.len(),
-        csv.display(),
-        svg.display()
-    );
+    eprintln!("merged {} shards into {} and {}", shards.len(), csv.display(), svg.display());
     Ok(())
 }
 
 /// Trains `points` of `sweep`, `jobs` at a time (one thread each); results in point order.
 /// `finished` sees the results so far after every point (the report saves them, so a stopped
 /// sweep resumes where it was).
-fn run_sweep(
-    sweep: &Sweep,
-    points: &[Point],
-    jobs: usize,
-    backend: Backend,
-    finished: &(dyn Fn(&[PointResult]) + Sync),
-) -> Result<Vec<PointResult>, String> {
+fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend, finished: &(dyn Fn(&[PointResult]) + Sync)) -> Result<Vec<PointResult>, String> {
     for p in points {
-        p.config
-            .validate()
-            .map_err(|e| format!("{}: {e}", p.config.label()))?;
+        p.config.validate().map_err(|e| format!("{}: {e}", p.config.label()))?;
     }
     let sources = load_sources(points.iter().any(|p| p.config.noise == NoiseKind::Fashion))?;
-    let ranking = ranking_for(
-        &points.iter().map(|p| &p.config).collect::<Vec<_>>(),
-        &sources,
-        backend,
-    )?;
-    eprintln!(
-        "{} ({}): {} points, {} at a time\n{}",
-        sweep.title,
-        sweep.name,
-        points.len(),
-        jobs.max(1),
-        sweep.note
-    );
+    let ranking = ranking_for(&points.iter().map(|p| &p.config).collect::<Vec<_>>(), &sources, backend)?;
+    eprintln!("{} ({}): {} points, {} at a time\n{}", sweep.title, sweep.name, points.len(), jobs.max(1), sweep.note);
 
-    let bar = progress_bar(
-        points.len() as u64,
-        "{bar:40} {pos}/{len} points  eta {eta}",
-    );
+    let bar = progress_bar(points.len() as u64, "{bar:40} {pos}/{len} points  eta {eta}");
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<(usize, PointResult)>> = Mutex::new(Vec::new());
     let failure: Mutex<Option<String>> = Mutex::new(None);
@@ -605,35 +466,16 @@ fn run_sweep(
                         break;
                     }
                     // A point keeps only its final accuracy: it evaluates once, at the end.
-                    match Trainer::new(
-                        &point.config,
-                        sources.clone(),
-                        ranking.as_ref(),
-                        backend,
-                        system_clock,
-                    )
-                    .map(|t| t.reporting(Reporting::Final))
-                    {
+                    match Trainer::new(&point.config, sources.clone(), ranking.as_ref(), backend, system_clock).map(|t| t.reporting(Reporting::Final)) {
                         Ok(mut trainer) => {
                             let summary: RunSummary = trainer.run(|_| ControlFlow::Continue(()));
                             let result = sweep.result(point, &summary);
-                            bar.suspend(|| {
-                                eprintln!(
-                                    "{:>12} {}={:<6} test {:.2}%",
-                                    result.series,
-                                    sweep.axis.parameter(),
-                                    result.x,
-                                    result.test_accuracy * 100.0
-                                )
-                            });
+                            bar.suspend(|| eprintln!("{:>12} {}={:<6} test {:.2}%", result.series, sweep.axis.parameter(), result.x, result.test_accuracy * 100.0));
                             let mut so_far = results.lock().unwrap();
                             so_far.push((i, result));
                             finished(&so_far.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>());
                         }
-                        Err(e) => {
-                            *failure.lock().unwrap() =
-                                Some(format!("{}: {e}", point.config.label()))
-                        }
+                        Err(e) => *failure.lock().unwrap() = Some(format!("{}: {e}", point.config.label())),
                     }
                     bar.inc(1);
                 }
@@ -667,29 +509,18 @@ fn report(args: ReportArgs) -> Result<(), String> {
             Err(_) => Vec::new(),
         };
         let points: Vec<Point> = sweep.points();
-        let known =
-            |p: &Point, results: &[PointResult]| results.iter().any(|r| sweep.is_result_of(p, r));
-        let missing: Vec<Point> = points
-            .iter()
-            .filter(|p| !known(p, &results))
-            .cloned()
-            .collect();
+        let known = |p: &Point, results: &[PointResult]| results.iter().any(|r| sweep.is_result_of(p, r));
+        let missing: Vec<Point> = points.iter().filter(|p| !known(p, &results)).cloned().collect();
         std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
         let save = |new: &[PointResult]| {
             let mut all: Vec<PointResult> = results.iter().chain(new).cloned().collect();
             let index = |r: &PointResult| points.iter().position(|p| sweep.is_result_of(p, r));
             all.retain(|r| index(r).is_some());
             all.sort_by_key(index);
-            std::fs::write(&csv, to_csv(&all, sweep.axis))
-                .map_err(|e| format!("{}: {e}", csv.display()))
-                .map(|_| all)
+            std::fs::write(&csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
         };
         if args.no_train && !missing.is_empty() {
-            eprintln!(
-                "{name}: {} of {} points not trained yet (--no-train)",
-                missing.len(),
-                points.len()
-            );
+            eprintln!("{name}: {} of {} points not trained yet (--no-train)", missing.len(), points.len());
         }
         let new = if missing.is_empty() || args.no_train {
             Vec::new()
@@ -705,11 +536,7 @@ fn report(args: ReportArgs) -> Result<(), String> {
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));
     }
-    let md = label_noise_lab::experiments::report::markdown(
-        scale,
-        &figures,
-        &args.out.display().to_string(),
-    );
+    let md = label_noise_lab::experiments::report::markdown(scale, &figures, &args.out.display().to_string());
     std::fs::write(&args.doc, md).map_err(|e| format!("{}: {e}", args.doc.display()))?;
     eprintln!("wrote {}", args.doc.display());
     Ok(())
@@ -727,95 +554,47 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         v.sort_by(f64::total_cmp);
         (v[v.len() / 2], v[0], v[v.len() - 1])
     };
-    let (gemm, gmin, gmax) = spread(
-        (0..reps)
-            .map(|_| bench::gemm_gflops(b, system_clock))
-            .collect::<Result<_, _>>()?,
-    );
+    let (gemm, gmin, gmax) = spread((0..reps).map(|_| bench::gemm_gflops(b, system_clock)).collect::<Result<_, _>>()?);
     let mut json = serde_json::json!({ "backend": b.name(), "gemm_gflops": [gemm, gmin, gmax], "steps": [], "epochs": [] });
-    println!(
-        "native, backend {}, one thread; median of {reps} (min-max)",
-        b.name()
-    );
-    println!(
-        "{:<34} {:>22} {:>9} {:>10}",
-        "workload", "samples/s", "GFLOP/s", "of GEMM"
-    );
-    println!(
-        "{:<34} {:>22} {:>9.1} {:>10}",
-        "GEMM 128x784 by 784x256 (ceiling)", "", gemm, "100%"
-    );
+    println!("native, backend {}, one thread; median of {reps} (min-max)", b.name());
+    println!("{:<34} {:>22} {:>9} {:>10}", "workload", "samples/s", "GFLOP/s", "of GEMM");
+    println!("{:<34} {:>22} {:>9.1} {:>10}", "GEMM 128x784 by 784x256 (ceiling)", "", gemm, "100%");
     for (name, config) in bench::workloads() {
-        let figures = (0..reps)
-            .map(|_| bench::steps(name, &config, &sources, b, system_clock))
-            .collect::<Result<Vec<_>, _>>()?;
+        let figures = (0..reps).map(|_| bench::steps(name, &config, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
         let (rate, lo, hi) = spread(figures.iter().map(|f| f.samples_per_sec).collect());
         let gflops = rate * bench::flops_per_sample(&config) / 1e9;
-        println!(
-            "{name:<34} {:>22} {gflops:>9.1} {:>9.0}%",
-            format!("{rate:.0} ({lo:.0}-{hi:.0})"),
-            gflops / gemm * 100.0
-        );
+        println!("{name:<34} {:>22} {gflops:>9.1} {:>9.0}%", format!("{rate:.0} ({lo:.0}-{hi:.0})"), gflops / gemm * 100.0);
         json["steps"].as_array_mut().unwrap().push(serde_json::json!({ "workload": name, "samples_per_sec": [rate, lo, hi], "gflops": gflops }));
     }
     let products = bench::step_products(b, system_clock)?;
-    println!(
-        "the matrix products of one MLP2 w256 b128 step, each alone ({:.3} ms together):",
-        products.iter().map(|p| p.2).sum::<f64>()
-    );
+    println!("the matrix products of one MLP2 w256 b128 step, each alone ({:.3} ms together):", products.iter().map(|p| p.2).sum::<f64>());
     for (name, gflops, ms) in &products {
         println!("  {name:<40} {gflops:>6.1} GFLOP/s {ms:>7.3} ms");
     }
     json["products"] = serde_json::to_value(&products).unwrap();
     let offsets = bench::page_offsets(system_clock, 20);
-    println!(
-        "128x784 by 784x256 (gemm crate), GFLOP/s, weights at page offset 0; rows: input offset, columns: output offset"
-    );
-    println!(
-        "{:>6}{}",
-        "",
-        bench::PAGE_OFFSETS.map(|o| format!("{o:>7}")).concat()
-    );
+    println!("128x784 by 784x256 (gemm crate), GFLOP/s, weights at page offset 0; rows: input offset, columns: output offset");
+    println!("{:>6}{}", "", bench::PAGE_OFFSETS.map(|o| format!("{o:>7}")).concat());
     for row in offsets.chunks(bench::PAGE_OFFSETS.len()) {
-        println!(
-            "{:>6}{}",
-            row[0].0,
-            row.iter()
-                .map(|c| format!("{:>7.1}", c.2))
-                .collect::<String>()
-        );
+        println!("{:>6}{}", row[0].0, row.iter().map(|c| format!("{:>7.1}", c.2)).collect::<String>());
     }
     json["offsets"] = serde_json::to_value(&offsets).unwrap();
     for (name, config) in bench::epoch_workloads() {
-        let figures = (0..reps)
-            .map(|_| bench::epoch(name, &config, &sources, b, system_clock))
-            .collect::<Result<Vec<_>, _>>()?;
+        let figures = (0..reps).map(|_| bench::epoch(name, &config, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
         let (total, lo, hi) = spread(figures.iter().map(|f| f.total_ms).collect());
         let f = &figures[0];
-        println!(
-            "{name:<34} {:>22} training {:.0} samples/s, evaluation {:.0} ms",
-            format!("{total:.0} ms ({lo:.0}-{hi:.0})"),
-            f.samples_per_sec,
-            f.eval_ms
-        );
-        json["epochs"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::to_value(&figures).unwrap());
+        println!("{name:<34} {:>22} training {:.0} samples/s, evaluation {:.0} ms", format!("{total:.0} ms ({lo:.0}-{hi:.0})"), f.samples_per_sec, f.eval_ms);
+        json["epochs"].as_array_mut().unwrap().push(serde_json::to_value(&figures).unwrap());
     }
-    // The largest set the page allows: alpha = 100 on all 60,000 images (6.06 million examples).
-    let config = RunConfig {
-        clean: 60_000,
-        alpha: 100.0,
-        ..bench::workloads()[0].1.clone()
-    };
-    let mut trainer =
-        Trainer::new(&config, sources, None, b, system_clock).map_err(|e| e.to_string())?;
-    for _ in 0..20 {
-        trainer.step();
+    // The largest sets the page allows; the peak is after both (each run is dropped before the next).
+    for (_, config) in bench::memory_workloads() {
+        let mut trainer = Trainer::new(&config, sources.clone(), None, b, system_clock).map_err(|e| e.to_string())?;
+        for _ in 0..20 {
+            trainer.step();
+        }
     }
     if let Some(mb) = peak_rss_mb() {
-        println!("peak resident memory (incl. alpha=100, n=60,000): {mb:.0} MB");
+        println!("peak resident memory (incl. alpha=100, n=60,000, plain and co-teaching): {mb:.0} MB");
         json["peak_rss_mb"] = mb.into();
     }
     if args.json {
@@ -839,22 +618,13 @@ fn pack(out: &Path) -> Result<(), String> {
             continue;
         }
         let data = Dataset::from_env(var).map_err(|e| e.to_string())?;
-        let entry = packed::write_dataset(out, name, &data)
-            .map_err(|e| format!("{}: {e}", out.display()))?;
-        eprintln!(
-            "{name}: {} chunks, {} bytes gzip",
-            entry.chunks.len(),
-            entry.chunks.iter().map(|c| c.gzip_bytes).sum::<usize>()
-        );
+        let entry = packed::write_dataset(out, name, &data).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("{name}: {} chunks, {} bytes gzip", entry.chunks.len(), entry.chunks.iter().map(|c| c.gzip_bytes).sum::<usize>());
         datasets.push(entry);
     }
-    let manifest = packed::Manifest {
-        format: String::from_utf8_lossy(packed::MAGIC).into_owned(),
-        datasets,
-    };
+    let manifest = packed::Manifest { format: String::from_utf8_lossy(packed::MAGIC).into_owned(), datasets };
     let path = out.join("manifest.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }

@@ -4,19 +4,7 @@
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Backend {
@@ -26,11 +14,7 @@ pub enum Backend {
 
 impl Default for Backend {
     fn default() -> Self {
-        if cfg!(feature = "flex") {
-            Backend::Flex
-        } else {
-            Backend::NdArray
-        }
+        if cfg!(feature = "flex") { Backend::Flex } else { Backend::NdArray }
     }
 }
 
@@ -49,11 +33,7 @@ impl Backend {
             // burn-ndarray is deprecated upstream; kept for comparison
             Backend::NdArray => Ok(Device::ndarray()),
             #[allow(unreachable_patterns)]
-            other => Err(format!(
-                "the {} backend is not compiled in (cargo feature `{}`)",
-                other.name(),
-                other.name()
-            )),
+            other => Err(format!("the {} backend is not compiled in (cargo feature `{}`)", other.name(), other.name())),
         }
     }
 }

@@ -34,19 +34,7 @@ pub mod limits {
 }
 
 /// The kind of noisy examples (the `noise` parameter).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum NoiseKind {
@@ -123,20 +111,8 @@ impl Default for RunConfig {
     }
 }
 
-fn in_range<T: PartialOrd + std::fmt::Display>(
-    name: &str,
-    value: T,
-    range: &RangeInclusive<T>,
-) -> Result<(), String> {
-    if range.contains(&value) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name} must be {}..{} (got {value})",
-            range.start(),
-            range.end()
-        ))
-    }
+fn in_range<T: PartialOrd + std::fmt::Display>(name: &str, value: T, range: &RangeInclusive<T>) -> Result<(), String> {
+    if range.contains(&value) { Ok(()) } else { Err(format!("{name} must be {}..{} (got {value})", range.start(), range.end())) }
 }
 
 impl RunConfig {
@@ -152,48 +128,18 @@ impl RunConfig {
             in_range("bootstrap-beta", self.bootstrap_beta, &limits::SHARE),
             (self.gce_q > *limits::GCE_Q.start() && self.gce_q <= *limits::GCE_Q.end())
                 .then_some(())
-                .ok_or_else(|| {
-                    format!(
-                        "gce-q must be in ({}, {}] (got {})",
-                        limits::GCE_Q.start(),
-                        limits::GCE_Q.end(),
-                        self.gce_q
-                    )
-                }),
+                .ok_or_else(|| format!("gce-q must be in ({}, {}] (got {})", limits::GCE_Q.start(), limits::GCE_Q.end(), self.gce_q)),
             in_range("forget-epochs", self.forget_epochs, &limits::FORGET_EPOCHS),
-            (self.lr > *limits::LR.start() && self.lr <= *limits::LR.end())
-                .then_some(())
-                .ok_or_else(|| {
-                    format!(
-                        "lr must be in ({}, {}] (got {})",
-                        limits::LR.start(),
-                        limits::LR.end(),
-                        self.lr
-                    )
-                }),
+            (self.lr > *limits::LR.start() && self.lr <= *limits::LR.end()).then_some(()).ok_or_else(|| format!("lr must be in ({}, {}] (got {})", limits::LR.start(), limits::LR.end(), self.lr)),
             in_range("batch", self.batch as u64, &limits::BATCH),
             in_range("epochs", self.epochs as u64, &limits::EPOCHS),
-            limits::SEED
-                .contains(&self.seed)
-                .then_some(())
-                .ok_or_else(|| {
-                    format!(
-                        "seed must be below 2^53 so JavaScript keeps it exact (got {})",
-                        self.seed
-                    )
-                }),
+            limits::SEED.contains(&self.seed).then_some(()).ok_or_else(|| format!("seed must be below 2^53 so JavaScript keeps it exact (got {})", self.seed)),
         ]
         .into_iter()
         .filter_map(Result::err)
         .collect();
-        if self.noise == NoiseKind::Structured && self.alpha > 0.0 && self.alpha < 10.0 * self.delta
-        {
-            problems.push(format!(
-                "structured noise with delta {} needs alpha >= {} (got {})",
-                self.delta,
-                10.0 * self.delta,
-                self.alpha
-            ));
+        if self.noise == NoiseKind::Structured && self.alpha > 0.0 && self.alpha < 10.0 * self.delta {
+            problems.push(format!("structured noise with delta {} needs alpha >= {} (got {})", self.delta, 10.0 * self.delta, self.alpha));
         }
         if self.h_alpha && matches!(self.noise, NoiseKind::Fashion | NoiseKind::White) {
             // H_alpha folds the noisy labels into the targets of the clean MNIST images; images
@@ -201,87 +147,45 @@ impl RunConfig {
             problems.push(format!("h-alpha is defined for noisy labels on MNIST images (uniform or structured noise), not for {} noise", <&str>::from(self.noise)));
         }
         if self.h_alpha && self.noise.is_flip() {
-            problems.push(format!(
-                "h-alpha is defined for the paper's diluted sets (alpha), not for {} flips",
-                <&str>::from(self.noise)
-            ));
+            problems.push(format!("h-alpha is defined for the paper's diluted sets (alpha), not for {} flips", <&str>::from(self.noise)));
         }
         if self.h_alpha && self.method != Method::Ce {
-            problems.push(format!(
-                "h-alpha is a cross-entropy target; it does not combine with method {}",
-                <&str>::from(self.method)
-            ));
+            problems.push(format!("h-alpha is a cross-entropy target; it does not combine with method {}", <&str>::from(self.method)));
         }
-        if self.method == Method::Forward
-            && self.transition == Transition::Known
-            && matches!(self.noise, NoiseKind::Fashion | NoiseKind::White)
-        {
+        if self.method == Method::Forward && self.transition == Transition::Known && matches!(self.noise, NoiseKind::Fashion | NoiseKind::White) {
             problems.push(format!("the known transition matrix is over MNIST classes; {} noise images have none (use transition=estimated)", <&str>::from(self.noise)));
         }
-        if self.noisy_images == NoisyImages::Novel
-            && matches!(self.noise, NoiseKind::Uniform | NoiseKind::Structured)
-        {
+        if self.noisy_images == NoisyImages::Novel && matches!(self.noise, NoiseKind::Uniform | NoiseKind::Structured) {
             let needed = self.noise_spec().noisy_count() + self.clean;
             if needed > TRAIN_IMAGES {
                 problems.push(format!("novel noisy images: clean + alpha*clean = {needed} exceeds the {TRAIN_IMAGES} MNIST training images"));
             }
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("; "))
-        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
     }
 
     pub fn noise(&self) -> Noise {
         match self.noise {
             NoiseKind::Uniform => Noise::Uniform,
-            NoiseKind::Structured => Noise::Structured {
-                delta: self.delta,
-                order: self.order,
-            },
+            NoiseKind::Structured => Noise::Structured { delta: self.delta, order: self.order },
             NoiseKind::Fashion => Noise::Fashion,
             NoiseKind::White => Noise::White,
-            NoiseKind::Symmetric => Noise::Flip {
-                flip: Flip::Symmetric,
-                epsilon: self.epsilon,
-            },
-            NoiseKind::Pair => Noise::Flip {
-                flip: Flip::Pair,
-                epsilon: self.epsilon,
-            },
-            NoiseKind::Asymmetric => Noise::Flip {
-                flip: Flip::Asymmetric,
-                epsilon: self.epsilon,
-            },
+            NoiseKind::Symmetric => Noise::Flip { flip: Flip::Symmetric, epsilon: self.epsilon },
+            NoiseKind::Pair => Noise::Flip { flip: Flip::Pair, epsilon: self.epsilon },
+            NoiseKind::Asymmetric => Noise::Flip { flip: Flip::Asymmetric, epsilon: self.epsilon },
         }
     }
 
     pub fn noise_spec(&self) -> NoiseSpec {
-        NoiseSpec {
-            clean: self.clean,
-            alpha: self.alpha,
-            noise: self.noise(),
-            noisy_images: self.noisy_images,
-        }
+        NoiseSpec { clean: self.clean, alpha: self.alpha, noise: self.noise(), noisy_images: self.noisy_images }
     }
 
     /// A short human label, e.g. `mlp1 alpha=20 uniform`.
     pub fn label(&self) -> String {
         let mut s = if self.noise.is_flip() {
-            format!(
-                "{} {} eps={}",
-                self.model.name(),
-                <&str>::from(self.noise),
-                self.epsilon
-            )
+            format!("{} {} eps={}", self.model.name(), <&str>::from(self.noise), self.epsilon)
         } else {
-            format!(
-                "{} alpha={} {}",
-                self.model.name(),
-                self.alpha,
-                <&str>::from(self.noise)
-            )
+            format!("{} alpha={} {}", self.model.name(), self.alpha, <&str>::from(self.noise))
         };
         if self.noise == NoiseKind::Structured {
             s += &format!(" delta={} {}", self.delta, <&str>::from(self.order));
@@ -302,96 +206,27 @@ mod tests {
 
     #[test]
     fn checks_ranges_and_combinations() {
-        let mut c = RunConfig {
-            model: Architecture::Mlp4,
-            alpha: 50.0,
-            noise: NoiseKind::Structured,
-            delta: 0.7,
-            order: Order::Random,
-            h_alpha: true,
-            ..RunConfig::default()
-        };
+        let mut c = RunConfig { model: Architecture::Mlp4, alpha: 50.0, noise: NoiseKind::Structured, delta: 0.7, order: Order::Random, h_alpha: true, ..RunConfig::default() };
         assert!(c.validate().is_ok());
         c.alpha = 5.0;
         assert!(c.validate().unwrap_err().contains("needs alpha >= 7"));
         c.alpha = 101.0;
         c.batch = 0;
         let err = c.validate().unwrap_err();
-        assert!(
-            err.contains("alpha must be 0..100") && err.contains("batch must be 1..4096"),
-            "{err}"
-        );
-        let c = RunConfig {
-            lr: 0.0,
-            seed: 1 << 53,
-            ..RunConfig::default()
-        };
+        assert!(err.contains("alpha must be 0..100") && err.contains("batch must be 1..4096"), "{err}");
+        let c = RunConfig { lr: 0.0, seed: 1 << 53, ..RunConfig::default() };
         let err = c.validate().unwrap_err();
-        assert!(
-            err.contains("lr must be in (0, 10]") && err.contains("seed must be below 2^53"),
-            "{err}"
-        );
-        let novel = RunConfig {
-            clean: 10_000,
-            alpha: 6.0,
-            noisy_images: NoisyImages::Novel,
-            ..RunConfig::default()
-        };
-        assert!(
-            novel
-                .validate()
-                .unwrap_err()
-                .contains("exceeds the 60000 MNIST training images")
-        );
-        let elsewhere = RunConfig {
-            noise: NoiseKind::Fashion,
-            h_alpha: true,
-            ..RunConfig::default()
-        };
-        assert!(
-            elsewhere
-                .validate()
-                .unwrap_err()
-                .contains("h-alpha is defined for noisy labels on MNIST images")
-        );
-        let flips = RunConfig {
-            noise: NoiseKind::Pair,
-            h_alpha: true,
-            method: Method::Gce,
-            ..RunConfig::default()
-        };
+        assert!(err.contains("lr must be in (0, 10]") && err.contains("seed must be below 2^53"), "{err}");
+        let novel = RunConfig { clean: 10_000, alpha: 6.0, noisy_images: NoisyImages::Novel, ..RunConfig::default() };
+        assert!(novel.validate().unwrap_err().contains("exceeds the 60000 MNIST training images"));
+        let elsewhere = RunConfig { noise: NoiseKind::Fashion, h_alpha: true, ..RunConfig::default() };
+        assert!(elsewhere.validate().unwrap_err().contains("h-alpha is defined for noisy labels on MNIST images"));
+        let flips = RunConfig { noise: NoiseKind::Pair, h_alpha: true, method: Method::Gce, ..RunConfig::default() };
         let err = flips.validate().unwrap_err();
-        assert!(
-            err.contains("not for pair flips") && err.contains("does not combine with method gce"),
-            "{err}"
-        );
-        let forward = RunConfig {
-            noise: NoiseKind::White,
-            method: Method::Forward,
-            ..RunConfig::default()
-        };
-        assert!(
-            forward
-                .validate()
-                .unwrap_err()
-                .contains("use transition=estimated")
-        );
-        assert!(
-            RunConfig {
-                transition: Transition::Estimated,
-                ..forward
-            }
-            .validate()
-            .is_ok()
-        );
-        assert!(
-            RunConfig {
-                gce_q: 0.0,
-                ..RunConfig::default()
-            }
-            .validate()
-            .unwrap_err()
-            .contains("gce-q must be in (0, 1]")
-        );
+        assert!(err.contains("not for pair flips") && err.contains("does not combine with method gce"), "{err}");
+        let forward = RunConfig { noise: NoiseKind::White, method: Method::Forward, ..RunConfig::default() };
+        assert!(forward.validate().unwrap_err().contains("use transition=estimated"));
+        assert!(RunConfig { transition: Transition::Estimated, ..forward }.validate().is_ok());
+        assert!(RunConfig { gce_q: 0.0, ..RunConfig::default() }.validate().unwrap_err().contains("gce-q must be in (0, 1]"));
     }
 }

@@ -36,10 +36,7 @@ pub enum DataError {
 }
 
 fn format_error(file: &str, problem: impl Into<String>) -> DataError {
-    DataError::Format {
-        file: file.to_string(),
-        problem: problem.into(),
-    }
+    DataError::Format { file: file.to_string(), problem: problem.into() }
 }
 
 /// Labelled images, pixels row-major, one `u8` per pixel.
@@ -52,21 +49,10 @@ pub struct Split {
 impl Split {
     pub fn new(pixels: Vec<u8>, labels: Vec<u8>) -> Result<Self, DataError> {
         if pixels.len() != labels.len() * PIXELS {
-            return Err(format_error(
-                "split",
-                format!(
-                    "{} labels but {} bytes of pixels (expected {})",
-                    labels.len(),
-                    pixels.len(),
-                    labels.len() * PIXELS
-                ),
-            ));
+            return Err(format_error("split", format!("{} labels but {} bytes of pixels (expected {})", labels.len(), pixels.len(), labels.len() * PIXELS)));
         }
         if let Some(bad) = labels.iter().find(|&&l| l as usize >= CLASSES) {
-            return Err(format_error(
-                "split",
-                format!("label {bad} is not a class 0..9"),
-            ));
+            return Err(format_error("split", format!("label {bad} is not a class 0..9")));
         }
         Ok(Self { pixels, labels })
     }
@@ -90,18 +76,8 @@ impl Split {
             histogram[p as usize] += 1;
         }
         let count = self.pixels.len().max(1) as f64;
-        let mean = histogram
-            .iter()
-            .enumerate()
-            .map(|(v, &c)| v as f64 * c as f64)
-            .sum::<f64>()
-            / count;
-        let var = histogram
-            .iter()
-            .enumerate()
-            .map(|(v, &c)| (v as f64 - mean).powi(2) * c as f64)
-            .sum::<f64>()
-            / count;
+        let mean = histogram.iter().enumerate().map(|(v, &c)| v as f64 * c as f64).sum::<f64>() / count;
+        let var = histogram.iter().enumerate().map(|(v, &c)| (v as f64 - mean).powi(2) * c as f64).sum::<f64>() / count;
         (mean, var.sqrt())
     }
 }
@@ -114,12 +90,7 @@ pub struct Dataset {
 }
 
 /// The four standard file stems of an MNIST-format folder.
-pub const FILES: [&str; 4] = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-];
+pub const FILES: [&str; 4] = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
 impl Dataset {
     /// Loads the four IDX files from `dir`, each either raw or with a `.gz` suffix.
@@ -128,10 +99,7 @@ impl Dataset {
         let read = |stem: &str| -> Result<(String, Vec<u8>), DataError> {
             let path = find_file(dir, stem)?;
             let name = path.display().to_string();
-            let bytes = std::fs::read(&path).map_err(|source| DataError::Io {
-                file: name.clone(),
-                source,
-            })?;
+            let bytes = std::fs::read(&path).map_err(|source| DataError::Io { file: name.clone(), source })?;
             Ok((name, bytes))
         };
         let split = |images: &str, labels: &str| -> Result<Split, DataError> {
@@ -140,31 +108,16 @@ impl Dataset {
             let pixels = parse_idx_images(&maybe_gunzip(&image_file, &image_bytes)?, &image_file)?;
             let labels = parse_idx_labels(&maybe_gunzip(&label_file, &label_bytes)?, &label_file)?;
             if pixels.len() != labels.len() * PIXELS {
-                return Err(format_error(
-                    &label_file,
-                    format!(
-                        "{} labels but {} has {} images",
-                        labels.len(),
-                        image_file,
-                        pixels.len() / PIXELS
-                    ),
-                ));
+                return Err(format_error(&label_file, format!("{} labels but {} has {} images", labels.len(), image_file, pixels.len() / PIXELS)));
             }
             Split::new(pixels, labels).map_err(|e| format_error(&label_file, e.to_string()))
         };
-        Ok(Self {
-            train: split(FILES[0], FILES[1])?,
-            test: split(FILES[2], FILES[3])?,
-        })
+        Ok(Self { train: split(FILES[0], FILES[1])?, test: split(FILES[2], FILES[3])? })
     }
 
     /// Loads from the folder named by an environment variable (`MNIST_DIR`, `FASHION_MNIST_DIR`).
     pub fn from_env(var: &str) -> Result<Self, DataError> {
-        let dir = std::env::var_os(var).ok_or_else(|| {
-            DataError::Missing(format!(
-                "{var} is not set: point it at a folder with the four IDX files (run ./build.sh data to download them)"
-            ))
-        })?;
+        let dir = std::env::var_os(var).ok_or_else(|| DataError::Missing(format!("{var} is not set: point it at a folder with the four IDX files (run ./build.sh data to download them)")))?;
         Self::load_dir(PathBuf::from(dir))
     }
 }
@@ -176,19 +129,14 @@ fn find_file(dir: &Path, stem: &str) -> Result<PathBuf, DataError> {
             return Ok(path);
         }
     }
-    Err(DataError::Missing(format!(
-        "{}: no {stem} or {stem}.gz in this folder",
-        dir.display()
-    )))
+    Err(DataError::Missing(format!("{}: no {stem} or {stem}.gz in this folder", dir.display())))
 }
 
 /// Decompresses gzip data (recognised by its magic bytes); returns other data unchanged.
 pub fn maybe_gunzip(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| format_error(file, format!("broken gzip stream ({e})")))?;
+        flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| format_error(file, format!("broken gzip stream ({e})")))?;
         Ok(out)
     } else {
         Ok(bytes.to_vec())
@@ -202,99 +150,43 @@ fn read_u32(bytes: &[u8], at: usize) -> u32 {
 /// Parses an IDX3 image file of 28x28 `u8` images; returns the pixels of all images.
 pub fn parse_idx_images(bytes: &[u8], file: &str) -> Result<Vec<u8>, DataError> {
     if bytes.len() < 16 {
-        return Err(format_error(
-            file,
-            format!(
-                "truncated header: {} bytes, an IDX image file needs 16",
-                bytes.len()
-            ),
-        ));
+        return Err(format_error(file, format!("truncated header: {} bytes, an IDX image file needs 16", bytes.len())));
     }
     let magic = read_u32(bytes, 0);
     if magic != IDX_IMAGES_MAGIC {
-        return Err(format_error(
-            file,
-            format!(
-                "wrong magic number {magic:#010x}, expected {IDX_IMAGES_MAGIC:#010x} (IDX u8 images)"
-            ),
-        ));
+        return Err(format_error(file, format!("wrong magic number {magic:#010x}, expected {IDX_IMAGES_MAGIC:#010x} (IDX u8 images)")));
     }
-    let (count, rows, cols) = (
-        read_u32(bytes, 4) as usize,
-        read_u32(bytes, 8) as usize,
-        read_u32(bytes, 12) as usize,
-    );
+    let (count, rows, cols) = (read_u32(bytes, 4) as usize, read_u32(bytes, 8) as usize, read_u32(bytes, 12) as usize);
     if rows != SIDE || cols != SIDE {
-        return Err(format_error(
-            file,
-            format!("images are {rows}x{cols}, expected {SIDE}x{SIDE}"),
-        ));
+        return Err(format_error(file, format!("images are {rows}x{cols}, expected {SIDE}x{SIDE}")));
     }
     let expected = count.checked_mul(PIXELS).and_then(|n| n.checked_add(16));
     match expected {
         Some(len) if len == bytes.len() => Ok(bytes[16..].to_vec()),
-        Some(len) if len > bytes.len() => Err(format_error(
-            file,
-            format!(
-                "truncated: header says {count} images ({len} bytes) but the file has {} bytes",
-                bytes.len()
-            ),
-        )),
-        _ => Err(format_error(
-            file,
-            format!(
-                "length mismatch: header says {count} images but the file has {} bytes",
-                bytes.len()
-            ),
-        )),
+        Some(len) if len > bytes.len() => Err(format_error(file, format!("truncated: header says {count} images ({len} bytes) but the file has {} bytes", bytes.len()))),
+        _ => Err(format_error(file, format!("length mismatch: header says {count} images but the file has {} bytes", bytes.len()))),
     }
 }
 
 /// Parses an IDX1 label file; every label must be a class 0..9.
 pub fn parse_idx_labels(bytes: &[u8], file: &str) -> Result<Vec<u8>, DataError> {
     if bytes.len() < 8 {
-        return Err(format_error(
-            file,
-            format!(
-                "truncated header: {} bytes, an IDX label file needs 8",
-                bytes.len()
-            ),
-        ));
+        return Err(format_error(file, format!("truncated header: {} bytes, an IDX label file needs 8", bytes.len())));
     }
     let magic = read_u32(bytes, 0);
     if magic != IDX_LABELS_MAGIC {
-        return Err(format_error(
-            file,
-            format!(
-                "wrong magic number {magic:#010x}, expected {IDX_LABELS_MAGIC:#010x} (IDX u8 labels)"
-            ),
-        ));
+        return Err(format_error(file, format!("wrong magic number {magic:#010x}, expected {IDX_LABELS_MAGIC:#010x} (IDX u8 labels)")));
     }
     let count = read_u32(bytes, 4) as usize;
     let body = &bytes[8..];
     if body.len() < count {
-        return Err(format_error(
-            file,
-            format!(
-                "truncated: header says {count} labels but the file has {}",
-                body.len()
-            ),
-        ));
+        return Err(format_error(file, format!("truncated: header says {count} labels but the file has {}", body.len())));
     }
     if body.len() > count {
-        return Err(format_error(
-            file,
-            format!(
-                "length mismatch: header says {count} labels but the file has {}",
-                body.len()
-            ),
-        ));
+        return Err(format_error(file, format!("length mismatch: header says {count} labels but the file has {}", body.len())));
     }
     if let Some(pos) = body.iter().position(|&l| l as usize >= CLASSES) {
-        return Err(format_error(
-            file,
-            format!("label {} at index {pos} is not a class 0..9", body[pos]),
-        ));
+        return Err(format_error(file, format!("label {} at index {pos} is not a class 0..9", body[pos])));
     }
     Ok(body.to_vec())
 }
@@ -324,43 +216,20 @@ mod tests {
         let mut file = images_file(3);
         file.pop();
         let err = parse_idx_images(&file, "imgs.idx").unwrap_err().to_string();
-        assert!(
-            err.contains("imgs.idx") && err.contains("truncated"),
-            "{err}"
-        );
+        assert!(err.contains("imgs.idx") && err.contains("truncated"), "{err}");
 
         let mut file = images_file(1);
         file[3] = 0x01;
-        assert!(
-            parse_idx_images(&file, "x")
-                .unwrap_err()
-                .to_string()
-                .contains("wrong magic")
-        );
+        assert!(parse_idx_images(&file, "x").unwrap_err().to_string().contains("wrong magic"));
 
         let mut file = images_file(1);
         file[11] = 27;
-        assert!(
-            parse_idx_images(&file, "x")
-                .unwrap_err()
-                .to_string()
-                .contains("27x28")
-        );
+        assert!(parse_idx_images(&file, "x").unwrap_err().to_string().contains("27x28"));
 
-        assert!(
-            parse_idx_images(&[0, 0], "x")
-                .unwrap_err()
-                .to_string()
-                .contains("truncated header")
-        );
+        assert!(parse_idx_images(&[0, 0], "x").unwrap_err().to_string().contains("truncated header"));
         let mut long = images_file(1);
         long.push(0);
-        assert!(
-            parse_idx_images(&long, "x")
-                .unwrap_err()
-                .to_string()
-                .contains("length mismatch")
-        );
+        assert!(parse_idx_images(&long, "x").unwrap_err().to_string().contains("length mismatch"));
     }
 
     #[test]
@@ -371,25 +240,13 @@ mod tests {
         file.extend_from_slice(&[1, 2, 3]);
         assert_eq!(parse_idx_labels(&file, "l").unwrap(), vec![1, 2, 3]);
         file[9] = 12;
-        assert!(
-            parse_idx_labels(&file, "l")
-                .unwrap_err()
-                .to_string()
-                .contains("label 12 at index 1")
-        );
-        assert!(
-            parse_idx_labels(&file[..10], "l")
-                .unwrap_err()
-                .to_string()
-                .contains("truncated")
-        );
+        assert!(parse_idx_labels(&file, "l").unwrap_err().to_string().contains("label 12 at index 1"));
+        assert!(parse_idx_labels(&file[..10], "l").unwrap_err().to_string().contains("truncated"));
     }
 
     #[test]
     fn broken_gzip_is_an_error() {
-        let err = maybe_gunzip("f.gz", &[0x1f, 0x8b, 8, 0, 0, 0])
-            .unwrap_err()
-            .to_string();
+        let err = maybe_gunzip("f.gz", &[0x1f, 0x8b, 8, 0, 0, 0]).unwrap_err().to_string();
         assert!(err.contains("f.gz") && err.contains("gzip"), "{err}");
     }
 }

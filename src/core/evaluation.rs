@@ -81,11 +81,7 @@ pub struct Schedule {
 
 impl Schedule {
     pub fn new(reporting: Reporting) -> Self {
-        Self {
-            reporting,
-            next_due: LIVE_SPACING / 8,
-            last_full: 0,
-        }
+        Self { reporting, next_due: LIVE_SPACING / 8, last_full: 0 }
     }
 
     /// Whether to report after step number `step` (1-based) ended with `samples` trained in all;
@@ -95,12 +91,8 @@ impl Schedule {
             _ if last => Some(Eval::Full),
             Reporting::Final => None,
             Reporting::Epochs => end_of_epoch.then_some(Eval::Full),
-            Reporting::EverySteps(k) => {
-                (end_of_epoch || (k > 0 && step.is_multiple_of(k))).then_some(Eval::Full)
-            }
-            Reporting::Live if end_of_epoch && samples - self.last_full >= FULL_SPACING => {
-                Some(Eval::Full)
-            }
+            Reporting::EverySteps(k) => (end_of_epoch || (k > 0 && step.is_multiple_of(k))).then_some(Eval::Full),
+            Reporting::Live if end_of_epoch && samples - self.last_full >= FULL_SPACING => Some(Eval::Full),
             Reporting::Live => (samples >= self.next_due).then_some(Eval::Quick),
         }
     }
@@ -116,12 +108,7 @@ impl Schedule {
 
     /// (quick, full) evaluations of a whole run of `epochs` epochs of `epoch_len` examples in
     /// batches of `batch`, without stepping through it: what the estimate charges.
-    pub fn count(
-        reporting: Reporting,
-        epoch_len: usize,
-        batch: usize,
-        epochs: usize,
-    ) -> (usize, usize) {
+    pub fn count(reporting: Reporting, epoch_len: usize, batch: usize, epochs: usize) -> (usize, usize) {
         let (len, batch) = (epoch_len.max(1), batch.clamp(1, epoch_len.max(1)));
         let steps_per_epoch = len.div_ceil(batch);
         // Samples trained after step `s` (1-based) of an epoch, and the step that first reaches `t`.
@@ -130,11 +117,7 @@ impl Schedule {
         let (mut quick, mut full) = (0, 0);
         let mut tally = |schedule: &mut Schedule, samples: usize, eval: Eval| {
             schedule.reported(samples, eval);
-            if eval == Eval::Full {
-                full += 1
-            } else {
-                quick += 1
-            }
+            if eval == Eval::Full { full += 1 } else { quick += 1 }
         };
         for e in 0..epochs {
             let start = e * len;
@@ -142,11 +125,7 @@ impl Schedule {
                 Reporting::EverySteps(k) if k > 0 => {
                     // Step numbers run on across epochs: multiples of k inside this epoch (not its last step).
                     let (first, last) = (e * steps_per_epoch + 1, (e + 1) * steps_per_epoch - 1);
-                    let hits = if last >= first {
-                        last / k - (first - 1) / k
-                    } else {
-                        0
-                    };
+                    let hits = if last >= first { last / k - (first - 1) / k } else { 0 };
                     for _ in 0..hits {
                         tally(&mut schedule, start, Eval::Full);
                     }
@@ -207,11 +186,7 @@ impl Memorisation {
         m.right_fitted = share(fitted, m.right_labels);
         m.wrong_given = share(given, m.wrong_labels);
         m.wrong_true = share(truth, m.wrong_labels);
-        m.wrong_other = if m.wrong_labels == 0 {
-            0.0
-        } else {
-            1.0 - m.wrong_given - m.wrong_true
-        };
+        m.wrong_other = if m.wrong_labels == 0 { 0.0 } else { 1.0 - m.wrong_given - m.wrong_true };
         m
     }
 }
@@ -234,18 +209,10 @@ pub struct LossHistogram {
 impl LossHistogram {
     /// From (loss, label is right) pairs.
     pub fn of(losses: impl Iterator<Item = (f64, bool)>) -> Self {
-        let mut h = Self {
-            bin_width: LOSS_BIN_WIDTH,
-            right: vec![0; LOSS_BINS],
-            wrong: vec![0; LOSS_BINS],
-        };
+        let mut h = Self { bin_width: LOSS_BIN_WIDTH, right: vec![0; LOSS_BINS], wrong: vec![0; LOSS_BINS] };
         for (loss, right) in losses {
             let bin = ((loss.max(0.0) / LOSS_BIN_WIDTH) as usize).min(LOSS_BINS - 1);
-            if right {
-                h.right[bin] += 1
-            } else {
-                h.wrong[bin] += 1
-            }
+            if right { h.right[bin] += 1 } else { h.wrong[bin] += 1 }
         }
         h
     }
@@ -256,12 +223,7 @@ mod tests {
     use super::*;
 
     /// Steps through a run the way the trainer does.
-    fn walk(
-        reporting: Reporting,
-        epoch_len: usize,
-        batch: usize,
-        epochs: usize,
-    ) -> Vec<(usize, Eval)> {
+    fn walk(reporting: Reporting, epoch_len: usize, batch: usize, epochs: usize) -> Vec<(usize, Eval)> {
         let mut schedule = Schedule::new(reporting);
         let (mut samples, mut step, mut out) = (0, 0, Vec::new());
         for e in 0..epochs {
@@ -272,9 +234,7 @@ mod tests {
                 position = end;
                 step += 1;
                 let end_of_epoch = position == epoch_len;
-                if let Some(eval) =
-                    schedule.due(step, samples, end_of_epoch, end_of_epoch && e + 1 == epochs)
-                {
+                if let Some(eval) = schedule.due(step, samples, end_of_epoch, end_of_epoch && e + 1 == epochs) {
                     schedule.reported(samples, eval);
                     out.push((samples, eval));
                 }
@@ -285,32 +245,11 @@ mod tests {
 
     #[test]
     fn the_count_matches_a_walk_through_the_run() {
-        for reporting in [
-            Reporting::Final,
-            Reporting::Epochs,
-            Reporting::EverySteps(7),
-            Reporting::EverySteps(50),
-            Reporting::Live,
-        ] {
-            for (len, batch, epochs) in [
-                (210_000, 128, 5),
-                (10_000, 128, 30),
-                (1_000, 32, 3),
-                (6_060, 1, 2),
-                (500, 256, 4),
-                (123_457, 100, 3),
-                (2_500, 64, 40),
-            ] {
+        for reporting in [Reporting::Final, Reporting::Epochs, Reporting::EverySteps(7), Reporting::EverySteps(50), Reporting::Live] {
+            for (len, batch, epochs) in [(210_000, 128, 5), (10_000, 128, 30), (1_000, 32, 3), (6_060, 1, 2), (500, 256, 4), (123_457, 100, 3), (2_500, 64, 40)] {
                 let points = walk(reporting, len, batch, epochs);
-                let counted = (
-                    points.iter().filter(|p| p.1 == Eval::Quick).count(),
-                    points.iter().filter(|p| p.1 == Eval::Full).count(),
-                );
-                assert_eq!(
-                    Schedule::count(reporting, len, batch, epochs),
-                    counted,
-                    "{reporting:?} {len} {batch} {epochs}"
-                );
+                let counted = (points.iter().filter(|p| p.1 == Eval::Quick).count(), points.iter().filter(|p| p.1 == Eval::Full).count());
+                assert_eq!(Schedule::count(reporting, len, batch, epochs), counted, "{reporting:?} {len} {batch} {epochs}");
             }
         }
     }
@@ -320,29 +259,11 @@ mod tests {
         // The page's default run: n = 10,000, alpha = 20, batch 128, 5 epochs.
         let points = walk(Reporting::Live, 210_000, 128, 5);
         // Within a quarter of a second at the page's ~24,000 samples/s.
-        assert!(
-            points[0].0 <= 6_000,
-            "first point after {} samples",
-            points[0].0
-        );
-        assert_eq!(
-            points.last().unwrap(),
-            &(1_050_000, Eval::Full),
-            "the run ends in a full evaluation"
-        );
+        assert!(points[0].0 <= 6_000, "first point after {} samples", points[0].0);
+        assert_eq!(points.last().unwrap(), &(1_050_000, Eval::Full), "the run ends in a full evaluation");
         // A smooth curve: a point every ~1.5 s of the ~45 s this run takes in the browser.
-        assert!(
-            points.len() >= 30,
-            "a smooth curve: {} points",
-            points.len()
-        );
-        for (len, batch, epochs) in [
-            (210_000, 128, 5),
-            (10_000, 128, 30),
-            (1_000, 32, 50),
-            (6_060_000, 128, 1),
-            (2_000, 16, 3),
-        ] {
+        assert!(points.len() >= 30, "a smooth curve: {} points", points.len());
+        for (len, batch, epochs) in [(210_000, 128, 5), (10_000, 128, 30), (1_000, 32, 50), (6_060_000, 128, 1), (2_000, 16, 3)] {
             let (quick, full) = Schedule::count(Reporting::Live, len, batch, epochs);
             let cost = (quick * QUICK_IMAGES + full * FULL_IMAGES) as f64 * EVAL_COST;
             let training = (len * epochs) as f64;
@@ -350,10 +271,7 @@ mod tests {
             let final_eval = FULL_IMAGES as f64 * EVAL_COST;
             // Within the shares (a little over: points land on step ends), plus the early points.
             let early = 4.0 * QUICK_IMAGES as f64 * EVAL_COST;
-            assert!(
-                cost - final_eval <= (QUICK_SHARE + FULL_SHARE) * 1.1 * training + early,
-                "{len} x {epochs}: {quick} quick, {full} full"
-            );
+            assert!(cost - final_eval <= (QUICK_SHARE + FULL_SHARE) * 1.1 * training + early, "{len} x {epochs}: {quick} quick, {full} full");
         }
         // Full evaluations at epoch ends when the budget allows them.
         assert!(points.iter().filter(|p| p.1 == Eval::Full).count() >= 3);
@@ -363,35 +281,10 @@ mod tests {
     fn memorisation_and_loss_histogram_count_what_they_say() {
         // (given, true, predicted): right and fitted; right, missed; wrong memorised; wrong but
         // read as its class; wrong, something else; an image from elsewhere, memorised.
-        let m = Memorisation::of(
-            [
-                (3, Some(3), 3),
-                (4, Some(4), 1),
-                (7, Some(1), 7),
-                (7, Some(1), 1),
-                (7, Some(1), 2),
-                (5, None, 5),
-            ]
-            .into_iter(),
-        );
-        assert_eq!(
-            (m.right_labels, m.right_fitted, m.wrong_labels),
-            (2, 0.5, 4)
-        );
-        assert_eq!(
-            (m.wrong_given, m.wrong_true, m.wrong_other),
-            (0.5, 0.25, 0.25)
-        );
-        let h = LossHistogram::of(
-            [
-                (0.1, true),
-                (0.3, true),
-                (0.3, false),
-                (99.0, false),
-                (-0.0, true),
-            ]
-            .into_iter(),
-        );
+        let m = Memorisation::of([(3, Some(3), 3), (4, Some(4), 1), (7, Some(1), 7), (7, Some(1), 1), (7, Some(1), 2), (5, None, 5)].into_iter());
+        assert_eq!((m.right_labels, m.right_fitted, m.wrong_labels), (2, 0.5, 4));
+        assert_eq!((m.wrong_given, m.wrong_true, m.wrong_other), (0.5, 0.25, 0.25));
+        let h = LossHistogram::of([(0.1, true), (0.3, true), (0.3, false), (99.0, false), (-0.0, true)].into_iter());
         assert_eq!((h.right[0], h.wrong[0], h.wrong[LOSS_BINS - 1]), (3, 1, 1));
         assert_eq!(h.right.iter().chain(&h.wrong).sum::<u32>(), 5);
     }

@@ -20,19 +20,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, softmax};
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Method {
@@ -45,19 +33,7 @@ pub enum Method {
 }
 
 /// Where forward correction's transition matrix comes from.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Transition {
@@ -100,15 +76,10 @@ impl Loss {
         let classes = logits.dims()[1] as f64;
         match self {
             Loss::CrossEntropy => cross_entropy(logits, targets),
-            Loss::Smoothing { a } => {
-                cross_entropy(logits, targets.mul_scalar(1.0 - a).add_scalar(a / classes))
-            }
+            Loss::Smoothing { a } => cross_entropy(logits, targets.mul_scalar(1.0 - a).add_scalar(a / classes)),
             Loss::Bootstrap { beta } => {
                 let p = softmax(logits.clone().detach(), 1);
-                cross_entropy(
-                    logits,
-                    targets.mul_scalar(*beta).add(p.mul_scalar(1.0 - beta)),
-                )
+                cross_entropy(logits, targets.mul_scalar(*beta).add(p.mul_scalar(1.0 - beta)))
             }
             Loss::Gce { q } => {
                 let p_y = (softmax(logits, 1) * targets).sum_dim(1);
@@ -130,11 +101,7 @@ fn cross_entropy(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
 
 /// Co-teaching's keep fraction after `epochs` (fractional) of training: `1 - min(t tau / T_k, tau)`.
 pub fn keep_fraction(epochs: f64, forget_rate: f64, ramp_epochs: f64) -> f64 {
-    let ramp = if ramp_epochs > 0.0 {
-        (epochs / ramp_epochs).min(1.0)
-    } else {
-        1.0
-    };
+    let ramp = if ramp_epochs > 0.0 { (epochs / ramp_epochs).min(1.0) } else { 1.0 };
     1.0 - forget_rate * ramp
 }
 
@@ -148,11 +115,7 @@ pub fn anchor_transition(probabilities: &[[f32; CLASSES]]) -> [[f64; CLASSES]; C
         return t;
     }
     for (i, row) in t.iter_mut().enumerate() {
-        let mut column: Vec<(f32, usize)> = probabilities
-            .iter()
-            .enumerate()
-            .map(|(k, p)| (p[i], k))
-            .collect();
+        let mut column: Vec<(f32, usize)> = probabilities.iter().enumerate().map(|(k, p)| (p[i], k)).collect();
         column.sort_by(|a, b| b.0.total_cmp(&a.0));
         let anchor = column[((column.len() as f64 * 0.03) as usize).min(column.len() - 1)].1;
         for (v, &p) in row.iter_mut().zip(&probabilities[anchor]) {
@@ -169,31 +132,19 @@ mod tests {
 
     /// The loss of one example with logits `z` and label `y`, and its gradient with respect to `z`.
     fn value_and_gradient(loss: &Loss, z: [f32; 3], y: usize) -> (f64, Vec<f64>) {
-        let device = crate::core::backend::Backend::default()
-            .device()
-            .unwrap()
-            .autodiff();
-        let logits =
-            Tensor::<2>::from_data(TensorData::new(z.to_vec(), [1, 3]), &device).require_grad();
+        let device = crate::core::backend::Backend::default().device().unwrap().autodiff();
+        let logits = Tensor::<2>::from_data(TensorData::new(z.to_vec(), [1, 3]), &device).require_grad();
         let mut onehot = vec![0f32; 3];
         onehot[y] = 1.0;
         let targets = Tensor::<2>::from_data(TensorData::new(onehot, [1, 3]), &device);
         let loss = match loss {
-            Loss::Forward { transition } => Loss::Forward {
-                transition: Box::new((**transition).clone().to_device(&device)),
-            },
+            Loss::Forward { transition } => Loss::Forward { transition: Box::new((**transition).clone().to_device(&device)) },
             other => other.clone(),
         };
         let value = loss.per_example(logits.clone(), targets).sum();
         let v = value.clone().into_scalar::<f32>() as f64;
         let grads = value.backward();
-        let g = logits
-            .grad(&grads)
-            .unwrap()
-            .into_data()
-            .iter::<f32>()
-            .map(|x| x as f64)
-            .collect();
+        let g = logits.grad(&grads).unwrap().into_data().iter::<f32>().map(|x| x as f64).collect();
         (v, g)
     }
 
@@ -204,10 +155,7 @@ mod tests {
     }
 
     fn close(a: &[f64], b: &[f64]) {
-        assert!(
-            a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5),
-            "{a:?} vs {b:?}"
-        );
+        assert!(a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5), "{a:?} vs {b:?}");
     }
 
     #[test]
@@ -232,20 +180,12 @@ mod tests {
         let t: Vec<f64> = (0..3).map(|j| 0.8 * onehot(j) + 0.2 * p[j]).collect();
         let (v, g) = value_and_gradient(&Loss::Bootstrap { beta: 0.8 }, z, y);
         close(&[v], &[-(0..3).map(|j| t[j] * p[j].ln()).sum::<f64>()]);
-        close(
-            &g,
-            &(0..3).map(|j| 0.8 * (p[j] - onehot(j))).collect::<Vec<_>>(),
-        );
+        close(&g, &(0..3).map(|j| 0.8 * (p[j] - onehot(j))).collect::<Vec<_>>());
 
         // gce q = 0.7: (1 - p_y^q) / q, gradient -p_y^q (onehot - p).
         let (v, g) = value_and_gradient(&Loss::Gce { q: 0.7 }, z, y);
         close(&[v], &[(1.0 - p[y].powf(0.7)) / 0.7]);
-        close(
-            &g,
-            &(0..3)
-                .map(|j| -p[y].powf(0.7) * (onehot(j) - p[j]))
-                .collect::<Vec<_>>(),
-        );
+        close(&g, &(0..3).map(|j| -p[y].powf(0.7) * (onehot(j) - p[j])).collect::<Vec<_>>());
         // q -> 0 is cross-entropy; q = 1 is the mean absolute error 1 - p_y.
         let (v, _) = value_and_gradient(&Loss::Gce { q: 1e-4 }, z, y);
         assert!((v + p[y].ln()).abs() < 1e-3, "{v}");
@@ -256,20 +196,9 @@ mod tests {
         let flat: Vec<f32> = tm.iter().flatten().map(|&v| v as f32).collect();
         let transition = Tensor::<2>::from_data(TensorData::new(flat, [3, 3]), &device);
         let s: f64 = (0..3).map(|i| p[i] * tm[i][y]).sum();
-        let (v, g) = value_and_gradient(
-            &Loss::Forward {
-                transition: Box::new(transition),
-            },
-            z,
-            y,
-        );
+        let (v, g) = value_and_gradient(&Loss::Forward { transition: Box::new(transition) }, z, y);
         close(&[v], &[-s.ln()]);
-        close(
-            &g,
-            &(0..3)
-                .map(|j| p[j] - p[j] * tm[j][y] / s)
-                .collect::<Vec<_>>(),
-        );
+        close(&g, &(0..3).map(|j| p[j] - p[j] * tm[j][y] / s).collect::<Vec<_>>());
     }
 
     #[test]

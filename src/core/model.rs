@@ -18,19 +18,7 @@ use burn::tensor::activation::relu;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Architecture {
@@ -77,13 +65,7 @@ impl Architecture {
 
     /// Flops of one image through the conv layers' forward pass (2 per multiply-add).
     pub fn conv_flops(self) -> f64 {
-        self.conv_channels()
-            .iter()
-            .zip(self.conv_sides())
-            .map(|(&(c_in, c_out), side)| {
-                2.0 * (side * side * c_out * c_in * KERNEL * KERNEL) as f64
-            })
-            .sum()
+        self.conv_channels().iter().zip(self.conv_sides()).map(|(&(c_in, c_out), side)| 2.0 * (side * side * c_out * c_in * KERNEL * KERNEL) as f64).sum()
     }
 
     pub fn name(self) -> &'static str {
@@ -106,55 +88,31 @@ impl Architecture {
     /// Activations of one image through the net (conv maps before and after pooling, then the
     /// dense layers' units): what a batch keeps for the backward pass.
     pub fn activations(self, width: usize) -> usize {
-        let conv: usize = self
-            .conv_channels()
-            .iter()
-            .zip(self.conv_sides())
-            .map(|(&(_, c_out), side)| c_out * side * side * 5 / 4)
-            .sum();
+        let conv: usize = self.conv_channels().iter().zip(self.conv_sides()).map(|(&(_, c_out), side)| c_out * side * side * 5 / 4).sum();
         conv + self.layer_sizes(width).iter().sum::<usize>()
     }
 
     /// Weights and biases.
     pub fn parameters(self, width: usize) -> usize {
-        let conv: usize = self
-            .conv_channels()
-            .iter()
-            .map(|&(c_in, c_out)| c_in * c_out * KERNEL * KERNEL + c_out)
-            .sum();
-        conv + self
-            .layer_sizes(width)
-            .windows(2)
-            .map(|w| w[0] * w[1] + w[1])
-            .sum::<usize>()
+        let conv: usize = self.conv_channels().iter().map(|&(c_in, c_out)| c_in * c_out * KERNEL * KERNEL + c_out).sum();
+        conv + self.layer_sizes(width).windows(2).map(|w| w[0] * w[1] + w[1]).sum::<usize>()
     }
 
     /// Matrix-multiply flops of one image's forward pass (2 per weight use).
     pub fn forward_flops(self, width: usize) -> f64 {
-        self.conv_flops()
-            + self
-                .layer_sizes(width)
-                .windows(2)
-                .map(|w| 2.0 * (w[0] * w[1]) as f64)
-                .sum::<f64>()
+        self.conv_flops() + self.layer_sizes(width).windows(2).map(|w| 2.0 * (w[0] * w[1]) as f64).sum::<f64>()
     }
 
     /// The conv layers' outputs before pooling, per image: what their element-wise work (bias,
     /// ReLU, pooling, and each of those backwards) scales with.
     pub fn conv_outputs(self) -> usize {
-        self.conv_channels()
-            .iter()
-            .zip(self.conv_sides())
-            .map(|(&(_, c_out), side)| c_out * side * side)
-            .sum()
+        self.conv_channels().iter().zip(self.conv_sides()).map(|(&(_, c_out), side)| c_out * side * side).sum()
     }
 
     /// Of [`Architecture::training_flops`], the conv layers' part (forward, weight gradients and,
     /// but for the first layer, input gradients).
     pub fn conv_training_flops(self) -> f64 {
-        let first = self.conv_channels().first().map_or(0.0, |&(c_in, c_out)| {
-            2.0 * (SIDE * SIDE * c_out * c_in * KERNEL * KERNEL) as f64
-        });
+        let first = self.conv_channels().first().map_or(0.0, |&(c_in, c_out)| 2.0 * (SIDE * SIDE * c_out * c_in * KERNEL * KERNEL) as f64);
         3.0 * self.conv_flops() - first
     }
 
@@ -204,51 +162,21 @@ impl Classifier {
             .map(|w| {
                 let (fan_in, fan_out) = (w[0], w[1]);
                 let bound = 1.0 / (fan_in as f32).sqrt();
-                let mut uniform = |n: usize| {
-                    (0..n)
-                        .map(|_| r.random_range(-bound..bound))
-                        .collect::<Vec<f32>>()
-                };
-                let weight = Tensor::<2>::from_data(
-                    TensorData::new(uniform(fan_in * fan_out), [fan_in, fan_out]),
-                    device,
-                );
-                let bias =
-                    Tensor::<1>::from_data(TensorData::new(uniform(fan_out), [fan_out]), device);
-                Linear {
-                    weight: Param::from_tensor(weight),
-                    bias: Some(Param::from_tensor(bias)),
-                }
+                let mut uniform = |n: usize| (0..n).map(|_| r.random_range(-bound..bound)).collect::<Vec<f32>>();
+                let weight = Tensor::<2>::from_data(TensorData::new(uniform(fan_in * fan_out), [fan_in, fan_out]), device);
+                let bias = Tensor::<1>::from_data(TensorData::new(uniform(fan_out), [fan_out]), device);
+                Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias)) }
             })
             .collect();
         for &(c_in, c_out) in architecture.conv_channels() {
             let bound = 1.0 / ((c_in * KERNEL * KERNEL) as f32).sqrt();
-            let mut uniform = |n: usize| {
-                (0..n)
-                    .map(|_| r.random_range(-bound..bound))
-                    .collect::<Vec<f32>>()
-            };
-            let mut conv = Conv2dConfig::new([c_in, c_out], [KERNEL, KERNEL])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device);
-            conv.weight = Param::from_tensor(Tensor::<4>::from_data(
-                TensorData::new(
-                    uniform(c_out * c_in * KERNEL * KERNEL),
-                    [c_out, c_in, KERNEL, KERNEL],
-                ),
-                device,
-            ));
-            conv.bias = Some(Param::from_tensor(Tensor::<1>::from_data(
-                TensorData::new(uniform(c_out), [c_out]),
-                device,
-            )));
+            let mut uniform = |n: usize| (0..n).map(|_| r.random_range(-bound..bound)).collect::<Vec<f32>>();
+            let mut conv = Conv2dConfig::new([c_in, c_out], [KERNEL, KERNEL]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device);
+            conv.weight = Param::from_tensor(Tensor::<4>::from_data(TensorData::new(uniform(c_out * c_in * KERNEL * KERNEL), [c_out, c_in, KERNEL, KERNEL]), device));
+            conv.bias = Some(Param::from_tensor(Tensor::<1>::from_data(TensorData::new(uniform(c_out), [c_out]), device)));
             convs.push(conv);
         }
-        Self {
-            convs,
-            pool: MaxPool2dConfig::new([2, 2]).init(),
-            layers,
-        }
+        Self { convs, pool: MaxPool2dConfig::new([2, 2]).init(), layers }
     }
 
     /// Logits for a batch of normalised images `[batch, 784]`.
@@ -276,41 +204,31 @@ impl Classifier {
     pub fn fingerprint(&self) -> String {
         let mut bytes = Vec::new();
         for conv in &self.convs {
-            bytes.extend(
-                conv.weight
-                    .val()
-                    .into_data()
-                    .iter::<f32>()
-                    .flat_map(f32::to_le_bytes),
-            );
+            bytes.extend(conv.weight.val().into_data().iter::<f32>().flat_map(f32::to_le_bytes));
             if let Some(bias) = &conv.bias {
-                bytes.extend(
-                    bias.val()
-                        .into_data()
-                        .iter::<f32>()
-                        .flat_map(f32::to_le_bytes),
-                );
+                bytes.extend(bias.val().into_data().iter::<f32>().flat_map(f32::to_le_bytes));
             }
         }
         for layer in &self.layers {
-            bytes.extend(
-                layer
-                    .weight
-                    .val()
-                    .into_data()
-                    .iter::<f32>()
-                    .flat_map(f32::to_le_bytes),
-            );
+            bytes.extend(layer.weight.val().into_data().iter::<f32>().flat_map(f32::to_le_bytes));
             if let Some(bias) = &layer.bias {
-                bytes.extend(
-                    bias.val()
-                        .into_data()
-                        .iter::<f32>()
-                        .flat_map(f32::to_le_bytes),
-                );
+                bytes.extend(bias.val().into_data().iter::<f32>().flat_map(f32::to_le_bytes));
             }
         }
         crate::core::seed::fingerprint(bytes)
+    }
+
+    /// What the first dense layer looks for in an image: for each of its first `count` units, its
+    /// 784 input weights (a 28x28 template; for the perceptron, the ten class templates). `None`
+    /// for the conv nets, whose first dense layer sees feature maps, not pixels.
+    pub fn input_templates(&self, count: usize) -> Option<Vec<Vec<f32>>> {
+        if !self.convs.is_empty() {
+            return None;
+        }
+        let weight = self.layers.first()?.weight.val(); // [784, units]
+        let [inputs, units] = weight.dims();
+        let values: Vec<f32> = weight.into_data().iter::<f32>().collect();
+        Some((0..units.min(count)).map(|u| (0..inputs).map(|i| values[i * units + u]).collect()).collect())
     }
 
     pub fn parameter_count(&self) -> usize {
@@ -334,20 +252,11 @@ mod tests {
             assert!(model.training_flops(32) > model.forward_flops(32));
         }
         // conv4: 16*9+16 + 32*16*9+32 conv weights, then 1568 -> width -> 10.
-        assert_eq!(
-            Architecture::Conv4.parameters(128),
-            160 + 4640 + 1568 * 128 + 128 + 128 * 10 + 10
-        );
+        assert_eq!(Architecture::Conv4.parameters(128), 160 + 4640 + 1568 * 128 + 128 + 128 * 10 + 10);
         assert_eq!(Architecture::Conv2.layer_sizes(999), vec![32 * 14 * 14, 10]);
         assert!(!Architecture::Conv2.uses_width() && Architecture::Conv4.uses_width());
         // Same seed, same weights; a conv net's weights include its kernels.
-        assert_eq!(
-            Classifier::new(Architecture::Conv4, 32, &device, 5).fingerprint(),
-            Classifier::new(Architecture::Conv4, 32, &device, 5).fingerprint()
-        );
-        assert_ne!(
-            Classifier::new(Architecture::Conv4, 32, &device, 5).fingerprint(),
-            Classifier::new(Architecture::Conv4, 32, &device, 6).fingerprint()
-        );
+        assert_eq!(Classifier::new(Architecture::Conv4, 32, &device, 5).fingerprint(), Classifier::new(Architecture::Conv4, 32, &device, 5).fingerprint());
+        assert_ne!(Classifier::new(Architecture::Conv4, 32, &device, 5).fingerprint(), Classifier::new(Architecture::Conv4, 32, &device, 6).fingerprint());
     }
 }

@@ -45,19 +45,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_ALPHA: f64 = 100.0;
 
 /// Order of the wrong classes for structured noise.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Order {
@@ -125,19 +113,7 @@ pub enum Noise {
     White,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum NoisyImages {
@@ -151,15 +127,11 @@ pub enum NoiseError {
     Alpha(f64),
     #[error("delta must be between 0 and 1 (got {0})")]
     Delta(f64),
-    #[error(
-        "structured noise with delta = {delta} needs alpha >= 10 * delta = {min} (got alpha = {alpha}): below that the least likely wrong label would need a negative probability"
-    )]
+    #[error("structured noise with delta = {delta} needs alpha >= 10 * delta = {min} (got alpha = {alpha}): below that the least likely wrong label would need a negative probability")]
     DeltaTooStrong { delta: f64, alpha: f64, min: f64 },
     #[error("the clean set must have between 1 and {available} examples (got {0})", available = .1)]
     Clean(usize, usize),
-    #[error(
-        "{needed} novel noisy images are needed but only {available} are available; lower alpha or the clean set, or use re-used images"
-    )]
+    #[error("{needed} novel noisy images are needed but only {available} are available; lower alpha or the clean set, or use re-used images")]
     NotEnoughNovel { needed: usize, available: usize },
     #[error("Fashion-MNIST noise needs the Fashion-MNIST images (set FASHION_MNIST_DIR)")]
     NoFashion,
@@ -212,11 +184,7 @@ impl LabelDistribution {
     }
 
     /// The structured distribution from the module docs.
-    pub fn structured(
-        delta: f64,
-        alpha: f64,
-        ranking: &WrongClassRanking,
-    ) -> Result<Self, NoiseError> {
+    pub fn structured(delta: f64, alpha: f64, ranking: &WrongClassRanking) -> Result<Self, NoiseError> {
         if !(0.0..=1.0).contains(&delta) {
             return Err(NoiseError::Delta(delta));
         }
@@ -224,11 +192,7 @@ impl LabelDistribution {
             return Ok(Self::uniform());
         }
         if alpha < 10.0 * delta {
-            return Err(NoiseError::DeltaTooStrong {
-                delta,
-                alpha,
-                min: 10.0 * delta,
-            });
+            return Err(NoiseError::DeltaTooStrong { delta, alpha, min: 10.0 * delta });
         }
         let mut q = [[0.1; CLASSES]; CLASSES];
         for (y, row) in q.iter_mut().enumerate() {
@@ -317,10 +281,7 @@ impl NoiseSpec {
     /// How many MNIST training images the clean set is drawn from, when `available` are loaded
     /// (the result does not depend on `available` once it is at least [`Self::mnist_images_needed`]).
     pub fn clean_pool(&self, available: usize) -> usize {
-        self.clean
-            .div_ceil(CLEAN_POOL_STEP)
-            .saturating_mul(CLEAN_POOL_STEP)
-            .min(available)
+        self.clean.div_ceil(CLEAN_POOL_STEP).saturating_mul(CLEAN_POOL_STEP).min(available)
     }
 
     /// How many leading MNIST training images a run needs: the clean pool, or all of them
@@ -330,17 +291,11 @@ impl NoiseSpec {
             return total;
         }
         let pool = self.clean_pool(total);
-        if pool - self.clean < HELD_OUT && pool + HELD_OUT <= total {
-            pool + HELD_OUT
-        } else {
-            pool
-        }
+        if pool - self.clean < HELD_OUT && pool + HELD_OUT <= total { pool + HELD_OUT } else { pool }
     }
 
     fn novel_mnist(&self) -> bool {
-        self.noisy_images == NoisyImages::Novel
-            && matches!(self.noise, Noise::Uniform | Noise::Structured { .. })
-            && self.noisy_count() > 0
+        self.noisy_images == NoisyImages::Novel && matches!(self.noise, Noise::Uniform | Noise::Structured { .. }) && self.noisy_count() > 0
     }
 
     /// The MNIST images of the held-out split when the noisy images are not never-seen MNIST
@@ -357,20 +312,14 @@ impl NoiseSpec {
         } else {
             Vec::new()
         };
-        ids.into_iter()
-            .filter(|&i| (i as usize) < available)
-            .collect()
+        ids.into_iter().filter(|&i| (i as usize) < available).collect()
     }
 
     /// Every MNIST image outside the clean set, in seeded order (where never-seen noisy images come from).
     fn unused_images(&self, seed: u64, available: usize) -> Vec<u32> {
         let pool = self.clean_pool(available);
         let order = clean_order(seed, pool);
-        let mut rest: Vec<u32> = order[self.clean..]
-            .iter()
-            .copied()
-            .chain(pool as u32..available as u32)
-            .collect();
+        let mut rest: Vec<u32> = order[self.clean..].iter().copied().chain(pool as u32..available as u32).collect();
         rest.shuffle(&mut rng(seed, Stream::NovelImages));
         rest
     }
@@ -406,16 +355,7 @@ impl TrainingSet {
                 ImageRef::White(i) => (3, i),
             };
             let [a, b, c, d] = index.to_le_bytes();
-            [
-                kind,
-                a,
-                b,
-                c,
-                d,
-                e.label,
-                e.true_label.unwrap_or(255),
-                e.noisy as u8,
-            ]
+            [kind, a, b, c, d, e.label, e.true_label.unwrap_or(255), e.noisy as u8]
         }))
     }
 
@@ -430,23 +370,13 @@ impl TrainingSet {
     /// The share of examples whose label is not their image's class (every other-image example
     /// included): what co-teaching forgets.
     pub fn wrong_label_share(&self) -> f64 {
-        let wrong = self
-            .examples
-            .iter()
-            .filter(|e| e.true_label != Some(e.label))
-            .count();
+        let wrong = self.examples.iter().filter(|e| e.true_label != Some(e.label)).count();
         wrong as f64 / self.examples.len().max(1) as f64
     }
 
     /// Builds the set. `mnist_labels` are the true labels of the MNIST training images;
     /// `ranking` is needed for structured noise in confusion or reverse order.
-    pub fn build(
-        spec: &NoiseSpec,
-        seed: u64,
-        mnist_labels: &[u8],
-        fashion_images: Option<usize>,
-        ranking: Option<&WrongClassRanking>,
-    ) -> Result<Self, NoiseError> {
+    pub fn build(spec: &NoiseSpec, seed: u64, mnist_labels: &[u8], fashion_images: Option<usize>, ranking: Option<&WrongClassRanking>) -> Result<Self, NoiseError> {
         if !(0.0..=MAX_ALPHA).contains(&spec.alpha) {
             return Err(NoiseError::Alpha(spec.alpha));
         }
@@ -480,12 +410,7 @@ impl TrainingSet {
         let mut examples = Vec::with_capacity(spec.clean + noisy);
         examples.extend(clean_ids.iter().map(|&i| {
             let y = mnist_labels[i as usize];
-            Example {
-                image: ImageRef::Mnist(i),
-                label: y,
-                true_label: Some(y),
-                noisy: false,
-            }
+            Example { image: ImageRef::Mnist(i), label: y, true_label: Some(y), noisy: false }
         }));
 
         let mut r = rng(seed, Stream::NoisyExamples);
@@ -495,32 +420,17 @@ impl TrainingSet {
                 // Relabel the clean examples in place, then put the flipped ones last.
                 let t = LabelDistribution(flip.transition(epsilon));
                 for e in examples.iter_mut() {
-                    e.label = t.sample(
-                        e.true_label.expect("MNIST images have a class") as usize,
-                        &mut r,
-                    );
+                    e.label = t.sample(e.true_label.expect("MNIST images have a class") as usize, &mut r);
                     e.noisy = Some(e.label) != e.true_label;
                 }
                 examples.sort_by_key(|e| e.noisy);
                 let clean = examples.iter().filter(|e| !e.noisy).count();
-                return Ok(Self {
-                    examples,
-                    clean,
-                    labels,
-                    transition,
-                });
+                return Ok(Self { examples, clean, labels, transition });
             }
             Noise::Uniform | Noise::Structured { .. } => {
-                let rest = if novel && noisy > 0 {
-                    spec.unused_images(seed, available)
-                } else {
-                    Vec::new()
-                };
+                let rest = if novel && noisy > 0 { spec.unused_images(seed, available) } else { Vec::new() };
                 if novel && noisy > rest.len() {
-                    return Err(NoiseError::NotEnoughNovel {
-                        needed: noisy,
-                        available: rest.len(),
-                    });
+                    return Err(NoiseError::NotEnoughNovel { needed: noisy, available: rest.len() });
                 }
                 for k in 0..noisy {
                     // Novel: the k-th unused image; re-used: a random clean one (`rest` is empty).
@@ -530,62 +440,31 @@ impl TrainingSet {
                     };
                     let y = mnist_labels[i as usize];
                     let label = labels.sample(y as usize, &mut r);
-                    examples.push(Example {
-                        image: ImageRef::Mnist(i),
-                        label,
-                        true_label: Some(y),
-                        noisy: true,
-                    });
+                    examples.push(Example { image: ImageRef::Mnist(i), label, true_label: Some(y), noisy: true });
                 }
             }
             Noise::Fashion => {
                 let pool = fashion_images.ok_or(NoiseError::NoFashion)?;
                 if novel && noisy > pool {
-                    return Err(NoiseError::NotEnoughNovel {
-                        needed: noisy,
-                        available: pool,
-                    });
+                    return Err(NoiseError::NotEnoughNovel { needed: noisy, available: pool });
                 }
                 let mut ids: Vec<u32> = (0..pool as u32).collect();
                 ids.shuffle(&mut r);
                 for k in 0..noisy {
-                    let i = if novel {
-                        ids[k]
-                    } else {
-                        ids[r.random_range(0..spec.clean.min(pool))]
-                    };
+                    let i = if novel { ids[k] } else { ids[r.random_range(0..spec.clean.min(pool))] };
                     let label = r.random_range(0..CLASSES as u8);
-                    examples.push(Example {
-                        image: ImageRef::Fashion(i),
-                        label,
-                        true_label: None,
-                        noisy: true,
-                    });
+                    examples.push(Example { image: ImageRef::Fashion(i), label, true_label: None, noisy: true });
                 }
             }
             Noise::White => {
                 for k in 0..noisy {
-                    let s = if novel {
-                        k as u32
-                    } else {
-                        r.random_range(0..spec.clean as u32)
-                    };
+                    let s = if novel { k as u32 } else { r.random_range(0..spec.clean as u32) };
                     let label = r.random_range(0..CLASSES as u8);
-                    examples.push(Example {
-                        image: ImageRef::White(s),
-                        label,
-                        true_label: None,
-                        noisy: true,
-                    });
+                    examples.push(Example { image: ImageRef::White(s), label, true_label: None, noisy: true });
                 }
             }
         }
-        Ok(Self {
-            examples,
-            clean: spec.clean,
-            labels,
-            transition,
-        })
+        Ok(Self { examples, clean: spec.clean, labels, transition })
     }
 
     /// A held-out split of noisy records, as a practitioner would split off part of the noisy
@@ -593,23 +472,10 @@ impl TrainingSet {
     /// share `1 / (1 + alpha)`, the rest as the noisy examples are made) on MNIST images the run
     /// never trains on, so that holding it out changes nothing in the training set. Empty when
     /// no unused MNIST images are left (a clean set above 58,000).
-    pub fn held_out(
-        &self,
-        spec: &NoiseSpec,
-        seed: u64,
-        mnist_labels: &[u8],
-        fashion_images: Option<usize>,
-    ) -> Vec<Example> {
+    pub fn held_out(&self, spec: &NoiseSpec, seed: u64, mnist_labels: &[u8], fashion_images: Option<usize>) -> Vec<Example> {
         let available = mnist_labels.len();
-        let images: Vec<u32> = if spec.novel_mnist() {
-            spec.unused_images(seed, available)
-                .into_iter()
-                .skip(spec.noisy_count())
-                .take(HELD_OUT)
-                .collect()
-        } else {
-            spec.held_out_images(seed, available)
-        };
+        let images: Vec<u32> =
+            if spec.novel_mnist() { spec.unused_images(seed, available).into_iter().skip(spec.noisy_count()).take(HELD_OUT).collect() } else { spec.held_out_images(seed, available) };
         let mut r = rng(seed, Stream::HeldOut);
         let clean_share = 1.0 / (1.0 + spec.alpha);
         images
@@ -617,32 +483,15 @@ impl TrainingSet {
             .enumerate()
             .map(|(k, i)| {
                 let y = mnist_labels[i as usize];
-                let digit = |label: u8| Example {
-                    image: ImageRef::Mnist(i),
-                    label,
-                    true_label: Some(y),
-                    noisy: label != y,
-                };
+                let digit = |label: u8| Example { image: ImageRef::Mnist(i), label, true_label: Some(y), noisy: label != y };
                 match (spec.noise, &self.transition) {
                     (_, Some(t)) => digit(LabelDistribution(*t).sample(y as usize, &mut r)),
                     (_, None) if r.random::<f64>() < clean_share => digit(y),
                     (Noise::Fashion, None) => {
-                        let image = ImageRef::Fashion(
-                            r.random_range(0..fashion_images.unwrap_or(1).max(1) as u32),
-                        );
-                        Example {
-                            image,
-                            label: r.random_range(0..CLASSES as u8),
-                            true_label: None,
-                            noisy: true,
-                        }
+                        let image = ImageRef::Fashion(r.random_range(0..fashion_images.unwrap_or(1).max(1) as u32));
+                        Example { image, label: r.random_range(0..CLASSES as u8), true_label: None, noisy: true }
                     }
-                    (_, None) => Example {
-                        image: ImageRef::White(u32::MAX - k as u32),
-                        label: r.random_range(0..CLASSES as u8),
-                        true_label: None,
-                        noisy: true,
-                    },
+                    (_, None) => Example { image: ImageRef::White(u32::MAX - k as u32), label: r.random_range(0..CLASSES as u8), true_label: None, noisy: true },
                 }
             })
             .collect()
@@ -667,10 +516,7 @@ mod tests {
     #[allow(clippy::needless_range_loop)] // y indexes four tables at once
     fn structured_distribution_has_the_documented_shape() {
         let r = ranking();
-        assert_eq!(
-            LabelDistribution::structured(0.0, 20.0, &r).unwrap(),
-            LabelDistribution::uniform()
-        );
+        assert_eq!(LabelDistribution::structured(0.0, 20.0, &r).unwrap(), LabelDistribution::uniform());
         for delta in [0.3, 1.0] {
             let q = LabelDistribution::structured(delta, 20.0, &r).unwrap();
             let p = q.with_clean(20.0);
@@ -680,24 +526,14 @@ mod tests {
                 let uniform_share = 2.0 / 21.0; // (alpha/10) / (1+alpha)
                 assert!((p[y][top] - uniform_share - delta / 21.0).abs() < 1e-12);
                 // Shares fall linearly along the ranking.
-                let steps: Vec<f64> = r.0[y]
-                    .windows(2)
-                    .map(|w| q.0[y][w[0] as usize] - q.0[y][w[1] as usize])
-                    .collect();
-                assert!(
-                    steps
-                        .iter()
-                        .all(|s| (s - steps[0]).abs() < 1e-12 && *s > 0.0)
-                );
+                let steps: Vec<f64> = r.0[y].windows(2).map(|w| q.0[y][w[0] as usize] - q.0[y][w[1] as usize]).collect();
+                assert!(steps.iter().all(|s| (s - steps[0]).abs() < 1e-12 && *s > 0.0));
             }
             if delta == 1.0 {
                 assert!((p[4][r.0[4][0] as usize] - p[4][4]).abs() < 1e-12);
             }
         }
-        assert!(matches!(
-            LabelDistribution::structured(1.0, 5.0, &r),
-            Err(NoiseError::DeltaTooStrong { .. })
-        ));
+        assert!(matches!(LabelDistribution::structured(1.0, 5.0, &r), Err(NoiseError::DeltaTooStrong { .. })));
         assert!(LabelDistribution::structured(1.5, 50.0, &r).is_err());
     }
 
@@ -716,128 +552,34 @@ mod tests {
     #[test]
     fn sizes_and_image_kinds() {
         let labels: Vec<u8> = (0..1000).map(|i| (i % 10) as u8).collect();
-        let spec = |noise, noisy_images| NoiseSpec {
-            clean: 50,
-            alpha: 3.0,
-            noise,
-            noisy_images,
-        };
-        let set = TrainingSet::build(
-            &spec(Noise::Uniform, NoisyImages::Novel),
-            1,
-            &labels,
-            None,
-            None,
-        )
-        .unwrap();
-        assert_eq!(
-            (
-                set.examples.len(),
-                set.clean_examples().len(),
-                set.noisy_examples().len()
-            ),
-            (200, 50, 150)
-        );
-        let clean: std::collections::HashSet<_> =
-            set.clean_examples().iter().map(|e| e.image).collect();
-        let novel: std::collections::HashSet<_> =
-            set.noisy_examples().iter().map(|e| e.image).collect();
+        let spec = |noise, noisy_images| NoiseSpec { clean: 50, alpha: 3.0, noise, noisy_images };
+        let set = TrainingSet::build(&spec(Noise::Uniform, NoisyImages::Novel), 1, &labels, None, None).unwrap();
+        assert_eq!((set.examples.len(), set.clean_examples().len(), set.noisy_examples().len()), (200, 50, 150));
+        let clean: std::collections::HashSet<_> = set.clean_examples().iter().map(|e| e.image).collect();
+        let novel: std::collections::HashSet<_> = set.noisy_examples().iter().map(|e| e.image).collect();
         assert_eq!(novel.len(), 150, "novel images are distinct");
         assert!(clean.is_disjoint(&novel));
-        let reused = TrainingSet::build(
-            &spec(Noise::Uniform, NoisyImages::Reused),
-            1,
-            &labels,
-            None,
-            None,
-        )
-        .unwrap();
-        assert!(
-            reused
-                .noisy_examples()
-                .iter()
-                .all(|e| clean.contains(&e.image))
-        );
-        let white = TrainingSet::build(
-            &spec(Noise::White, NoisyImages::Novel),
-            1,
-            &labels,
-            None,
-            None,
-        )
-        .unwrap();
-        assert!(
-            white
-                .noisy_examples()
-                .iter()
-                .all(|e| matches!(e.image, ImageRef::White(_)) && e.true_label.is_none())
-        );
-        assert_eq!(
-            TrainingSet::build(
-                &spec(Noise::Fashion, NoisyImages::Novel),
-                1,
-                &labels,
-                None,
-                None
-            )
-            .unwrap_err(),
-            NoiseError::NoFashion
-        );
-        let big = NoiseSpec {
-            clean: 100,
-            alpha: 20.0,
-            noise: Noise::Uniform,
-            noisy_images: NoisyImages::Novel,
-        };
-        assert!(matches!(
-            TrainingSet::build(&big, 1, &labels, None, None),
-            Err(NoiseError::NotEnoughNovel { .. })
-        ));
-        let structured = spec(
-            Noise::Structured {
-                delta: 0.2,
-                order: Order::Confusion,
-            },
-            NoisyImages::Reused,
-        );
-        assert_eq!(
-            TrainingSet::build(&structured, 1, &labels, None, None).unwrap_err(),
-            NoiseError::NoRanking
-        );
+        let reused = TrainingSet::build(&spec(Noise::Uniform, NoisyImages::Reused), 1, &labels, None, None).unwrap();
+        assert!(reused.noisy_examples().iter().all(|e| clean.contains(&e.image)));
+        let white = TrainingSet::build(&spec(Noise::White, NoisyImages::Novel), 1, &labels, None, None).unwrap();
+        assert!(white.noisy_examples().iter().all(|e| matches!(e.image, ImageRef::White(_)) && e.true_label.is_none()));
+        assert_eq!(TrainingSet::build(&spec(Noise::Fashion, NoisyImages::Novel), 1, &labels, None, None).unwrap_err(), NoiseError::NoFashion);
+        let big = NoiseSpec { clean: 100, alpha: 20.0, noise: Noise::Uniform, noisy_images: NoisyImages::Novel };
+        assert!(matches!(TrainingSet::build(&big, 1, &labels, None, None), Err(NoiseError::NotEnoughNovel { .. })));
+        let structured = spec(Noise::Structured { delta: 0.2, order: Order::Confusion }, NoisyImages::Reused);
+        assert_eq!(TrainingSet::build(&structured, 1, &labels, None, None).unwrap_err(), NoiseError::NoRanking);
     }
 
     #[test]
     fn a_run_needs_only_its_clean_pool_and_gets_the_same_set_from_it() {
         // The page starts runs before all of MNIST has streamed in: the set must not change.
         let labels: Vec<u8> = (0..60_000).map(|i| (i * 7 % 10) as u8).collect();
-        for (clean, noise) in [
-            (10_000, Noise::Uniform),
-            (15_000, Noise::White),
-            (
-                100,
-                Noise::Structured {
-                    delta: 0.25,
-                    order: Order::Random,
-                },
-            ),
-        ] {
-            let spec = NoiseSpec {
-                clean,
-                alpha: 3.0,
-                noise,
-                noisy_images: NoisyImages::Reused,
-            };
+        for (clean, noise) in [(10_000, Noise::Uniform), (15_000, Noise::White), (100, Noise::Structured { delta: 0.25, order: Order::Random })] {
+            let spec = NoiseSpec { clean, alpha: 3.0, noise, noisy_images: NoisyImages::Reused };
             let needed = spec.mnist_images_needed(labels.len());
             // The clean pool, and the held-out split's images after it when the pool is full.
             let pool = clean.div_ceil(10_000) * 10_000;
-            assert_eq!(
-                needed,
-                if pool - clean < HELD_OUT {
-                    pool + HELD_OUT
-                } else {
-                    pool
-                }
-            );
+            assert_eq!(needed, if pool - clean < HELD_OUT { pool + HELD_OUT } else { pool });
             let full = TrainingSet::build(&spec, 4, &labels, None, None).unwrap();
             let prefix = TrainingSet::build(&spec, 4, &labels[..needed], None, None).unwrap();
             assert_eq!(full.examples, prefix.examples);
@@ -846,34 +588,12 @@ mod tests {
                 _ => true,
             }));
         }
-        let full = NoiseSpec {
-            clean: 59_000,
-            alpha: 1.0,
-            noise: Noise::Uniform,
-            noisy_images: NoisyImages::Reused,
-        };
-        assert_eq!(
-            full.mnist_images_needed(60_000),
-            60_000,
-            "no room for a held-out split"
-        );
-        let novel = NoiseSpec {
-            clean: 1000,
-            alpha: 3.0,
-            noise: Noise::Uniform,
-            noisy_images: NoisyImages::Novel,
-        };
+        let full = NoiseSpec { clean: 59_000, alpha: 1.0, noise: Noise::Uniform, noisy_images: NoisyImages::Reused };
+        assert_eq!(full.mnist_images_needed(60_000), 60_000, "no room for a held-out split");
+        let novel = NoiseSpec { clean: 1000, alpha: 3.0, noise: Noise::Uniform, noisy_images: NoisyImages::Novel };
         assert_eq!(novel.mnist_images_needed(60_000), 60_000);
         let set = TrainingSet::build(&novel, 4, &labels, None, None).unwrap();
-        assert!(
-            set.noisy_examples()
-                .iter()
-                .any(|e| matches!(e.image, ImageRef::Mnist(i) if i >= 10_000))
-        );
-        assert!(
-            set.noisy_examples()
-                .iter()
-                .any(|e| matches!(e.image, ImageRef::Mnist(i) if (i as usize) < 10_000))
-        );
+        assert!(set.noisy_examples().iter().any(|e| matches!(e.image, ImageRef::Mnist(i) if i >= 10_000)));
+        assert!(set.noisy_examples().iter().any(|e| matches!(e.image, ImageRef::Mnist(i) if (i as usize) < 10_000)));
     }
 }

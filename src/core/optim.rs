@@ -2,25 +2,11 @@
 //! 0.22 does not ship. One `ModuleOptimizer` lives for the whole run: re-creating it per step
 //! would silently reset Adam's and Adadelta's running averages.
 
-use burn::optim::{
-    AdamConfig, ModuleOptimizer, Optimizer, RecordState, SgdConfig, StateSink, StateSource,
-};
+use burn::optim::{AdamConfig, ModuleOptimizer, Optimizer, RecordState, SgdConfig, StateSink, StateSource};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum OptimizerKind {
@@ -34,10 +20,7 @@ impl OptimizerKind {
         match self {
             OptimizerKind::Sgd => SgdConfig::new().init(),
             OptimizerKind::Adam => AdamConfig::new().init(),
-            OptimizerKind::Adadelta => ModuleOptimizer::from(Adadelta {
-                rho: 0.9,
-                epsilon: 1e-6,
-            }),
+            OptimizerKind::Adadelta => ModuleOptimizer::from(Adadelta { rho: 0.9, epsilon: 1e-6 }),
         }
     }
 
@@ -71,54 +54,27 @@ impl<const D: usize> RecordState for AdadeltaState<D> {
     }
 
     fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
-        Some(Self {
-            square_grad: Tensor::from_data(src.take_tensor(prefix, "square_grad")?, device),
-            square_delta: Tensor::from_data(src.take_tensor(prefix, "square_delta")?, device),
-        })
+        Some(Self { square_grad: Tensor::from_data(src.take_tensor(prefix, "square_grad")?, device), square_delta: Tensor::from_data(src.take_tensor(prefix, "square_delta")?, device) })
     }
 }
 
 impl Optimizer for Adadelta {
     type State<const D: usize> = AdadeltaState<D>;
 
-    fn step<const D: usize>(
-        &self,
-        lr: burn::optim::LearningRate,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
+    fn step<const D: usize>(&self, lr: burn::optim::LearningRate, tensor: Tensor<D>, grad: Tensor<D>, state: Option<Self::State<D>>) -> (Tensor<D>, Option<Self::State<D>>) {
         let (square_grad, square_delta) = match state {
             Some(s) => (s.square_grad, s.square_delta),
             None => (grad.zeros_like(), grad.zeros_like()),
         };
         let rho = self.rho as f64;
-        let square_grad = square_grad
-            .mul_scalar(rho)
-            .add(grad.clone().square().mul_scalar(1.0 - rho));
-        let delta = square_delta
-            .clone()
-            .add_scalar(self.epsilon)
-            .sqrt()
-            .div(square_grad.clone().add_scalar(self.epsilon).sqrt())
-            .mul(grad);
-        let square_delta = square_delta
-            .mul_scalar(rho)
-            .add(delta.clone().square().mul_scalar(1.0 - rho));
-        (
-            tensor.sub(delta.mul_scalar(lr)),
-            Some(AdadeltaState {
-                square_grad,
-                square_delta,
-            }),
-        )
+        let square_grad = square_grad.mul_scalar(rho).add(grad.clone().square().mul_scalar(1.0 - rho));
+        let delta = square_delta.clone().add_scalar(self.epsilon).sqrt().div(square_grad.clone().add_scalar(self.epsilon).sqrt()).mul(grad);
+        let square_delta = square_delta.mul_scalar(rho).add(delta.clone().square().mul_scalar(1.0 - rho));
+        (tensor.sub(delta.mul_scalar(lr)), Some(AdadeltaState { square_grad, square_delta }))
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        AdadeltaState {
-            square_grad: state.square_grad.to_device(device),
-            square_delta: state.square_delta.to_device(device),
-        }
+        AdadeltaState { square_grad: state.square_grad.to_device(device), square_delta: state.square_delta.to_device(device) }
     }
 }
 
@@ -131,10 +87,7 @@ mod tests {
     #[test]
     fn adadelta_matches_the_formula_and_keeps_state() {
         let device = crate::core::backend::Backend::default().device().unwrap();
-        let opt = Adadelta {
-            rho: 0.9,
-            epsilon: 1e-6,
-        };
+        let opt = Adadelta { rho: 0.9, epsilon: 1e-6 };
         let x = Tensor::<1>::from_floats([1.0, -2.0], &device);
         let g = Tensor::<1>::from_floats([0.5, 4.0], &device);
         let (x1, state) = opt.step(1.0, x, g.clone(), None);
@@ -145,12 +98,7 @@ mod tests {
         }
         // The second step uses the accumulated E[dx^2]: larger than the first.
         let state = state.unwrap();
-        let (x2, _) = opt.step(
-            1.0,
-            Tensor::from_floats([0.0, 0.0], &device),
-            g,
-            Some(state),
-        );
+        let (x2, _) = opt.step(1.0, Tensor::from_floats([0.0, 0.0], &device), g, Some(state));
         let second = x2.into_data().try_into_vec_as::<f32>().unwrap();
         assert!(second[0].abs() > (got[0] - 1.0).abs());
     }

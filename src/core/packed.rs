@@ -43,11 +43,7 @@ pub struct Chunk {
 }
 
 pub fn encode(split: SplitKind, first: usize, labels: &[u8], pixels: &[u8]) -> Vec<u8> {
-    assert_eq!(
-        pixels.len(),
-        labels.len() * PIXELS,
-        "pixels and labels disagree"
-    );
+    assert_eq!(pixels.len(), labels.len() * PIXELS, "pixels and labels disagree");
     let mut out = Vec::with_capacity(HEADER_BYTES + labels.len() * (PIXELS + 1));
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(labels.len() as u32).to_le_bytes());
@@ -65,60 +61,35 @@ pub fn encode(split: SplitKind, first: usize, labels: &[u8], pixels: &[u8]) -> V
 /// Decodes an uncompressed chunk (gzip is undone by the caller, or here if still present).
 pub fn decode(bytes: &[u8], file: &str) -> Result<Chunk, DataError> {
     let bytes = crate::core::data::maybe_gunzip(file, bytes)?;
-    let bad = |problem: String| DataError::Format {
-        file: file.to_string(),
-        problem,
-    };
+    let bad = |problem: String| DataError::Format { file: file.to_string(), problem };
     if bytes.len() < HEADER_BYTES {
-        return Err(bad(format!(
-            "truncated header: {} bytes, a packed chunk needs {HEADER_BYTES}",
-            bytes.len()
-        )));
+        return Err(bad(format!("truncated header: {} bytes, a packed chunk needs {HEADER_BYTES}", bytes.len())));
     }
     if &bytes[0..4] != MAGIC {
-        return Err(bad(format!(
-            "wrong magic {:?}, expected \"LNL1\"",
-            String::from_utf8_lossy(&bytes[0..4])
-        )));
+        return Err(bad(format!("wrong magic {:?}, expected \"LNL1\"", String::from_utf8_lossy(&bytes[0..4]))));
     }
-    let word = |at: usize| {
-        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
-    };
+    let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
     let (count, first) = (word(4), word(8));
     let split = match bytes[12] {
         0 => SplitKind::Train,
         1 => SplitKind::Test,
         other => return Err(bad(format!("unknown split code {other}"))),
     };
-    let expected = count
-        .checked_mul(PIXELS + 1)
-        .and_then(|b| b.checked_add(HEADER_BYTES));
+    let expected = count.checked_mul(PIXELS + 1).and_then(|b| b.checked_add(HEADER_BYTES));
     if expected != Some(bytes.len()) {
         return Err(bad(format!(
             "length mismatch: header says {count} images ({} bytes) but the chunk has {} bytes{}",
             expected.map_or("too many".to_string(), |e| e.to_string()),
             bytes.len(),
-            if expected.is_some_and(|e| e > bytes.len()) {
-                " (truncated)"
-            } else {
-                ""
-            }
+            if expected.is_some_and(|e| e > bytes.len()) { " (truncated)" } else { "" }
         )));
     }
     let labels = bytes[HEADER_BYTES..HEADER_BYTES + count].to_vec();
     if let Some(pos) = labels.iter().position(|&l| l >= 10) {
-        return Err(bad(format!(
-            "label {} at index {pos} is not a class 0..9",
-            labels[pos]
-        )));
+        return Err(bad(format!("label {} at index {pos} is not a class 0..9", labels[pos])));
     }
     let pixels = bytes[HEADER_BYTES + count..].to_vec();
-    Ok(Chunk {
-        split,
-        first,
-        labels,
-        pixels,
-    })
+    Ok(Chunk { split, first, labels, pixels })
 }
 
 /// What the page reads first: which chunk files exist and what they hold.
@@ -145,52 +116,23 @@ pub struct ManifestChunk {
 }
 
 /// Writes `dataset` as gzip chunks into `dir` and returns its manifest entry.
-pub fn write_dataset(
-    dir: &std::path::Path,
-    name: &str,
-    dataset: &Dataset,
-) -> std::io::Result<ManifestDataset> {
+pub fn write_dataset(dir: &std::path::Path, name: &str, dataset: &Dataset) -> std::io::Result<ManifestDataset> {
     std::fs::create_dir_all(dir)?;
     let mut chunks = Vec::new();
     // Test first: the page needs it (and one training chunk) before the first run.
-    for (kind, split) in [
-        (SplitKind::Test, &dataset.test),
-        (SplitKind::Train, &dataset.train),
-    ] {
+    for (kind, split) in [(SplitKind::Test, &dataset.test), (SplitKind::Train, &dataset.train)] {
         for (i, first) in (0..split.len()).step_by(CHUNK_IMAGES).enumerate() {
             let count = CHUNK_IMAGES.min(split.len() - first);
-            let raw = encode(
-                kind,
-                first,
-                &split.labels[first..first + count],
-                &split.pixels[first * PIXELS..(first + count) * PIXELS],
-            );
+            let raw = encode(kind, first, &split.labels[first..first + count], &split.pixels[first * PIXELS..(first + count) * PIXELS]);
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             gz.write_all(&raw)?;
             let bytes = gz.finish()?;
-            let file = format!(
-                "{name}-{}-{i:02}.lnl.gz",
-                if kind == SplitKind::Train {
-                    "train"
-                } else {
-                    "test"
-                }
-            );
+            let file = format!("{name}-{}-{i:02}.lnl.gz", if kind == SplitKind::Train { "train" } else { "test" });
             std::fs::write(dir.join(&file), &bytes)?;
-            chunks.push(ManifestChunk {
-                file,
-                split: kind,
-                first,
-                count,
-                gzip_bytes: bytes.len(),
-            });
+            chunks.push(ManifestChunk { file, split: kind, first, count, gzip_bytes: bytes.len() });
         }
     }
-    Ok(ManifestDataset {
-        name: name.to_string(),
-        train_images: dataset.train.len(),
-        chunks,
-    })
+    Ok(ManifestDataset { name: name.to_string(), train_images: dataset.train.len(), chunks })
 }
 
 /// Reassembles a split from decoded chunks (in any order); gaps are an error.
@@ -202,10 +144,7 @@ pub fn append(dataset: &mut Dataset, chunk: Chunk) -> Result<(), DataError> {
         SplitKind::Test => &mut dataset.test,
     };
     if chunk.first != split.len() {
-        return Err(DataError::Missing(format!(
-            "packed data: chunk starting at image {} is missing",
-            split.len()
-        )));
+        return Err(DataError::Missing(format!("packed data: chunk starting at image {} is missing", split.len())));
     }
     split.labels.extend_from_slice(&chunk.labels);
     split.pixels.extend_from_slice(&chunk.pixels);
@@ -236,55 +175,25 @@ mod tests {
         let pixels: Vec<u8> = (0..2 * PIXELS).map(|i| (i % 251) as u8).collect();
         let bytes = encode(SplitKind::Test, 20, &labels, &pixels);
         let chunk = decode(&bytes, "c").unwrap();
-        assert_eq!(
-            (chunk.split, chunk.first, &chunk.labels, &chunk.pixels),
-            (SplitKind::Test, 20, &labels, &pixels)
-        );
+        assert_eq!((chunk.split, chunk.first, &chunk.labels, &chunk.pixels), (SplitKind::Test, 20, &labels, &pixels));
 
-        let err = decode(&bytes[..bytes.len() - 1], "c.lnl")
-            .unwrap_err()
-            .to_string();
+        let err = decode(&bytes[..bytes.len() - 1], "c.lnl").unwrap_err().to_string();
         assert!(err.contains("c.lnl") && err.contains("truncated"), "{err}");
         let mut wrong = bytes.clone();
         wrong[0] = b'X';
-        assert!(
-            decode(&wrong, "c")
-                .unwrap_err()
-                .to_string()
-                .contains("wrong magic")
-        );
+        assert!(decode(&wrong, "c").unwrap_err().to_string().contains("wrong magic"));
         let mut bad_label = bytes.clone();
         bad_label[HEADER_BYTES] = 10;
-        assert!(
-            decode(&bad_label, "c")
-                .unwrap_err()
-                .to_string()
-                .contains("label 10")
-        );
+        assert!(decode(&bad_label, "c").unwrap_err().to_string().contains("label 10"));
         let mut huge = bytes.clone();
         huge[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(
-            decode(&huge, "c")
-                .unwrap_err()
-                .to_string()
-                .contains("length mismatch")
-        );
+        assert!(decode(&huge, "c").unwrap_err().to_string().contains("length mismatch"));
     }
 
     #[test]
     fn assemble_detects_gaps() {
-        let chunk = |first| Chunk {
-            split: SplitKind::Train,
-            first,
-            labels: vec![1],
-            pixels: vec![0; PIXELS],
-        };
-        assert_eq!(
-            assemble(&[chunk(1), chunk(0)], SplitKind::Train)
-                .unwrap()
-                .len(),
-            2
-        );
+        let chunk = |first| Chunk { split: SplitKind::Train, first, labels: vec![1], pixels: vec![0; PIXELS] };
+        assert_eq!(assemble(&[chunk(1), chunk(0)], SplitKind::Train).unwrap().len(), 2);
         assert!(assemble(&[chunk(0), chunk(2)], SplitKind::Train).is_err());
     }
 }

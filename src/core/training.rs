@@ -5,12 +5,8 @@
 use crate::core::backend::Backend;
 use crate::core::config::RunConfig;
 use crate::core::data::{CLASSES, Dataset, PIXELS};
-use crate::core::evaluation::{
-    Eval, LossHistogram, Memorisation, QUICK_TEST_STRIDE, Reporting, Schedule,
-};
-use crate::core::method::{
-    Loss, Method, Transition, anchor_transition, keep_fraction, transition_tensor,
-};
+use crate::core::evaluation::{Eval, LossHistogram, Memorisation, QUICK_TEST_STRIDE, Reporting, Schedule};
+use crate::core::method::{Loss, Method, Transition, anchor_transition, keep_fraction, transition_tensor};
 use crate::core::model::Classifier;
 use crate::core::noise::{Example, ImageRef, TrainingSet, WrongClassRanking};
 use crate::core::seed::{Stream, mix, rng};
@@ -51,6 +47,8 @@ pub struct Metrics {
     pub eval: Eval,
     /// How many test images `test_accuracy` is measured on.
     pub test_images: usize,
+    /// `confusion[true][predicted]` over those test images: the matrix during training.
+    pub confusion: [[u32; CLASSES]; CLASSES],
     /// Accuracy against the labels the network was given, on a fixed sample of training examples
     /// (5,000, or its first 1,000 for a quick live point).
     pub train_accuracy: f64,
@@ -132,10 +130,7 @@ pub type Clock = fn() -> f64;
 pub fn system_clock() -> f64 {
     use std::sync::OnceLock;
     static START: OnceLock<std::time::Instant> = OnceLock::new();
-    START
-        .get_or_init(std::time::Instant::now)
-        .elapsed()
-        .as_secs_f64()
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
 }
 
 /// White-noise pixels have MNIST's training-pixel mean and standard deviation (0..255 scale):
@@ -143,6 +138,17 @@ pub fn system_clock() -> f64 {
 /// checks them against the real files).
 pub const WHITE_NOISE_MEAN: f32 = 33.3184;
 pub const WHITE_NOISE_STD: f32 = 78.5675;
+
+/// `u8` pixels as the network's input: scaled to 0..1, then standardised with MNIST's moments.
+fn normalise(pixels: &[u8], out: &mut [f32]) {
+    // One multiply-add per pixel rather than a 256-entry lookup table (or two divisions): it
+    // vectorises (simd128 has no gather); batch assembly was ~6% of a native training step.
+    let scale = 1.0 / (255.0 * PIXEL_STD);
+    let shift = -PIXEL_MEAN / PIXEL_STD;
+    for (o, &p) in out.iter_mut().zip(pixels) {
+        *o = p as f32 * scale + shift;
+    }
+}
 
 /// Turns virtual examples into input tensors: `u8` pixels normalised, white noise generated
 /// from its seed.
@@ -155,25 +161,14 @@ struct ImageSource {
 
 impl ImageSource {
     fn new(sources: Sources, seed: u64) -> Self {
-        Self {
-            sources,
-            white_seed: mix(seed ^ Stream::WhiteNoise as u64),
-            white_mean: WHITE_NOISE_MEAN,
-            white_std: WHITE_NOISE_STD,
-        }
+        Self { sources, white_seed: mix(seed ^ Stream::WhiteNoise as u64), white_mean: WHITE_NOISE_MEAN, white_std: WHITE_NOISE_STD }
     }
 
     fn fill(&self, image: ImageRef, out: &mut [f32]) {
         let pixels = match image {
             ImageRef::Mnist(i) => self.sources.mnist.train.image(i as usize),
             ImageRef::MnistTest(i) => self.sources.mnist.test.image(i as usize),
-            ImageRef::Fashion(i) => self
-                .sources
-                .fashion
-                .as_ref()
-                .expect("checked when the set was built")
-                .train
-                .image(i as usize),
+            ImageRef::Fashion(i) => self.sources.fashion.as_ref().expect("checked when the set was built").train.image(i as usize),
             ImageRef::White(s) => {
                 // Gaussian pixels with MNIST's mean and std (0..255 scale), Box-Muller in pairs.
                 let mut r = ChaCha12Rng::seed_from_u64(mix(self.white_seed ^ s as u64));
@@ -181,23 +176,14 @@ impl ImageSource {
                     let (u1, u2): (f32, f32) = (1.0 - r.random::<f32>(), r.random());
                     let radius = (-2.0 * u1.ln()).sqrt() * self.white_std;
                     let angle = std::f32::consts::TAU * u2;
-                    for (v, z) in pair
-                        .iter_mut()
-                        .zip([radius * angle.cos(), radius * angle.sin()])
-                    {
+                    for (v, z) in pair.iter_mut().zip([radius * angle.cos(), radius * angle.sin()]) {
                         *v = ((self.white_mean + z) / 255.0 - PIXEL_MEAN) / PIXEL_STD;
                     }
                 }
                 return;
             }
         };
-        // One multiply-add per pixel rather than a 256-entry lookup table (or two divisions): it
-        // vectorises (simd128 has no gather); batch assembly was ~6% of a native training step.
-        let scale = 1.0 / (255.0 * PIXEL_STD);
-        let shift = -PIXEL_MEAN / PIXEL_STD;
-        for (o, &p) in out.iter_mut().zip(pixels) {
-            *o = p as f32 * scale + shift;
-        }
+        normalise(pixels, out);
     }
 
     fn batch(&self, images: impl ExactSizeIterator<Item = ImageRef>, device: &Device) -> Tensor<2> {
@@ -268,78 +254,35 @@ pub struct Trainer {
 impl Trainer {
     /// Builds the noisy training set and a freshly initialised model. `ranking` is the wrong-class
     /// order for structured noise in confusion or reverse order (see [`reference_ranking`]).
-    pub fn new(
-        config: &RunConfig,
-        sources: Sources,
-        ranking: Option<&WrongClassRanking>,
-        backend: Backend,
-        clock: Clock,
-    ) -> Result<Self, TrainError> {
+    pub fn new(config: &RunConfig, sources: Sources, ranking: Option<&WrongClassRanking>, backend: Backend, clock: Clock) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
-        let set = TrainingSet::build(
-            &config.noise_spec(),
-            config.seed,
-            &sources.mnist.train.labels,
-            sources.fashion.as_ref().map(|f| f.train.len()),
-            ranking,
-        )?;
+        let set = TrainingSet::build(&config.noise_spec(), config.seed, &sources.mnist.train.labels, sources.fashion.as_ref().map(|f| f.train.len()), ranking)?;
         let device = backend.device().map_err(TrainError::Backend)?;
         let train_device = device.clone().autodiff();
         let model = Classifier::new(config.model, config.width, &train_device, config.seed);
         let initial_weights = model.fingerprint();
-        let epoch_len = if config.h_alpha {
-            set.clean
-        } else {
-            set.examples.len()
-        };
-        let soft_targets = config.h_alpha.then(|| {
-            set.labels
-                .with_clean(config.alpha)
-                .map(|row| row.map(|p| p as f32))
-        });
-        let estimated =
-            config.method == Method::Forward && config.transition == Transition::Estimated;
+        let epoch_len = if config.h_alpha { set.clean } else { set.examples.len() };
+        let soft_targets = config.h_alpha.then(|| set.labels.with_clean(config.alpha).map(|row| row.map(|p| p as f32)));
+        let estimated = config.method == Method::Forward && config.transition == Transition::Estimated;
         let mut pick = rng(config.seed, Stream::TrainSample);
         let mut train_sample: Vec<u32> = (0..epoch_len as u32).collect();
         train_sample.shuffle(&mut pick);
-        train_sample.truncate(if estimated {
-            ANCHOR_SAMPLE.max(TRAIN_SAMPLE)
-        } else {
-            TRAIN_SAMPLE
-        });
+        train_sample.truncate(if estimated { ANCHOR_SAMPLE.max(TRAIN_SAMPLE) } else { TRAIN_SAMPLE });
         let loss = match config.method {
             Method::Ce | Method::Coteach => Loss::CrossEntropy,
-            Method::Smoothing => Loss::Smoothing {
-                a: config.smoothing,
-            },
-            Method::Bootstrap => Loss::Bootstrap {
-                beta: config.bootstrap_beta,
-            },
+            Method::Smoothing => Loss::Smoothing { a: config.smoothing },
+            Method::Bootstrap => Loss::Bootstrap { beta: config.bootstrap_beta },
             Method::Gce => Loss::Gce { q: config.gce_q },
             // Estimated: plain cross-entropy first; `T-hat` replaces it after that run.
             Method::Forward if estimated => Loss::CrossEntropy,
             Method::Forward => {
                 let t = set.transition.ok_or_else(|| TrainError::Config("forward correction with the known transition needs noisy images that are digits".into()))?;
-                Loss::Forward {
-                    transition: Box::new(transition_tensor(&t, &train_device)),
-                }
+                Loss::Forward { transition: Box::new(transition_tensor(&t, &train_device)) }
             }
         };
-        let peer = (config.method == Method::Coteach).then(|| Peer {
-            model: Some(Classifier::new(
-                config.model,
-                config.width,
-                &train_device,
-                mix(config.seed ^ Stream::PeerInit as u64),
-            )),
-            optimizer: config.optimizer.build(),
-        });
-        let held_out = set.held_out(
-            &config.noise_spec(),
-            config.seed,
-            &sources.mnist.train.labels,
-            sources.fashion.as_ref().map(|f| f.train.len()),
-        );
+        let peer = (config.method == Method::Coteach)
+            .then(|| Peer { model: Some(Classifier::new(config.model, config.width, &train_device, mix(config.seed ^ Stream::PeerInit as u64))), optimizer: config.optimizer.build() });
+        let held_out = set.held_out(&config.noise_spec(), config.seed, &sources.mnist.train.labels, sources.fashion.as_ref().map(|f| f.train.len()));
         Ok(Self {
             config: config.clone(),
             backend,
@@ -428,21 +371,13 @@ impl Trainer {
     pub fn progress(&self) -> f64 {
         // At an epoch's end the position still points past the order (the next step reshuffles):
         // that epoch is already counted.
-        let within = if self.position >= self.order.len() {
-            0.0
-        } else {
-            self.position as f64 / self.order.len() as f64
-        };
+        let within = if self.position >= self.order.len() { 0.0 } else { self.position as f64 / self.order.len() as f64 };
         ((self.epoch as f64 + within) / self.total_epochs() as f64).min(1.0)
     }
 
     /// Epochs into the current phase, fractional.
     fn phase_epochs(&self) -> f64 {
-        let within = if self.position >= self.order.len() {
-            0.0
-        } else {
-            self.position as f64 / self.order.len() as f64
-        };
+        let within = if self.position >= self.order.len() { 0.0 } else { self.position as f64 / self.order.len() as f64 };
         (self.epoch - self.phase_start.1) as f64 + within
     }
 
@@ -465,15 +400,10 @@ impl Trainer {
         }
         let t0 = (self.clock)();
         let end = (self.position + self.config.batch).min(self.order.len());
-        let batch: Vec<Example> = self.order[self.position..end]
-            .iter()
-            .map(|&i| self.set.examples[i as usize])
-            .collect();
+        let batch: Vec<Example> = self.order[self.position..end].iter().map(|&i| self.set.examples[i as usize]).collect();
         self.position = end;
 
-        let inputs = self
-            .images
-            .batch(batch.iter().map(|e| e.image), &self.train_device);
+        let inputs = self.images.batch(batch.iter().map(|e| e.image), &self.train_device);
         let mut targets = vec![0f32; batch.len() * CLASSES];
         for (e, row) in batch.iter().zip(targets.chunks_mut(CLASSES)) {
             match (&self.soft_targets, e.true_label) {
@@ -481,18 +411,11 @@ impl Trainer {
                 _ => row[e.label as usize] = 1.0,
             }
         }
-        let targets = Tensor::<2>::from_data(
-            TensorData::new(targets, [batch.len(), CLASSES]),
-            &self.train_device,
-        );
+        let targets = Tensor::<2>::from_data(TensorData::new(targets, [batch.len(), CLASSES]), &self.train_device);
 
         let lr = self.learning_rate();
         let model = self.model.take().expect("model is always put back");
-        let keep = keep_fraction(
-            self.phase_epochs(),
-            self.forget_rate,
-            self.config.forget_epochs,
-        );
+        let keep = keep_fraction(self.phase_epochs(), self.forget_rate, self.config.forget_epochs);
         match self.peer.as_mut() {
             None => {
                 let loss = self.loss.per_example(model.forward(inputs), targets).mean();
@@ -503,28 +426,18 @@ impl Trainer {
             Some(peer) => {
                 // Co-teaching: each network learns from the examples its peer finds easiest.
                 let peer_model = peer.model.take().expect("peer is always put back");
-                let own = self
-                    .loss
-                    .per_example(model.forward(inputs.clone()), targets.clone());
+                let own = self.loss.per_example(model.forward(inputs.clone()), targets.clone());
                 let theirs = self.loss.per_example(peer_model.forward(inputs), targets);
                 let n = batch.len();
                 let kept = ((keep * n as f64).round() as usize).clamp(1, n);
                 let for_peer = smallest(&values(&own), kept);
                 let for_self = smallest(&values(&theirs), kept);
                 for mask in [&for_peer, &for_self] {
-                    self.kept.0 += batch
-                        .iter()
-                        .zip(mask)
-                        .filter(|(e, k)| **k && e.true_label == Some(e.label))
-                        .count();
+                    self.kept.0 += batch.iter().zip(mask).filter(|(e, k)| **k && e.true_label == Some(e.label)).count();
                     self.kept.1 += kept;
                 }
-                let own = (own * mask(&for_self, &self.train_device))
-                    .sum()
-                    .div_scalar(kept as f64);
-                let theirs = (theirs * mask(&for_peer, &self.train_device))
-                    .sum()
-                    .div_scalar(kept as f64);
+                let own = (own * mask(&for_self, &self.train_device)).sum().div_scalar(kept as f64);
+                let theirs = (theirs * mask(&for_peer, &self.train_device)).sum().div_scalar(kept as f64);
                 self.loss_sum += own.clone().into_scalar::<f32>() as f64;
                 let mut grads = (own + theirs).backward();
                 let own_grads = GradientsParams::from_module(&mut grads, &model);
@@ -543,12 +456,7 @@ impl Trainer {
         if end_of_epoch {
             self.epoch += 1;
         }
-        let due = self.schedule.due(
-            self.step,
-            self.total_samples,
-            end_of_epoch,
-            end_of_epoch && self.is_done(),
-        );
+        let due = self.schedule.due(self.step, self.total_samples, end_of_epoch, end_of_epoch && self.is_done());
         let report = due.map(|eval| {
             self.schedule.reported(self.total_samples, eval);
             self.report(end_of_epoch, eval, t0)
@@ -570,121 +478,47 @@ impl Trainer {
     fn report(&mut self, end_of_epoch: bool, eval: Eval, t0: f64) -> Metrics {
         let model = self.model.as_ref().expect("model present").valid();
         let test = &self.images.sources.mnist.test;
-        let stride = if eval == Eval::Full {
-            1
-        } else {
-            QUICK_TEST_STRIDE
-        };
+        let stride = if eval == Eval::Full { 1 } else { QUICK_TEST_STRIDE };
         let test_indices: Vec<u32> = (0..test.len() as u32).step_by(stride).collect();
-        let test_predictions =
-            self.predict(&model, test_indices.iter().map(|&i| ImageRef::MnistTest(i)));
-        let test_accuracy = fraction(
-            test_indices
-                .iter()
-                .zip(&test_predictions)
-                .filter(|(i, p)| test.labels[**i as usize] == **p)
-                .count(),
-            test_indices.len(),
-        );
+        let test_predictions = self.predict(&model, test_indices.iter().map(|&i| ImageRef::MnistTest(i)));
+        let test_accuracy = fraction(test_indices.iter().zip(&test_predictions).filter(|(i, p)| test.labels[**i as usize] == **p).count(), test_indices.len());
+        let mut confusion = [[0u32; CLASSES]; CLASSES];
+        for (&i, &p) in test_indices.iter().zip(&test_predictions) {
+            confusion[test.labels[i as usize] as usize][p as usize] += 1;
+        }
 
         let (_, sample_len, held_out_len) = eval.images();
         let sample_len = sample_len.min(TRAIN_SAMPLE).min(self.train_sample.len());
-        let sample: Vec<Example> = self.train_sample[..sample_len]
-            .iter()
-            .map(|&i| self.set.examples[i as usize])
-            .collect();
+        let sample: Vec<Example> = self.train_sample[..sample_len].iter().map(|&i| self.set.examples[i as usize]).collect();
         let log_p = self.log_probabilities(&model, sample.iter().map(|e| e.image));
         let predictions: Vec<u8> = log_p.iter().map(argmax).collect();
-        let losses: Vec<f64> = sample
-            .iter()
-            .zip(&log_p)
-            .map(|(e, l)| -l[e.label as usize] as f64)
-            .collect();
-        let train_accuracy = fraction(
-            sample
-                .iter()
-                .zip(&predictions)
-                .filter(|(e, p)| e.label == **p)
-                .count(),
-            sample.len(),
-        );
-        let noisy: Vec<(&Example, &u8)> = sample
-            .iter()
-            .zip(&predictions)
-            .filter(|(e, _)| e.noisy)
-            .collect();
-        let with_true: Vec<&(&Example, &u8)> = noisy
-            .iter()
-            .filter(|(e, _)| e.true_label.is_some())
-            .collect();
-        let noisy_true_accuracy = (!with_true.is_empty()).then(|| {
-            fraction(
-                with_true
-                    .iter()
-                    .filter(|(e, p)| e.true_label == Some(**p))
-                    .count(),
-                with_true.len(),
-            )
-        });
-        let noisy_label_accuracy = (!noisy.is_empty()).then(|| {
-            fraction(
-                noisy.iter().filter(|(e, p)| e.label == **p).count(),
-                noisy.len(),
-            )
-        });
-        let memorisation = Memorisation::of(
-            sample
-                .iter()
-                .zip(&predictions)
-                .map(|(e, &p)| (e.label, e.true_label, p)),
-        );
-        let loss_histogram = LossHistogram::of(
-            sample
-                .iter()
-                .zip(&losses)
-                .map(|(e, &l)| (l, e.true_label == Some(e.label))),
-        );
+        let losses: Vec<f64> = sample.iter().zip(&log_p).map(|(e, l)| -l[e.label as usize] as f64).collect();
+        let train_accuracy = fraction(sample.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), sample.len());
+        let noisy: Vec<(&Example, &u8)> = sample.iter().zip(&predictions).filter(|(e, _)| e.noisy).collect();
+        let with_true: Vec<&(&Example, &u8)> = noisy.iter().filter(|(e, _)| e.true_label.is_some()).collect();
+        let noisy_true_accuracy = (!with_true.is_empty()).then(|| fraction(with_true.iter().filter(|(e, p)| e.true_label == Some(**p)).count(), with_true.len()));
+        let noisy_label_accuracy = (!noisy.is_empty()).then(|| fraction(noisy.iter().filter(|(e, p)| e.label == **p).count(), noisy.len()));
+        let memorisation = Memorisation::of(sample.iter().zip(&predictions).map(|(e, &p)| (e.label, e.true_label, p)));
+        let loss_histogram = LossHistogram::of(sample.iter().zip(&losses).map(|(e, &l)| (l, e.true_label == Some(e.label))));
         let keep_threshold = self.peer.is_some().then(|| {
             let mut sorted = losses.clone();
             sorted.sort_by(f64::total_cmp);
-            let keep = keep_fraction(
-                self.phase_epochs(),
-                self.forget_rate,
-                self.config.forget_epochs,
-            );
-            sorted
-                .get(((keep * sorted.len() as f64) as usize).min(sorted.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or(0.0)
+            let keep = keep_fraction(self.phase_epochs(), self.forget_rate, self.config.forget_epochs);
+            sorted.get(((keep * sorted.len() as f64) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or(0.0)
         });
         let kept_precision = (self.kept.1 > 0).then(|| fraction(self.kept.0, self.kept.1));
 
         let held_out = &self.held_out[..held_out_len.min(self.held_out.len())];
         let held_out_predictions = self.predict(&model, held_out.iter().map(|e| e.image));
-        let held_out_accuracy = (!held_out.is_empty()).then(|| {
-            fraction(
-                held_out
-                    .iter()
-                    .zip(&held_out_predictions)
-                    .filter(|(e, p)| e.label == **p)
-                    .count(),
-                held_out.len(),
-            )
-        });
-        let epoch = if end_of_epoch {
-            self.epoch as f64
-        } else {
-            self.epoch as f64 + self.position as f64 / self.order.len() as f64
-        };
+        let held_out_accuracy = (!held_out.is_empty()).then(|| fraction(held_out.iter().zip(&held_out_predictions).filter(|(e, p)| e.label == **p).count(), held_out.len()));
+        let epoch = if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 };
         let estimating = self.estimating();
         if let (Some(a), false) = (held_out_accuracy, estimating)
             && self.best_held_out.is_none_or(|(best, _)| a > best)
         {
             self.best_held_out = Some((a, self.history.len()));
         }
-        let early_stop_epoch = self
-            .best_held_out
-            .map(|(_, i)| self.history.get(i).map_or(epoch, |m| m.epoch));
+        let early_stop_epoch = self.best_held_out.map(|(_, i)| self.history.get(i).map_or(epoch, |m| m.epoch));
 
         let now = (self.clock)();
         self.busy_secs += now - t0;
@@ -696,6 +530,7 @@ impl Trainer {
             test_accuracy,
             eval,
             test_images: test_indices.len(),
+            confusion,
             train_accuracy,
             noisy_true_accuracy,
             noisy_label_accuracy,
@@ -710,13 +545,7 @@ impl Trainer {
             samples_per_sec: self.samples as f64 / self.busy_secs.max(1e-9),
             elapsed_secs: now - self.started,
         };
-        (
-            self.loss_sum,
-            self.loss_steps,
-            self.samples,
-            self.busy_secs,
-            self.kept,
-        ) = (0.0, 0, 0, 0.0, (0, 0));
+        (self.loss_sum, self.loss_steps, self.samples, self.busy_secs, self.kept) = (0.0, 0, 0, 0.0, (0, 0));
         self.history.push(metrics.clone());
         metrics
     }
@@ -725,27 +554,12 @@ impl Trainer {
     /// run's predictions, then a fresh network (the same initial weights) trained with it.
     fn start_corrected_run(&mut self) {
         let model = self.model.as_ref().expect("model present").valid();
-        let anchors: Vec<ImageRef> = self
-            .train_sample
-            .iter()
-            .map(|&i| self.set.examples[i as usize].image)
-            .collect();
-        let probabilities: Vec<[f32; CLASSES]> = self
-            .log_probabilities(&model, anchors.into_iter())
-            .iter()
-            .map(|l| l.map(f32::exp))
-            .collect();
+        let anchors: Vec<ImageRef> = self.train_sample.iter().map(|&i| self.set.examples[i as usize].image).collect();
+        let probabilities: Vec<[f32; CLASSES]> = self.log_probabilities(&model, anchors.into_iter()).iter().map(|l| l.map(f32::exp)).collect();
         let estimate = anchor_transition(&probabilities);
-        self.loss = Loss::Forward {
-            transition: Box::new(transition_tensor(&estimate, &self.train_device)),
-        };
+        self.loss = Loss::Forward { transition: Box::new(transition_tensor(&estimate, &self.train_device)) };
         self.transition_estimate = Some(estimate);
-        self.model = Some(Classifier::new(
-            self.config.model,
-            self.config.width,
-            &self.train_device,
-            self.config.seed,
-        ));
+        self.model = Some(Classifier::new(self.config.model, self.config.width, &self.train_device, self.config.seed));
         self.optimizer = self.config.optimizer.build();
         self.phase_start = (self.step, self.epoch);
         self.best_held_out = None;
@@ -757,35 +571,20 @@ impl Trainer {
         let mut out = Vec::with_capacity(images.len());
         for chunk in images.chunks(EVAL_BATCH) {
             let logits = model.forward(self.images.batch(chunk.iter().copied(), &self.device));
-            let classes = logits
-                .argmax(1)
-                .into_data()
-                .try_into_vec_as::<i64>()
-                .expect("argmax gives integers");
+            let classes = logits.argmax(1).into_data().try_into_vec_as::<i64>().expect("argmax gives integers");
             out.extend(classes.into_iter().map(|c| c as u8));
         }
         out
     }
 
     /// Log-probabilities of every class.
-    fn log_probabilities(
-        &self,
-        model: &Classifier,
-        images: impl Iterator<Item = ImageRef>,
-    ) -> Vec<[f32; CLASSES]> {
+    fn log_probabilities(&self, model: &Classifier, images: impl Iterator<Item = ImageRef>) -> Vec<[f32; CLASSES]> {
         let images: Vec<ImageRef> = images.collect();
         let mut out = Vec::with_capacity(images.len());
         for chunk in images.chunks(EVAL_BATCH) {
             let logits = model.forward(self.images.batch(chunk.iter().copied(), &self.device));
-            let values = log_softmax(logits, 1)
-                .into_data()
-                .iter::<f32>()
-                .collect::<Vec<_>>();
-            out.extend(
-                values
-                    .chunks_exact(CLASSES)
-                    .map(|row| <[f32; CLASSES]>::try_from(row).expect("ten classes")),
-            );
+            let values = log_softmax(logits, 1).into_data().iter::<f32>().collect::<Vec<_>>();
+            out.extend(values.chunks_exact(CLASSES).map(|row| <[f32; CLASSES]>::try_from(row).expect("ten classes")));
         }
         out
     }
@@ -800,17 +599,36 @@ impl Trainer {
             .map(|&i| {
                 let e = self.set.examples[i as usize];
                 self.images.fill(e.image, &mut buffer);
-                let pixels = buffer
-                    .iter()
-                    .map(|v| {
-                        ((v * PIXEL_STD + PIXEL_MEAN) * 255.0)
-                            .round()
-                            .clamp(0.0, 255.0) as u8
-                    })
-                    .collect();
+                let pixels = buffer.iter().map(|v| ((v * PIXEL_STD + PIXEL_MEAN) * 255.0).round().clamp(0.0, 255.0) as u8).collect();
                 (e, pixels)
             })
             .collect()
+    }
+
+    /// Up to `count` test images (index, pixels) that the current model, whose true class is
+    /// `actual`, predicts as `predicted`: the examples behind one cell of the confusion matrix.
+    pub fn test_examples(&self, actual: u8, predicted: u8, count: usize) -> Vec<(u32, Vec<u8>)> {
+        let model = self.model.as_ref().expect("model present").valid();
+        let test = &self.images.sources.mnist.test;
+        let of_class: Vec<u32> = (0..test.len() as u32).filter(|&i| test.labels[i as usize] == actual).collect();
+        let predictions = self.predict(&model, of_class.iter().map(|&i| ImageRef::MnistTest(i)));
+        of_class.iter().zip(predictions).filter(|(_, p)| *p == predicted).take(count).map(|(&i, _)| (i, test.image(i as usize).to_vec())).collect()
+    }
+
+    /// The class probabilities the current model gives an image of 784 pixels (0..255, white digit
+    /// on black, as MNIST's).
+    pub fn classify(&self, pixels: &[u8]) -> [f32; CLASSES] {
+        let model = self.model.as_ref().expect("model present").valid();
+        let mut input = vec![0f32; PIXELS];
+        normalise(pixels, &mut input);
+        let logits = model.forward(Tensor::from_data(TensorData::new(input, [1, PIXELS]), &self.device));
+        let values: Vec<f32> = burn::tensor::activation::softmax(logits, 1).into_data().iter::<f32>().collect();
+        <[f32; CLASSES]>::try_from(values.as_slice()).expect("ten classes")
+    }
+
+    /// The first dense layer's input weights of up to `count` units (see [`Classifier::input_templates`]).
+    pub fn input_templates(&self, count: usize) -> Option<Vec<Vec<f32>>> {
+        self.model.as_ref().and_then(|m| m.input_templates(count))
     }
 
     /// `matrix[true][predicted]` over the 10,000 test images.
@@ -850,25 +668,18 @@ impl Trainer {
             confusion: self.confusion_matrix(),
             transition: self.set.transition,
             transition_estimate: self.transition_estimate,
-            early_stop: self
-                .best_held_out
-                .and_then(|(_, i)| self.history.get(i).cloned()),
+            early_stop: self.best_held_out.and_then(|(_, i)| self.history.get(i).cloned()),
             fingerprints: Fingerprints {
                 training_set: self.set.fingerprint(),
                 initial_weights: self.initial_weights.clone(),
-                final_weights: self
-                    .model
-                    .as_ref()
-                    .map_or(String::new(), |m| m.fingerprint()),
+                final_weights: self.model.as_ref().map_or(String::new(), |m| m.fingerprint()),
             },
         }
     }
 }
 
 fn argmax(row: &[f32; CLASSES]) -> u8 {
-    (0..CLASSES)
-        .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
-        .unwrap_or(0) as u8
+    (0..CLASSES).max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a))).unwrap_or(0) as u8
 }
 
 /// A `[batch, 1]` tensor of ones where `keep` holds, zeros elsewhere.
@@ -894,20 +705,12 @@ fn smallest(losses: &[f32], keep: usize) -> Vec<bool> {
 }
 
 fn fraction(hits: usize, total: usize) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        hits as f64 / total as f64
-    }
+    if total == 0 { 0.0 } else { hits as f64 / total as f64 }
 }
 
 /// The wrong-class ranking for structured noise: the test confusion matrix of a perceptron trained
 /// for one epoch on 10,000 clean MNIST images (fixed seed, so every run shares it).
-pub fn reference_ranking(
-    sources: &Sources,
-    backend: Backend,
-    clock: Clock,
-) -> Result<WrongClassRanking, TrainError> {
+pub fn reference_ranking(sources: &Sources, backend: Backend, clock: Clock) -> Result<WrongClassRanking, TrainError> {
     let config = RunConfig {
         model: crate::core::model::Architecture::Perceptron,
         clean: 10_000.min(sources.mnist.train.len()),
@@ -921,9 +724,7 @@ pub fn reference_ranking(
     while !trainer.is_done() {
         trainer.step();
     }
-    Ok(WrongClassRanking::from_confusion(
-        &trainer.confusion_matrix(),
-    ))
+    Ok(WrongClassRanking::from_confusion(&trainer.confusion_matrix()))
 }
 
 #[cfg(test)]
@@ -932,13 +733,7 @@ mod tests {
 
     #[test]
     fn white_noise_pixels_have_mnist_moments_and_depend_only_on_their_seed() {
-        let source = ImageSource::new(
-            Sources {
-                mnist: Arc::default(),
-                fashion: None,
-            },
-            7,
-        );
+        let source = ImageSource::new(Sources { mnist: Arc::default(), fashion: None }, 7);
         let mut image = vec![0f32; PIXELS];
         let (mut sum, mut squares, mut n) = (0f64, 0f64, 0f64);
         for seed in 0..400 {

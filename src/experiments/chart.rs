@@ -28,16 +28,8 @@ pub enum Style {
 }
 
 /// Distinguishable colours (Tableau 10), for series in order.
-pub const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-];
+pub const PALETTE: [RGBColor; 8] =
+    [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75), RGBColor(227, 119, 194), RGBColor(127, 127, 127)];
 
 pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
@@ -76,81 +68,34 @@ pub struct PlotMapping {
 /// at most 10 labels on it, so ticks are at least a tenth of the span apart.
 pub fn decimals(span: f64) -> usize {
     // (A span just under a power of ten, 0.998 with padding, still has ticks a tenth apart.)
-    if span.is_finite() && span > 0.0 {
-        (-(span / 10.0).log10() - 0.01).ceil().clamp(0.0, 12.0) as usize
-    } else {
-        0
-    }
+    if span.is_finite() && span > 0.0 { (-(span / 10.0).log10() - 0.01).ceil().clamp(0.0, 12.0) as usize } else { 0 }
 }
 
 /// A tick label for `v` on an axis spanning `span`: `90%`, `91.5%`, `2.305`, `20` (never `20.0`).
 pub fn tick_label(v: f64, span: f64, percent: bool) -> String {
-    if percent {
-        format!("{:.*}%", decimals(span * 100.0), v * 100.0)
-    } else {
-        format!("{:.*}", decimals(span), v)
-    }
+    if percent { format!("{:.*}%", decimals(span * 100.0), v * 100.0) } else { format!("{:.*}", decimals(span), v) }
 }
 
 /// The corner of the plot with the fewest data points, for the legend (accuracy-vs-epoch curves
 /// leave the lower right empty; accuracy-vs-alpha curves the lower left).
-fn emptiest_corner(
-    curves: &[Curve],
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-) -> SeriesLabelPosition {
-    let points: Vec<(f64, f64)> = curves
-        .iter()
-        .flat_map(|c| c.points.iter())
-        .map(|&(x, y)| {
-            (
-                (x - x0) / (x1 - x0).max(1e-12),
-                (y - y0) / (y1 - y0).max(1e-12),
-            )
-        })
-        .collect();
+fn emptiest_corner(curves: &[Curve], (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> SeriesLabelPosition {
+    let points: Vec<(f64, f64)> = curves.iter().flat_map(|c| c.points.iter()).map(|&(x, y)| ((x - x0) / (x1 - x0).max(1e-12), (y - y0) / (y1 - y0).max(1e-12))).collect();
     // The legend covers about 40% of the width and, with several curves, the height.
-    let count = |right: bool, top: bool| {
-        points
-            .iter()
-            .filter(|&&(x, y)| {
-                (if right { x > 0.6 } else { x < 0.4 }) && (if top { y > 0.5 } else { y < 0.5 })
-            })
-            .count()
-    };
-    [
-        (SeriesLabelPosition::LowerRight, false, true),
-        (SeriesLabelPosition::LowerLeft, false, false),
-        (SeriesLabelPosition::UpperRight, true, true),
-        (SeriesLabelPosition::UpperLeft, true, false),
-    ]
-    .into_iter()
-    .min_by_key(|&(_, top, right)| count(right, top))
-    .map(|(p, _, _)| p)
-    .unwrap_or(SeriesLabelPosition::LowerRight)
+    let count = |right: bool, top: bool| points.iter().filter(|&&(x, y)| (if right { x > 0.6 } else { x < 0.4 }) && (if top { y > 0.5 } else { y < 0.5 })).count();
+    [(SeriesLabelPosition::LowerRight, false, true), (SeriesLabelPosition::LowerLeft, false, false), (SeriesLabelPosition::UpperRight, true, true), (SeriesLabelPosition::UpperLeft, true, false)]
+        .into_iter()
+        .min_by_key(|&(_, top, right)| count(right, top))
+        .map(|(p, _, _)| p)
+        .unwrap_or(SeriesLabelPosition::LowerRight)
 }
 
 /// Draws `curves` into `area`. Errors are returned as text so every backend reports alike.
-pub fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    frame: &Frame,
-    curves: &[Curve],
-) -> Result<PlotMapping, String> {
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, curves: &[Curve]) -> Result<PlotMapping, String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     area.fill(&WHITE).map_err(err)?;
     // Points and the ends of their error bars: the axes hold both.
-    let all = || {
-        curves.iter().flat_map(|c| {
-            c.points
-                .iter()
-                .copied()
-                .chain(c.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]))
-        })
-    };
-    let (mut x0, mut x1) = all()
-        .map(|p| p.0)
-        .chain(frame.x_range.into_iter().flat_map(|(a, b)| [a, b]))
-        .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let all = || curves.iter().flat_map(|c| c.points.iter().copied().chain(c.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)])));
+    let (mut x0, mut x1) = all().map(|p| p.0).chain(frame.x_range.into_iter().flat_map(|(a, b)| [a, b])).fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
     if x0 > x1 {
         (x0, x1) = (0.0, 1.0);
     }
@@ -158,39 +103,22 @@ pub fn draw<DB: DrawingBackend>(
         x1 = x0 + 1.0;
     }
     let (y0, y1) = frame.y_range.unwrap_or_else(|| {
-        let (lo, hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p: (f64, f64)| {
-            (a.min(p.1), b.max(p.1))
-        });
+        let (lo, hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p: (f64, f64)| (a.min(p.1), b.max(p.1)));
         if lo > hi {
             return (0.0, 1.0);
         }
         // At least 10 points of accuracy (or a tenth of the loss) tall: a first point or a flat
         // curve is not blown up into hundredths of a percent.
-        let min_span = if frame.y_percent {
-            0.1
-        } else {
-            0.1 * hi.abs().max(0.1)
-        };
+        let min_span = if frame.y_percent { 0.1 } else { 0.1 * hi.abs().max(0.1) };
         let (mid, span) = ((lo + hi) / 2.0, (hi - lo).max(min_span));
         let (mut lo, mut hi) = (mid - span / 2.0, mid + span / 2.0);
         if frame.y_percent {
             // Accuracies stay within 0..100%: slide the window rather than cross either end.
-            (lo, hi) = if hi > 1.0 {
-                (lo - (hi - 1.0), 1.0)
-            } else {
-                (lo, hi)
-            };
-            (lo, hi) = if lo < 0.0 {
-                (0.0, (hi - lo).min(1.0))
-            } else {
-                (lo, hi)
-            };
+            (lo, hi) = if hi > 1.0 { (lo - (hi - 1.0), 1.0) } else { (lo, hi) };
+            (lo, hi) = if lo < 0.0 { (0.0, (hi - lo).min(1.0)) } else { (lo, hi) };
         }
         let top = hi + 0.05 * span;
-        (
-            (lo - 0.05 * span).max(0.0),
-            if frame.y_percent { top.min(1.0) } else { top },
-        )
+        ((lo - 0.05 * span).max(0.0), if frame.y_percent { top.min(1.0) } else { top })
     });
     let pad = (x1 - x0) * 0.02;
     let k = frame.scale.max(0.5);
@@ -204,10 +132,7 @@ pub fn draw<DB: DrawingBackend>(
         .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)
         .map_err(err)?;
     // The formatters also record what they label (plotters may ask twice for a value).
-    let (x_labels, y_labels) = (
-        std::cell::RefCell::new(Vec::new()),
-        std::cell::RefCell::new(Vec::new()),
-    );
+    let (x_labels, y_labels) = (std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new()));
     let record = |labels: &std::cell::RefCell<Vec<(f64, String)>>, v: f64, text: String| {
         let mut labels = labels.borrow_mut();
         if !labels.iter().any(|(x, _)| *x == v) {
@@ -231,53 +156,27 @@ pub fn draw<DB: DrawingBackend>(
         let c = curve.color;
         if curve.style == Style::Paper {
             chart
-                .draw_series(
-                    curve
-                        .points
-                        .iter()
-                        .map(|&p| TriangleMarker::new(p, px(6.0) as i32, c.stroke_width(line))),
-                )
+                .draw_series(curve.points.iter().map(|&p| TriangleMarker::new(p, px(6.0) as i32, c.stroke_width(line))))
                 .map_err(err)?
                 .label(&curve.label)
                 .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 5, c.stroke_width(line)));
         } else if curve.style == Style::Marker {
             chart
-                .draw_series(
-                    curve
-                        .points
-                        .iter()
-                        .map(|&p| Cross::new(p, px(7.0) as i32, c.stroke_width(line))),
-                )
+                .draw_series(curve.points.iter().map(|&p| Cross::new(p, px(7.0) as i32, c.stroke_width(line))))
                 .map_err(err)?
                 .label(&curve.label)
                 .legend(move |(x, y)| Cross::new((x + 10, y), 5, c.stroke_width(line)));
         } else {
             chart
-                .draw_series(LineSeries::new(
-                    curve.points.iter().copied(),
-                    c.stroke_width(line),
-                ))
+                .draw_series(LineSeries::new(curve.points.iter().copied(), c.stroke_width(line)))
                 .map_err(err)?
                 .label(&curve.label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(line))
-                });
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(line)));
             if curve.points.len() <= 40 {
-                chart
-                    .draw_series(
-                        curve
-                            .points
-                            .iter()
-                            .map(|&p| Circle::new(p, px(3.0), c.filled())),
-                    )
-                    .map_err(err)?;
+                chart.draw_series(curve.points.iter().map(|&p| Circle::new(p, px(3.0), c.filled()))).map_err(err)?;
             }
-            let bar = |&(x, lo, hi): &(f64, f64, f64)| {
-                ErrorBar::new_vertical(x, lo, (lo + hi) / 2.0, hi, c.stroke_width(line), px(8.0))
-            };
-            chart
-                .draw_series(curve.bars.iter().filter(|b| b.2 > b.1).map(bar))
-                .map_err(err)?;
+            let bar = |&(x, lo, hi): &(f64, f64, f64)| ErrorBar::new_vertical(x, lo, (lo + hi) / 2.0, hi, c.stroke_width(line), px(8.0));
+            chart.draw_series(curve.bars.iter().filter(|b| b.2 > b.1).map(bar)).map_err(err)?;
         }
     }
     if !curves.is_empty() {
@@ -308,81 +207,33 @@ fn sorted_labels(mut labels: Vec<(f64, String)>) -> Vec<String> {
 }
 
 /// Accuracy per epoch for several runs (our runs' clean test accuracy).
-pub fn accuracy_curves(
-    runs: &[(String, Vec<crate::core::training::Metrics>)],
-) -> (Frame, Vec<Curve>) {
+pub fn accuracy_curves(runs: &[(String, Vec<crate::core::training::Metrics>)]) -> (Frame, Vec<Curve>) {
     let curves = runs
         .iter()
         .enumerate()
-        .map(|(i, (label, history))| Curve {
-            label: label.clone(),
-            points: history.iter().map(|m| (m.epoch, m.test_accuracy)).collect(),
-            color: color(i),
-            style: Style::Line,
-            bars: Vec::new(),
-        })
+        .map(|(i, (label, history))| Curve { label: label.clone(), points: history.iter().map(|m| (m.epoch, m.test_accuracy)).collect(), color: color(i), style: Style::Line, bars: Vec::new() })
         .collect();
-    let frame = Frame {
-        title: "Clean test accuracy".into(),
-        x_label: "epoch".into(),
-        y_label: "test accuracy".into(),
-        x_range: None,
-        y_range: None,
-        y_percent: true,
-        scale: 1.0,
-    };
+    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
     (frame, curves)
 }
 
 /// A sweep's summary: our mean accuracy over the seeds per series against the swept value, with
 /// bars from the lowest to the highest seed, and the paper's points.
-pub fn sweep_summary(
-    sweep: &crate::experiments::Sweep,
-    results: &[crate::experiments::PointResult],
-) -> (Frame, Vec<Curve>) {
+pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experiments::PointResult]) -> (Frame, Vec<Curve>) {
     let mut curves = Vec::new();
     let spreads = crate::experiments::spreads(results);
     for (i, series) in sweep.series.iter().enumerate() {
-        let mut mine: Vec<_> = spreads
-            .iter()
-            .filter(|s| s.series == series.label)
-            .collect();
+        let mut mine: Vec<_> = spreads.iter().filter(|s| s.series == series.label).collect();
         mine.sort_by(|a, b| a.x.total_cmp(&b.x));
         let points = mine.iter().map(|s| (s.x, s.mean)).collect();
-        let bars = mine
-            .iter()
-            .filter(|s| s.runs > 1)
-            .map(|s| (s.x, s.min, s.max))
-            .collect();
-        curves.push(Curve {
-            label: format!("ours {}", series.label),
-            points,
-            color: color(i),
-            style: Style::Line,
-            bars,
-        });
+        let bars = mine.iter().filter(|s| s.runs > 1).map(|s| (s.x, s.min, s.max)).collect();
+        curves.push(Curve { label: format!("ours {}", series.label), points, color: color(i), style: Style::Line, bars });
         if let Some(paper) = &series.paper {
-            curves.push(Curve {
-                label: paper.label.clone(),
-                points: paper.points.clone(),
-                color: color(i),
-                style: Style::Paper,
-                bars: Vec::new(),
-            });
+            curves.push(Curve { label: paper.label.clone(), points: paper.points.clone(), color: color(i), style: Style::Paper, bars: Vec::new() });
         }
     }
-    let x_range = sweep.values.iter().fold(None, |r: Option<(f64, f64)>, &x| {
-        Some(r.map_or((x, x), |(a, b)| (a.min(x), b.max(x))))
-    });
-    let frame = Frame {
-        title: sweep.title.clone(),
-        x_label: sweep.axis.parameter().into(),
-        y_label: "clean test accuracy".into(),
-        x_range,
-        y_range: None,
-        y_percent: true,
-        scale: 1.0,
-    };
+    let x_range = sweep.values.iter().fold(None, |r: Option<(f64, f64)>, &x| Some(r.map_or((x, x), |(a, b)| (a.min(x), b.max(x)))));
+    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, y_percent: true, scale: 1.0 };
     (frame, curves)
 }
 
@@ -396,59 +247,20 @@ mod tests {
         {
             let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
             let curves = vec![
-                Curve {
-                    label: "ours mlp1".into(),
-                    points: vec![(0.0, 0.97), (100.0, 0.6)],
-                    color: color(0),
-                    style: Style::Line,
-                    bars: vec![(100.0, 0.55, 0.64)],
-                },
-                Curve {
-                    label: "paper MLP1".into(),
-                    points: vec![(0.0, 0.982), (100.0, 0.697)],
-                    color: color(0),
-                    style: Style::Paper,
-                    bars: Vec::new(),
-                },
+                Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), style: Style::Line, bars: vec![(100.0, 0.55, 0.64)] },
+                Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), style: Style::Paper, bars: Vec::new() },
             ];
-            let frame = Frame {
-                title: "t".into(),
-                x_label: "alpha".into(),
-                y_label: "acc".into(),
-                x_range: None,
-                y_range: None,
-                y_percent: true,
-                scale: 1.0,
-            };
+            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
             let mapping = draw(&area, &frame, &curves).unwrap();
             // alpha is labelled 0, 20, 40 ...: integers, not 20.0.
-            assert!(
-                mapping.x_labels.contains(&"20".to_string())
-                    && mapping.x_labels.iter().all(|l| !l.contains('.')),
-                "{:?}",
-                mapping.x_labels
-            );
-            assert!(
-                mapping.y_labels.iter().all(|l| l.ends_with('%')),
-                "{:?}",
-                mapping.y_labels
-            );
-            assert!(
-                mapping.y_range.0 <= 0.55,
-                "the axis holds the error bar's low end: {:?}",
-                mapping.y_range
-            );
+            assert!(mapping.x_labels.contains(&"20".to_string()) && mapping.x_labels.iter().all(|l| !l.contains('.')), "{:?}", mapping.x_labels);
+            assert!(mapping.y_labels.iter().all(|l| l.ends_with('%')), "{:?}", mapping.y_labels);
+            assert!(mapping.y_range.0 <= 0.55, "the axis holds the error bar's low end: {:?}", mapping.y_range);
         }
         assert!(svg.contains("ours mlp1") && svg.contains("paper MLP1"));
-        assert!(
-            svg.contains("#1F77B4") || svg.contains("#1f77b4"),
-            "series colour is used"
-        );
+        assert!(svg.contains("#1F77B4") || svg.contains("#1f77b4"), "series colour is used");
         // The data line itself (the legend's sample is a two-point path): a polyline through 2 points.
-        assert!(
-            svg.contains("<polyline fill=\"none\" opacity=\"1\" stroke=\"#1F77B4\""),
-            "a line in the series colour"
-        );
+        assert!(svg.contains("<polyline fill=\"none\" opacity=\"1\" stroke=\"#1F77B4\""), "a line in the series colour");
     }
 
     #[test]
@@ -457,22 +269,8 @@ mod tests {
         for (lo, hi) in [(2.29, 2.31), (0.05, 1.1), (0.3, 0.31), (1.0, 2.5)] {
             let mut svg = String::new();
             let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
-            let curves = vec![Curve {
-                label: "loss".into(),
-                points: vec![(0.0, hi), (1.0, lo)],
-                color: color(0),
-                style: Style::Line,
-                bars: Vec::new(),
-            }];
-            let frame = Frame {
-                title: "t".into(),
-                x_label: "epoch".into(),
-                y_label: "loss".into(),
-                x_range: None,
-                y_range: None,
-                y_percent: false,
-                scale: 1.0,
-            };
+            let curves = vec![Curve { label: "loss".into(), points: vec![(0.0, hi), (1.0, lo)], color: color(0), style: Style::Line, bars: Vec::new() }];
+            let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "loss".into(), x_range: None, y_range: None, y_percent: false, scale: 1.0 };
             let mapping = draw(&area, &frame, &curves).unwrap();
             let labels = &mapping.y_labels;
             assert!(labels.len() >= 3, "{labels:?}");
@@ -484,47 +282,14 @@ mod tests {
         // A first point alone: an axis at least 10 points tall, not 29.70% to 29.80%.
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
-        let frame = Frame {
-            title: "t".into(),
-            x_label: "epoch".into(),
-            y_label: "acc".into(),
-            x_range: None,
-            y_range: None,
-            y_percent: true,
-            scale: 1.0,
-        };
-        let one = vec![Curve {
-            label: "run".into(),
-            points: vec![(0.05, 0.2975)],
-            color: color(0),
-            style: Style::Line,
-            bars: Vec::new(),
-        }];
+        let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
+        let one = vec![Curve { label: "run".into(), points: vec![(0.05, 0.2975)], color: color(0), style: Style::Line, bars: Vec::new() }];
         let mapping = draw(&area, &frame, &one).unwrap();
-        assert!(
-            mapping.y_range.1 - mapping.y_range.0 >= 0.1
-                && mapping.y_range.0 <= 0.2975
-                && 0.2975 <= mapping.y_range.1,
-            "{:?}",
-            mapping.y_range
-        );
-        let top = vec![Curve {
-            label: "run".into(),
-            points: vec![(0.05, 0.99)],
-            color: color(0),
-            style: Style::Line,
-            bars: Vec::new(),
-        }];
-        assert!(
-            draw(&area, &frame, &top).unwrap().y_range.1 <= 1.0,
-            "never above 100%"
-        );
+        assert!(mapping.y_range.1 - mapping.y_range.0 >= 0.1 && mapping.y_range.0 <= 0.2975 && 0.2975 <= mapping.y_range.1, "{:?}", mapping.y_range);
+        let top = vec![Curve { label: "run".into(), points: vec![(0.05, 0.99)], color: color(0), style: Style::Line, bars: Vec::new() }];
+        assert!(draw(&area, &frame, &top).unwrap().y_range.1 <= 1.0, "never above 100%");
         assert_eq!(tick_label(20.0, 100.0, false), "20");
-        assert_eq!(
-            tick_label(0.3, 0.998, false),
-            "0.3",
-            "an epoch axis padded to 0.998"
-        );
+        assert_eq!(tick_label(0.3, 0.998, false), "0.3", "an epoch axis padded to 0.998");
         assert_eq!(tick_label(0.915, 0.05, true), "91.5%");
         assert_eq!(tick_label(2.3049, 0.02, false), "2.305");
     }

@@ -4,9 +4,7 @@
 
 use crate::core::config::{NoiseKind, RunConfig};
 use crate::core::data::PIXELS;
-use crate::core::evaluation::{
-    FULL_HELD_OUT, FULL_TEST, QUICK_HELD_OUT, QUICK_TEST, QUICK_TRAIN, Reporting, Schedule,
-};
+use crate::core::evaluation::{FULL_HELD_OUT, FULL_TEST, QUICK_HELD_OUT, QUICK_TEST, QUICK_TRAIN, Reporting, Schedule};
 use crate::core::method::{Method, Transition};
 use crate::core::model::Architecture;
 use crate::core::noise::{Example, Order};
@@ -144,35 +142,20 @@ impl Estimate {
         let noisy = config.noise_spec().noisy_count();
         let train_examples = config.clean + noisy;
         // H_alpha trains on the clean images only, with the noise folded into the targets.
-        let per_epoch = if config.h_alpha {
-            config.clean
-        } else {
-            train_examples
-        };
+        let per_epoch = if config.h_alpha { config.clean } else { train_examples };
         let batch = config.batch.clamp(1, per_epoch.max(1));
         // Estimated forward correction trains a plain run first (and searches its anchors);
         // co-teaching trains two networks on every batch.
-        let estimated =
-            config.method == Method::Forward && config.transition == Transition::Estimated;
+        let estimated = config.method == Method::Forward && config.transition == Transition::Estimated;
         let epochs = config.epochs * if estimated { 2 } else { 1 };
-        let networks = if config.method == Method::Coteach {
-            2.0
-        } else {
-            1.0
-        };
+        let networks = if config.method == Method::Coteach { 2.0 } else { 1.0 };
         let steps = (per_epoch as u64).div_ceil(batch as u64) * epochs as u64;
         let samples = (per_epoch * epochs) as f64;
 
         let (quick, full) = Schedule::count(reporting, per_epoch, batch, epochs);
         let sample = TRAIN_SAMPLE.min(per_epoch);
-        let anchors = if estimated {
-            ANCHOR_SAMPLE.max(TRAIN_SAMPLE).min(per_epoch)
-        } else {
-            0
-        };
-        let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample) + QUICK_HELD_OUT)
-            + full * (FULL_TEST + sample + FULL_HELD_OUT)
-            + anchors) as f64;
+        let anchors = if estimated { ANCHOR_SAMPLE.max(TRAIN_SAMPLE).min(per_epoch) } else { 0 };
+        let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample) + QUICK_HELD_OUT) + full * (FULL_TEST + sample + FULL_HELD_OUT) + anchors) as f64;
         let (model, width) = (config.model, config.width);
         let eval = Work {
             eval_flops: eval_images * (model.forward_flops(width) - model.conv_flops()),
@@ -186,16 +169,10 @@ impl Estimate {
             conv_flops: eval.conv_flops + trained * model.conv_training_flops(),
             conv_outputs: eval.conv_outputs + trained * model.conv_outputs() as f64,
             steps: steps as f64,
-            parameter_updates: networks
-                * steps as f64
-                * config.model.parameters(config.width) as f64,
+            parameter_updates: networks * steps as f64 * config.model.parameters(config.width) as f64,
             records: train_examples as f64,
             // H_alpha trains on the clean images only.
-            white_images: if config.noise == NoiseKind::White && !config.h_alpha {
-                samples * noisy as f64 / train_examples as f64
-            } else {
-                0.0
-            },
+            white_images: if config.noise == NoiseKind::White && !config.h_alpha { samples * noisy as f64 / train_examples as f64 } else { 0.0 },
             ..eval
         };
         // Structured noise in a ranked order first trains the reference perceptron (one epoch on
@@ -211,44 +188,21 @@ impl Estimate {
         // Pixels (u8) of MNIST, plus Fashion-MNIST when its images are the noise; virtual examples
         // and their shuffled order; weights, gradients and two Adam moments; a batch's activations.
         let activations = config.model.activations(config.width);
-        let images = 70_000.0
-            * (PIXELS + 1) as f64
-            * if config.noise == NoiseKind::Fashion {
-                2.0
-            } else {
-                1.0
-            };
+        let images = 70_000.0 * (PIXELS + 1) as f64 * if config.noise == NoiseKind::Fashion { 2.0 } else { 1.0 };
         let examples = train_examples as f64 * (std::mem::size_of::<Example>() + 4) as f64;
         let model = networks * config.model.parameters(config.width) as f64 * 4.0 * 4.0;
         let batch_bytes = networks * batch as f64 * activations as f64 * 4.0 * 3.0;
         let memory_mb = (images + examples + model + batch_bytes) / 1e6 + 30.0; // + code and runtime
 
-        Estimate {
-            train_examples,
-            steps,
-            evaluations: (quick, full),
-            work,
-            memory_mb,
-            seconds,
-            eval_seconds,
-        }
+        Estimate { train_examples, steps, evaluations: (quick, full), work, memory_mb, seconds, eval_seconds }
     }
 
     pub fn verdict(&self, speed: Throughput) -> Verdict {
-        let what = format!(
-            "about {} and {:.0} MB {}",
-            duration(self.seconds),
-            self.memory_mb,
-            speed.name
-        );
+        let what = format!("about {} and {:.0} MB {}", duration(self.seconds), self.memory_mb, speed.name);
         if self.memory_mb > REFUSE_MB {
-            Verdict::Refuse(format!(
-                "this run would need {what}: more memory than is safe; lower alpha or n"
-            ))
+            Verdict::Refuse(format!("this run would need {what}: more memory than is safe; lower alpha or n"))
         } else if self.seconds > REFUSE_SECS {
-            Verdict::Refuse(format!(
-                "this run would take {what}; lower the epochs, alpha or n, or raise the batch size"
-            ))
+            Verdict::Refuse(format!("this run would take {what}; lower the epochs, alpha or n, or raise the batch size"))
         } else if self.seconds > WARN_SECS {
             Verdict::Warn(format!("this run will take {what}"))
         } else {
@@ -285,79 +239,29 @@ mod tests {
         assert_eq!(e.verdict(Throughput::BROWSER), Verdict::Fine);
 
         // alpha = 100, n = 60,000, batch 1: hours for 5 epochs (a warning), days for 500 (refused).
-        let absurd = RunConfig {
-            alpha: 100.0,
-            clean: 60_000,
-            batch: 1,
-            ..RunConfig::default()
-        };
+        let absurd = RunConfig { alpha: 100.0, clean: 60_000, batch: 1, ..RunConfig::default() };
         let e = Estimate::of(&absurd, Reporting::Live, Throughput::BROWSER);
         assert_eq!(e.train_examples, 6_060_000);
         assert!(e.memory_mb < 400.0, "{e:?}");
-        assert!(
-            matches!(e.verdict(Throughput::BROWSER), Verdict::Warn(m) if m.ends_with(" h and 186 MB in this browser")),
-            "{:?}",
-            e.verdict(Throughput::BROWSER)
-        );
-        let absurd = RunConfig {
-            epochs: 500,
-            ..absurd
-        };
-        assert!(
-            matches!(Estimate::of(&absurd, Reporting::Live, Throughput::BROWSER).verdict(Throughput::BROWSER), Verdict::Refuse(m) if m.contains("days"))
-        );
+        assert!(matches!(e.verdict(Throughput::BROWSER), Verdict::Warn(m) if m.ends_with(" h and 186 MB in this browser")), "{:?}", e.verdict(Throughput::BROWSER));
+        let absurd = RunConfig { epochs: 500, ..absurd };
+        assert!(matches!(Estimate::of(&absurd, Reporting::Live, Throughput::BROWSER).verdict(Throughput::BROWSER), Verdict::Refuse(m) if m.contains("days")));
 
         // Big but possible: a warning with the estimate.
-        let long = RunConfig {
-            alpha: 50.0,
-            clean: 60_000,
-            epochs: 10,
-            ..RunConfig::default()
-        };
-        assert!(
-            matches!(Estimate::of(&long, Reporting::Live, Throughput::BROWSER).verdict(Throughput::BROWSER), Verdict::Warn(m) if m.contains("min") || m.contains(" h"))
-        );
+        let long = RunConfig { alpha: 50.0, clean: 60_000, epochs: 10, ..RunConfig::default() };
+        assert!(matches!(Estimate::of(&long, Reporting::Live, Throughput::BROWSER).verdict(Throughput::BROWSER), Verdict::Warn(m) if m.contains("min") || m.contains(" h")));
 
-        let wide = RunConfig {
-            width: 2048,
-            model: crate::core::model::Architecture::Mlp4,
-            batch: 4096,
-            ..RunConfig::default()
-        };
-        assert!(
-            Estimate::of(&wide, Reporting::Live, Throughput::BROWSER).memory_mb
-                > Estimate::of(&default, Reporting::Live, Throughput::BROWSER).memory_mb
-        );
+        let wide = RunConfig { width: 2048, model: crate::core::model::Architecture::Mlp4, batch: 4096, ..RunConfig::default() };
+        assert!(Estimate::of(&wide, Reporting::Live, Throughput::BROWSER).memory_mb > Estimate::of(&default, Reporting::Live, Throughput::BROWSER).memory_mb);
     }
 
     #[test]
     fn methods_that_train_more_cost_more() {
-        let of = |method, transition| {
-            Estimate::of(
-                &RunConfig {
-                    method,
-                    transition,
-                    ..RunConfig::default()
-                },
-                Reporting::Final,
-                Throughput::BROWSER,
-            )
-        };
+        let of = |method, transition| Estimate::of(&RunConfig { method, transition, ..RunConfig::default() }, Reporting::Final, Throughput::BROWSER);
         let ce = of(Method::Ce, Transition::Known);
-        assert_eq!(
-            of(Method::Gce, Transition::Known).seconds,
-            ce.seconds,
-            "a different loss, the same work"
-        );
+        assert_eq!(of(Method::Gce, Transition::Known).seconds, ce.seconds, "a different loss, the same work");
         let coteach = of(Method::Coteach, Transition::Known);
-        assert!(
-            coteach.seconds > 1.7 * ce.seconds
-                && coteach.seconds < 2.1 * ce.seconds
-                && coteach.memory_mb > ce.memory_mb,
-            "two networks: {} vs {}",
-            coteach.seconds,
-            ce.seconds
-        );
+        assert!(coteach.seconds > 1.7 * ce.seconds && coteach.seconds < 2.1 * ce.seconds && coteach.memory_mb > ce.memory_mb, "two networks: {} vs {}", coteach.seconds, ce.seconds);
         let estimated = of(Method::Forward, Transition::Estimated);
         assert_eq!(estimated.steps, 2 * ce.steps, "a plain run first");
         assert!(estimated.seconds > 1.9 * ce.seconds);

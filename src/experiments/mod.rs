@@ -19,19 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_POINT_EPOCHS: usize = 100;
 
 /// The swept parameter: the x axis of a summary chart.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum Axis {
@@ -50,8 +38,7 @@ impl Axis {
     }
 
     pub fn apply(self, config: &mut RunConfig, x: f64) {
-        crate::params::set(config, self.parameter(), &x.to_string())
-            .expect("axis values are numbers");
+        crate::params::set(config, self.parameter(), &x.to_string()).expect("axis values are numbers");
     }
 }
 
@@ -84,11 +71,7 @@ pub struct Sweep {
 fn seeds_text(seeds: &[u64]) -> String {
     match seeds {
         [one] => format!("seed {one}"),
-        _ => format!(
-            "seeds {}-{} (the mean, with bars from the lowest to the highest)",
-            seeds[0],
-            seeds[seeds.len() - 1]
-        ),
+        _ => format!("seeds {}-{} (the mean, with bars from the lowest to the highest)", seeds[0], seeds[seeds.len() - 1]),
     }
 }
 
@@ -118,10 +101,7 @@ pub struct Spread {
 pub fn spreads(results: &[PointResult]) -> Vec<Spread> {
     let mut out: Vec<(Spread, f64)> = Vec::new();
     for r in results {
-        match out
-            .iter_mut()
-            .find(|(s, _)| s.series == r.series && s.x == r.x)
-        {
+        match out.iter_mut().find(|(s, _)| s.series == r.series && s.x == r.x) {
             Some((s, sum)) => {
                 *sum += r.test_accuracy;
                 s.runs += 1;
@@ -129,17 +109,7 @@ pub fn spreads(results: &[PointResult]) -> Vec<Spread> {
                 s.max = s.max.max(r.test_accuracy);
                 s.mean = *sum / s.runs as f64;
             }
-            None => out.push((
-                Spread {
-                    series: r.series.clone(),
-                    x: r.x,
-                    mean: r.test_accuracy,
-                    min: r.test_accuracy,
-                    max: r.test_accuracy,
-                    runs: 1,
-                },
-                r.test_accuracy,
-            )),
+            None => out.push((Spread { series: r.series.clone(), x: r.x, mean: r.test_accuracy, min: r.test_accuracy, max: r.test_accuracy, runs: 1 }, r.test_accuracy)),
         }
     }
     out.into_iter().map(|(s, _)| s).collect()
@@ -165,26 +135,11 @@ impl Sweep {
                 let mut config = series.base.clone();
                 self.axis.apply(&mut config, x);
                 let set_size = config.clean + config.noise_spec().noisy_count();
-                let set_size = if config.h_alpha {
-                    config.clean
-                } else {
-                    set_size
-                };
+                let set_size = if config.h_alpha { config.clean } else { set_size };
                 // Capped: a tiny clean set would otherwise ask for thousands of epochs.
-                config.epochs = config.epochs.max(
-                    self.min_samples
-                        .div_ceil(set_size.max(1))
-                        .min(MAX_POINT_EPOCHS),
-                );
+                config.epochs = config.epochs.max(self.min_samples.div_ceil(set_size.max(1)).min(MAX_POINT_EPOCHS));
                 for &seed in &self.seeds {
-                    points.push(Point {
-                        series: s,
-                        x,
-                        config: RunConfig {
-                            seed,
-                            ..config.clone()
-                        },
-                    });
+                    points.push(Point { series: s, x, config: RunConfig { seed, ..config.clone() } });
                 }
             }
         }
@@ -201,9 +156,7 @@ impl Sweep {
 
     /// Whether `result` is the run of `point` (same series, x and seed).
     pub fn is_result_of(&self, point: &Point, result: &PointResult) -> bool {
-        result.series == self.series[point.series].label
-            && result.x == point.x
-            && result.seed == point.config.seed
+        result.series == self.series[point.series].label && result.x == point.x && result.seed == point.config.seed
     }
 
     pub fn result(&self, point: &Point, run: &RunSummary) -> PointResult {
@@ -221,18 +174,10 @@ impl Sweep {
     /// Keeps only the series whose labels are listed (case-insensitive).
     pub fn only_series(mut self, labels: &[String]) -> Result<Self, String> {
         let known: Vec<String> = self.series.iter().map(|s| s.label.clone()).collect();
-        if let Some(bad) = labels
-            .iter()
-            .find(|l| !known.iter().any(|k| k.eq_ignore_ascii_case(l)))
-        {
-            return Err(format!(
-                "series {bad:?} is not in preset {}: {}",
-                self.name,
-                known.join(", ")
-            ));
+        if let Some(bad) = labels.iter().find(|l| !known.iter().any(|k| k.eq_ignore_ascii_case(l))) {
+            return Err(format!("series {bad:?} is not in preset {}: {}", self.name, known.join(", ")));
         }
-        self.series
-            .retain(|s| labels.iter().any(|l| l.eq_ignore_ascii_case(&s.label)));
+        self.series.retain(|s| labels.iter().any(|l| l.eq_ignore_ascii_case(&s.label)));
         Ok(self)
     }
 }
@@ -244,26 +189,10 @@ type Row = (String, f64, f64, usize, usize, f64, u64);
 pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>| -> csv::Result<()> {
-        out.write_record([
-            "series",
-            axis.parameter(),
-            "test_accuracy",
-            "epochs",
-            "train_examples",
-            "samples_per_sec",
-            "seed",
-        ])?;
+        out.write_record(["series", axis.parameter(), "test_accuracy", "epochs", "train_examples", "samples_per_sec", "seed"])?;
         for r in results {
             // Accuracy to 4 decimals, speed to whole samples/s: the CSVs are committed.
-            let row: Row = (
-                r.series.clone(),
-                r.x,
-                (r.test_accuracy * 1e4).round() / 1e4,
-                r.epochs,
-                r.train_examples,
-                r.samples_per_sec.round(),
-                r.seed,
-            );
+            let row: Row = (r.series.clone(), r.x, (r.test_accuracy * 1e4).round() / 1e4, r.epochs, r.train_examples, r.samples_per_sec.round(), r.seed);
             out.serialize(row)?;
         }
         out.flush()?;
@@ -279,34 +208,13 @@ pub fn from_csv(text: &str) -> Result<Vec<PointResult>, String> {
     reader
         .deserialize::<Row>()
         .map(|row| {
-            let (series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed) =
-                row.map_err(|e| format!("bad CSV: {e}"))?;
-            Ok(PointResult {
-                series,
-                x,
-                test_accuracy,
-                epochs,
-                train_examples,
-                samples_per_sec,
-                seed,
-            })
+            let (series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed) = row.map_err(|e| format!("bad CSV: {e}"))?;
+            Ok(PointResult { series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed })
         })
         .collect()
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Preset {
@@ -328,19 +236,7 @@ pub enum Preset {
     CompareMethods,
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum Scale {
@@ -374,133 +270,79 @@ impl Preset {
         let with = |label: &str, f: &dyn Fn(&mut RunConfig), paper: Option<PaperSeries>| {
             let mut c = base.clone();
             f(&mut c);
-            Series {
-                label: label.to_string(),
-                base: c,
-                paper,
-            }
+            Series { label: label.to_string(), base: c, paper }
         };
         let alphas = |q: &[f64], f: &[f64]| if quick { q.to_vec() } else { f.to_vec() };
-        let scale_note = if quick {
-            "quick scale: a smaller clean set, fewer points and epochs than the paper"
-        } else {
-            "full scale: closer to the paper"
-        };
+        let scale_note = if quick { "quick scale: a smaller clean set, fewer points and epochs than the paper" } else { "full scale: closer to the paper" };
         let (title, axis, values, series, what) = match self {
             Preset::Uniform => (
                 "Uniform label noise: test accuracy vs alpha",
                 Axis::Alpha,
-                alphas(
-                    &[0.0, 20.0, 50.0, 100.0],
-                    &[
-                        0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0,
-                    ],
-                ),
+                alphas(&[0.0, 20.0, 50.0, 100.0], &[0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]),
                 // The paper's headline Conv4 at full scale; the quick figure keeps to the MLPs
                 // (a conv step costs ~6x an MLP2 one, and a class waits for the quick figure).
-                [
-                    Architecture::Perceptron,
-                    Architecture::Mlp1,
-                    Architecture::Mlp2,
-                    Architecture::Mlp4,
-                ]
-                .iter()
-                .chain(if quick {
-                    None
-                } else {
-                    Some(&Architecture::Conv4)
-                })
-                .map(|&m| {
-                    with(
-                        m.name(),
-                        &|c| c.model = m,
-                        paper::series("mnist_uniform_noise", "alpha", m.paper_name()),
-                    )
-                })
-                .collect::<Vec<_>>(),
+                [Architecture::Perceptron, Architecture::Mlp1, Architecture::Mlp2, Architecture::Mlp4]
+                    .iter()
+                    .chain(if quick { None } else { Some(&Architecture::Conv4) })
+                    .map(|&m| with(m.name(), &|c| c.model = m, paper::series("mnist_uniform_noise", "alpha", m.paper_name())))
+                    .collect::<Vec<_>>(),
                 "MLP2 settings per architecture; paper: full 60k clean set",
             ),
             Preset::Structured => (
                 "Structured noise at alpha = 20: test accuracy vs delta",
                 Axis::Delta,
-                if quick {
-                    vec![0.0, 0.25, 0.5, 0.75, 1.0]
-                } else {
-                    vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
-                },
-                [
-                    ("confusion", Order::Confusion),
-                    ("reverse", Order::Reverse),
-                    ("random", Order::Random),
-                ]
-                .iter()
-                .map(|&(l, o)| {
-                    with(
-                        l,
-                        &|c| {
-                            c.noise = NoiseKind::Structured;
-                            c.order = o;
-                            c.alpha = 20.0
-                        },
-                        None,
-                    )
-                })
-                .collect(),
+                if quick { vec![0.0, 0.25, 0.5, 0.75, 1.0] } else { vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] },
+                [("confusion", Order::Confusion), ("reverse", Order::Reverse), ("random", Order::Random)]
+                    .iter()
+                    .map(|&(l, o)| {
+                        with(
+                            l,
+                            &|c| {
+                                c.noise = NoiseKind::Structured;
+                                c.order = o;
+                                c.alpha = 20.0
+                            },
+                            None,
+                        )
+                    })
+                    .collect(),
                 "the paper publishes this figure for a conv net without numbers we could read: no markers",
             ),
             Preset::NoiseSource => (
                 "Noise source: test accuracy vs alpha",
                 Axis::Alpha,
                 alphas(&[0.0, 20.0, 50.0], &[0.0, 10.0, 20.0, 30.0, 40.0, 50.0]),
-                [
-                    ("mnist", NoiseKind::Uniform),
-                    ("fashion", NoiseKind::Fashion),
-                    ("white", NoiseKind::White),
-                ]
-                .iter()
-                .map(|&(l, k)| with(l, &|c| c.noise = k, None))
-                .collect(),
+                [("mnist", NoiseKind::Uniform), ("fashion", NoiseKind::Fashion), ("white", NoiseKind::White)].iter().map(|&(l, k)| with(l, &|c| c.noise = k, None)).collect(),
                 "the paper shows this on CIFAR-10 only (other-dataset noise hurts about half as much, white noise barely)",
             ),
             Preset::NoisyImages => (
                 "Re-used vs never-seen noisy images: test accuracy vs alpha",
                 Axis::Alpha,
                 alphas(&[0.0, 10.0, 20.0], &[0.0, 5.0, 10.0, 15.0, 20.0]),
-                [
-                    ("repeated", NoisyImages::Reused),
-                    ("novel", NoisyImages::Novel),
-                ]
-                .iter()
-                .map(|&(l, v)| {
-                    with(
-                        l,
-                        &|c| {
-                            c.noisy_images = v;
-                            c.clean = 2_500
-                        },
-                        paper::series("mnist_repeated_vs_novel_noise", "alpha", l),
-                    )
-                })
-                .collect(),
+                [("repeated", NoisyImages::Reused), ("novel", NoisyImages::Novel)]
+                    .iter()
+                    .map(|&(l, v)| {
+                        with(
+                            l,
+                            &|c| {
+                                c.noisy_images = v;
+                                c.clean = 2_500
+                            },
+                            paper::series("mnist_repeated_vs_novel_noise", "alpha", l),
+                        )
+                    })
+                    .collect(),
                 "clean set 2,500 as the paper's figure suggests",
             ),
             Preset::CleanSize => (
                 "Clean-set size: test accuracy vs n",
                 Axis::Clean,
-                if quick {
-                    vec![500.0, 1000.0, 2000.0, 5000.0]
-                } else {
-                    vec![500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 60000.0]
-                },
+                if quick { vec![500.0, 1000.0, 2000.0, 5000.0] } else { vec![500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 60000.0] },
                 [0.0, 10.0, 20.0, 50.0]
                     .iter()
                     .map(|&a| {
                         let key = format!("alpha_{a}");
-                        with(
-                            &format!("alpha={a}"),
-                            &|c| c.alpha = a,
-                            paper::series("mnist_clean_set_size", "n", &key),
-                        )
+                        with(&format!("alpha={a}"), &|c| c.alpha = a, paper::series("mnist_clean_set_size", "n", &key))
                     })
                     .collect(),
                 "the paper used a conv net; ours is MLP2",
@@ -519,11 +361,7 @@ impl Preset {
                             c.batch = b;
                             c.lr = 0.0003
                         };
-                        with(
-                            &format!("batch {b}"),
-                            &set,
-                            paper::series("mnist_batch_size", "alpha", &b.to_string()),
-                        )
+                        with(&format!("batch {b}"), &set, paper::series("mnist_batch_size", "alpha", &b.to_string()))
                     })
                     .chain(std::iter::once(with(
                         "H_alpha",
@@ -561,11 +399,7 @@ impl Preset {
             Preset::CompareMethods => (
                 "Methods against label noise: test accuracy vs symmetric flip rate",
                 Axis::Epsilon,
-                if quick {
-                    vec![0.2, 0.5, 0.8]
-                } else {
-                    vec![0.2, 0.35, 0.5, 0.65, 0.8]
-                },
+                if quick { vec![0.2, 0.5, 0.8] } else { vec![0.2, 0.35, 0.5, 0.65, 0.8] },
                 [
                     ("ce", Method::Ce, Transition::Known),
                     ("smoothing", Method::Smoothing, Transition::Known),
@@ -582,14 +416,8 @@ impl Preset {
                         &|c| {
                             // The literature's setting, small: flipped labels on n images, long
                             // enough training that plain cross-entropy memorises them.
-                            (c.model, c.noise, c.method, c.transition) =
-                                (Architecture::Mlp1, NoiseKind::Symmetric, method, transition);
-                            (c.clean, c.epochs, c.lr, c.batch) = (
-                                if quick { 5_000 } else { 60_000 },
-                                if quick { 15 } else { 30 },
-                                0.001,
-                                128,
-                            );
+                            (c.model, c.noise, c.method, c.transition) = (Architecture::Mlp1, NoiseKind::Symmetric, method, transition);
+                            (c.clean, c.epochs, c.lr, c.batch) = (if quick { 5_000 } else { 60_000 }, if quick { 15 } else { 30 }, 0.001, 128);
                         },
                         None,
                     )
@@ -598,8 +426,7 @@ impl Preset {
                 "",
             ),
         };
-        let note = if let Some(c) = (self == Preset::CompareMethods).then(|| series[0].base.clone())
-        {
+        let note = if let Some(c) = (self == Preset::CompareMethods).then(|| series[0].base.clone()) {
             format!(
                 "{scale_note}; symmetric flips of n = {} clean labels (no dilution), MLP1 width {}, Adam lr {}, batch {}, {} epochs for every method (estimated forward correction trains a plain run of the same length first); co-teaching forgets the known flip rate over {} epoch; {}",
                 c.clean,
@@ -651,72 +478,26 @@ mod tests {
                 let sweep = preset.sweep(scale);
                 let points = sweep.points();
                 assert_eq!(points.len(), sweep.series.len() * sweep.values.len() * 3);
-                assert_eq!(
-                    sweep.clone().with_seeds(1).points().len(),
-                    sweep.series.len() * sweep.values.len()
-                );
-                assert!(
-                    sweep.note.contains("seeds 1-3 (the mean")
-                        && sweep.clone().with_seeds(1).note.ends_with("seed 1"),
-                    "{}",
-                    sweep.note
-                );
+                assert_eq!(sweep.clone().with_seeds(1).points().len(), sweep.series.len() * sweep.values.len());
+                assert!(sweep.note.contains("seeds 1-3 (the mean") && sweep.clone().with_seeds(1).note.ends_with("seed 1"), "{}", sweep.note);
                 for p in &points {
-                    p.config
-                        .validate()
-                        .unwrap_or_else(|e| panic!("{}: {e}", sweep.name));
+                    p.config.validate().unwrap_or_else(|e| panic!("{}: {e}", sweep.name));
                 }
             }
         }
-        let r = PointResult {
-            series: "mlp1".into(),
-            x: 20.0,
-            test_accuracy: 0.8123,
-            epochs: 3,
-            train_examples: 210,
-            samples_per_sec: 5e4,
-            seed: 1,
-        };
+        let r = PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.8123, epochs: 3, train_examples: 210, samples_per_sec: 5e4, seed: 1 };
         let back = from_csv(&to_csv(std::slice::from_ref(&r), Axis::Alpha)).unwrap();
-        assert_eq!(
-            (
-                back[0].series.as_str(),
-                back[0].x,
-                back[0].test_accuracy,
-                back[0].epochs
-            ),
-            ("mlp1", 20.0, 0.8123, 3)
-        );
+        assert_eq!((back[0].series.as_str(), back[0].x, back[0].test_accuracy, back[0].epochs), ("mlp1", 20.0, 0.8123, 3));
         assert!(from_csv("h\nmlp1,x,1,2,3,4,5").is_err());
-        let runs = |acc: &[f64]| {
-            acc.iter()
-                .enumerate()
-                .map(|(i, &a)| PointResult {
-                    test_accuracy: a,
-                    seed: i as u64 + 1,
-                    ..r.clone()
-                })
-                .collect::<Vec<_>>()
-        };
+        let runs = |acc: &[f64]| acc.iter().enumerate().map(|(i, &a)| PointResult { test_accuracy: a, seed: i as u64 + 1, ..r.clone() }).collect::<Vec<_>>();
         let spread = spreads(&runs(&[0.80, 0.90, 0.85]));
         assert_eq!(spread.len(), 1);
-        assert!(
-            (spread[0].mean - 0.85).abs() < 1e-12
-                && spread[0].min == 0.80
-                && spread[0].max == 0.90
-                && spread[0].runs == 3,
-            "{spread:?}"
-        );
+        assert!((spread[0].mean - 0.85).abs() < 1e-12 && spread[0].min == 0.80 && spread[0].max == 0.90 && spread[0].runs == 3, "{spread:?}");
         let uniform = Preset::Uniform.sweep(Scale::Quick);
         assert_eq!(uniform.values, vec![0.0, 20.0, 50.0, 100.0]);
         assert!(uniform.series.iter().all(|s| s.paper.is_some()));
         let only = uniform.only_series(&["MLP1".into()]).unwrap();
         assert_eq!(only.series.len(), 1);
-        assert!(
-            Preset::Uniform
-                .sweep(Scale::Quick)
-                .only_series(&["vgg".into()])
-                .is_err()
-        );
+        assert!(Preset::Uniform.sweep(Scale::Quick).only_series(&["vgg".into()]).is_err());
     }
 }

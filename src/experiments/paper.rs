@@ -8,9 +8,7 @@ pub const FIGURES_JSON: &str = include_str!("../../reference/rolnick2017-figures
 
 pub fn figures() -> &'static Value {
     static FIGURES: OnceLock<Value> = OnceLock::new();
-    FIGURES.get_or_init(|| {
-        serde_json::from_str(FIGURES_JSON).expect("the bundled reference is valid JSON")
-    })
+    FIGURES.get_or_init(|| serde_json::from_str(FIGURES_JSON).expect("the bundled reference is valid JSON"))
 }
 
 /// One published curve: points `(x, accuracy as a fraction)`.
@@ -24,15 +22,7 @@ pub struct PaperSeries {
 /// `units` say "fractions" is already in fractions).
 pub fn series(figure: &str, x_key: &str, series: &str) -> Option<PaperSeries> {
     let fig = figures().get(figure)?;
-    let per_unit = if fig
-        .get("units")
-        .and_then(Value::as_str)
-        .is_some_and(|u| u.starts_with("fractions"))
-    {
-        1.0
-    } else {
-        100.0
-    };
+    let per_unit = if fig.get("units").and_then(Value::as_str).is_some_and(|u| u.starts_with("fractions")) { 1.0 } else { 100.0 };
     let xs = fig.get(x_key)?.as_array()?;
     let ys = fig.get(series)?.as_array()?;
     let points = xs
@@ -43,10 +33,7 @@ pub fn series(figure: &str, x_key: &str, series: &str) -> Option<PaperSeries> {
             Some((x.as_f64()?, y / per_unit))
         })
         .collect();
-    Some(PaperSeries {
-        label: format!("paper {series}"),
-        points,
-    })
+    Some(PaperSeries { label: format!("paper {series}"), points })
 }
 
 #[cfg(test)]
@@ -58,32 +45,18 @@ mod tests {
         let mlp1 = series("mnist_uniform_noise", "alpha", "MLP1").unwrap();
         assert_eq!(mlp1.points.len(), 11);
         assert_eq!(mlp1.points[0], (0.0, 0.982));
-        assert_eq!(
-            series("mnist_batch_size", "alpha", "H_alpha")
-                .unwrap()
-                .points[1],
-            (10.0, 0.992)
-        );
+        assert_eq!(series("mnist_batch_size", "alpha", "H_alpha").unwrap().points[1], (10.0, 0.992));
         assert!(series("nope", "alpha", "MLP1").is_none());
     }
 
     #[test]
     fn bundled_copy_matches_the_shared_reference() {
         // The shared folder sits beside the repo on team machines and in CI.
-        let shared = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/reference/rolnick2017-figures.json"
-        );
+        let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/rolnick2017-figures.json");
         // In CI it must be there: a check that silently passes is no check.
         match std::fs::read_to_string(shared) {
-            Ok(text) => assert_eq!(
-                text, FIGURES_JSON,
-                "reference/ is out of date: copy ../shared/reference/ again"
-            ),
-            Err(e) => assert!(
-                std::env::var_os("CI").is_none(),
-                "CI without ../shared/reference: {e}"
-            ),
+            Ok(text) => assert_eq!(text, FIGURES_JSON, "reference/ is out of date: copy ../shared/reference/ again"),
+            Err(e) => assert!(std::env::var_os("CI").is_none(), "CI without ../shared/reference: {e}"),
         }
     }
 }

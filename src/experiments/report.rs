@@ -13,11 +13,7 @@ fn at(results: &[PointResult], series: &str, x: f64) -> Option<f64> {
 }
 
 fn spread_at(results: &[PointResult], series: &str, x: f64) -> Option<Spread> {
-    let runs: Vec<PointResult> = results
-        .iter()
-        .filter(|r| r.series == series && r.x == x)
-        .cloned()
-        .collect();
+    let runs: Vec<PointResult> = results.iter().filter(|r| r.series == series && r.x == x).cloned().collect();
     spreads(&runs).pop()
 }
 
@@ -82,14 +78,10 @@ pub fn claim(figure: &str) -> &'static str {
             "accuracy degrades gracefully with alpha, stays far above chance at alpha = 100, and deeper nets are more robust; the numbers should agree (mean absolute error within 3 points for the MLPs, 5 for the perceptron; Conv4 at least 90% at alpha = 100)"
         }
         "structured" => "structured noise hurts more as delta grows",
-        "noise-source" => {
-            "noisy examples from another dataset or white noise hurt less than same-dataset images with wrong labels"
-        }
+        "noise-source" => "noisy examples from another dataset or white noise hurt less than same-dataset images with wrong labels",
         "noisy-images" => "re-used and never-seen noisy images hurt about equally",
         "clean-size" => "the clean examples needed for a given accuracy grow with alpha",
-        "batch-size" => {
-            "larger batches are more robust to noise, and the infinite-batch loss H_alpha removes most of the damage"
-        }
+        "batch-size" => "larger batches are more robust to noise, and the infinite-batch loss H_alpha removes most of the damage",
         "learning-rate" => "smaller learning rates degrade more slowly under noise",
         "compare-methods" => {
             "beyond the paper: at heavy symmetric noise, forward correction with the true T (Patrini et al. 2017) and co-teaching (Han et al. 2018) beat plain cross-entropy, which memorises the flipped labels"
@@ -100,17 +92,8 @@ pub fn claim(figure: &str) -> &'static str {
 
 /// Mean absolute difference from the paper's points, in points, where both have a value.
 fn paper_error(sweep: &Sweep, results: &[PointResult], series: &str) -> Option<(f64, usize)> {
-    let paper = sweep
-        .series
-        .iter()
-        .find(|s| s.label == series)?
-        .paper
-        .as_ref()?;
-    let diffs: Vec<f64> = paper
-        .points
-        .iter()
-        .filter_map(|&(x, y)| at(results, series, x).map(|a| (a - y).abs() * 100.0))
-        .collect();
+    let paper = sweep.series.iter().find(|s| s.label == series)?.paper.as_ref()?;
+    let diffs: Vec<f64> = paper.points.iter().filter_map(|&(x, y)| at(results, series, x).map(|a| (a - y).abs() * 100.0)).collect();
     (!diffs.is_empty()).then(|| (diffs.iter().sum::<f64>() / diffs.len() as f64, diffs.len()))
 }
 
@@ -122,24 +105,14 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
     let compare = |what: &str, a: Option<f64>, b: Option<f64>| {
         a.zip(b).map(|(x, y)| {
             let d = (x - y) * 100.0;
-            Check {
-                text: format!("{what}: {d:+.1} points ({} vs {})", pct(a), pct(b)),
-                holds: Some(d > 0.0),
-            }
+            Check { text: format!("{what}: {d:+.1} points ({} vs {})", pct(a), pct(b)), holds: Some(d > 0.0) }
         })
     };
     match sweep.name.as_str() {
         "uniform" => {
             for s in &sweep.series {
                 if let Some(a) = at(results, &s.label, last) {
-                    out.push(Some(Check {
-                        text: format!(
-                            "{} at alpha={last}: {:.1}% (chance: 10%)",
-                            s.label,
-                            a * 100.0
-                        ),
-                        holds: Some(a > 0.2),
-                    }));
+                    out.push(Some(Check { text: format!("{} at alpha={last}: {:.1}% (chance: 10%)", s.label, a * 100.0), holds: Some(a > 0.2) }));
                 }
                 if let Some((mae, n)) = paper_error(sweep, results, &s.label) {
                     let within = if s.label == "perceptron" { 5.0 } else { 3.0 };
@@ -147,83 +120,36 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                 }
             }
             for deep in ["mlp1", "mlp2", "mlp4", "conv4"] {
-                out.push(compare(
-                    &format!("{deep} over the perceptron at alpha={last}"),
-                    at(results, deep, last),
-                    at(results, "perceptron", last),
-                ));
+                out.push(compare(&format!("{deep} over the perceptron at alpha={last}"), at(results, deep, last), at(results, "perceptron", last)));
             }
             if let Some(a) = at(results, "conv4", last) {
-                out.push(Some(Check {
-                    text: format!(
-                        "conv4 at alpha={last}: {:.1}% (the paper: 91.0%; target: at least 90%)",
-                        a * 100.0
-                    ),
-                    holds: Some(a >= 0.9),
-                }));
+                out.push(Some(Check { text: format!("conv4 at alpha={last}: {:.1}% (the paper: 91.0%; target: at least 90%)", a * 100.0), holds: Some(a >= 0.9) }));
             }
         }
         "structured" => {
             for s in &sweep.series {
-                out.push(compare(
-                    &format!(
-                        "{}: delta={first} over delta={last} (stronger structure hurts)",
-                        s.label
-                    ),
-                    at(results, &s.label, first),
-                    at(results, &s.label, last),
-                ));
+                out.push(compare(&format!("{}: delta={first} over delta={last} (stronger structure hurts)", s.label), at(results, &s.label, first), at(results, &s.label, last)));
             }
         }
         "batch-size" => {
-            out.push(compare(
-                &format!("batch 256 over batch 32 at alpha={last}"),
-                at(results, "batch 256", last),
-                at(results, "batch 32", last),
-            ));
-            out.push(compare(
-                &format!("H_alpha over batch 32 at alpha={last}"),
-                at(results, "H_alpha", last),
-                at(results, "batch 32", last),
-            ));
+            out.push(compare(&format!("batch 256 over batch 32 at alpha={last}"), at(results, "batch 256", last), at(results, "batch 32", last)));
+            out.push(compare(&format!("H_alpha over batch 32 at alpha={last}"), at(results, "H_alpha", last), at(results, "batch 32", last)));
         }
         "learning-rate" => {
-            let (low, high) = (
-                &sweep.series[0].label,
-                &sweep.series[sweep.series.len() - 1].label,
+            let (low, high) = (&sweep.series[0].label, &sweep.series[sweep.series.len() - 1].label);
+            out.push(compare(&format!("{low} over {high} at alpha={last} (smaller rates degrade more slowly)"), at(results, low, last), at(results, high, last)));
+            let drop = |label: &str| at(results, label, first).zip(at(results, label, last)).map(|(a, b)| a - b);
+            out.push(
+                drop(low)
+                    .zip(drop(high))
+                    .map(|(l, h)| Check { text: format!("fall from alpha={first} to alpha={last}: {low} {:.1} points, {high} {:.1} points", l * 100.0, h * 100.0), holds: Some(l < h) }),
             );
-            out.push(compare(
-                &format!("{low} over {high} at alpha={last} (smaller rates degrade more slowly)"),
-                at(results, low, last),
-                at(results, high, last),
-            ));
-            let drop = |label: &str| {
-                at(results, label, first)
-                    .zip(at(results, label, last))
-                    .map(|(a, b)| a - b)
-            };
-            out.push(drop(low).zip(drop(high)).map(|(l, h)| Check {
-                text: format!("fall from alpha={first} to alpha={last}: {low} {:.1} points, {high} {:.1} points", l * 100.0, h * 100.0),
-                holds: Some(l < h),
-            }));
         }
         "noise-source" => {
-            out.push(compare(
-                &format!("white-noise images over same-dataset images at alpha={last}"),
-                at(results, "white", last),
-                at(results, "mnist", last),
-            ));
-            out.push(compare(
-                &format!("Fashion-MNIST images over same-dataset images at alpha={last}"),
-                at(results, "fashion", last),
-                at(results, "mnist", last),
-            ));
+            out.push(compare(&format!("white-noise images over same-dataset images at alpha={last}"), at(results, "white", last), at(results, "mnist", last)));
+            out.push(compare(&format!("Fashion-MNIST images over same-dataset images at alpha={last}"), at(results, "fashion", last), at(results, "mnist", last)));
             // The paper: other-dataset images hurt about half as much, white noise barely.
-            out.push(compare(
-                &format!("white-noise images over Fashion-MNIST images at alpha={last}"),
-                at(results, "white", last),
-                at(results, "fashion", last),
-            ));
+            out.push(compare(&format!("white-noise images over Fashion-MNIST images at alpha={last}"), at(results, "white", last), at(results, "fashion", last)));
             // Noise cannot help: a curve that rises with alpha means the longer training did.
             for s in ["fashion", "white"] {
                 out.push(at(results, s, first).zip(at(results, s, last)).map(|(a, b)| Check {
@@ -237,18 +163,10 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             let mut row = Vec::new();
             let mut needed = Vec::new();
             for s in &sweep.series {
-                let curve: Vec<(f64, f64)> = spreads(results)
-                    .iter()
-                    .filter(|r| r.series == s.label)
-                    .map(|r| (r.x, r.mean))
-                    .collect();
+                let curve: Vec<(f64, f64)> = spreads(results).iter().filter(|r| r.series == s.label).map(|r| (r.x, r.mean)).collect();
                 let n = clean_needed(&curve, target);
                 needed.push(n);
-                row.push(format!(
-                    "{} {}",
-                    s.label,
-                    n.map_or("not reached".into(), |n| format!("{n:.0}"))
-                ));
+                row.push(format!("{} {}", s.label, n.map_or("not reached".into(), |n| format!("{n:.0}"))));
             }
             // Series are in increasing alpha: each needs more than the one before (or never gets there).
             let grows = needed.windows(2).all(|w| match (w[0], w[1]) {
@@ -256,48 +174,27 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                 (_, None) => true,
                 (None, Some(_)) => false,
             });
-            out.push(Some(Check {
-                text: format!(
-                    "clean examples needed for {:.0}% accuracy: {}",
-                    target * 100.0,
-                    row.join(", ")
-                ),
-                holds: (!needed.is_empty()).then_some(grows),
-            }));
+            out.push(Some(Check { text: format!("clean examples needed for {:.0}% accuracy: {}", target * 100.0, row.join(", ")), holds: (!needed.is_empty()).then_some(grows) }));
         }
         "compare-methods" => {
             for method in ["forward", "coteach"] {
-                out.push(compare(
-                    &format!("{method} over ce at epsilon={last}"),
-                    at(results, method, last),
-                    at(results, "ce", last),
-                ));
+                out.push(compare(&format!("{method} over ce at epsilon={last}"), at(results, method, last), at(results, "ce", last)));
             }
-            for s in sweep
-                .series
-                .iter()
-                .filter(|s| !["ce", "forward", "coteach"].contains(&s.label.as_str()))
-            {
+            for s in sweep.series.iter().filter(|s| !["ce", "forward", "coteach"].contains(&s.label.as_str())) {
                 out.push(
                     at(results, &s.label, last)
                         .zip(at(results, "ce", last))
-                        .map(|(a, b)| Check {
-                            text: format!(
-                                "{} vs ce at epsilon={last}: {:+.1} points ({} vs {})",
-                                s.label,
-                                (a - b) * 100.0,
-                                pct(Some(a)),
-                                pct(Some(b))
-                            ),
-                            holds: None,
-                        }),
+                        .map(|(a, b)| Check { text: format!("{} vs ce at epsilon={last}: {:+.1} points ({} vs {})", s.label, (a - b) * 100.0, pct(Some(a)), pct(Some(b))), holds: None }),
                 );
             }
         }
         "noisy-images" => {
             if let Some((a, b)) = at(results, "repeated", last).zip(at(results, "novel", last)) {
                 let d = (a - b).abs() * 100.0;
-                out.push(Some(Check { text: format!("repeated vs novel at alpha={last}: {} vs {} ({d:.1} points apart; within 2 counts as equal)", pct(Some(a)), pct(Some(b))), holds: Some(d <= 2.0) }));
+                out.push(Some(Check {
+                    text: format!("repeated vs novel at alpha={last}: {} vs {} ({d:.1} points apart; within 2 counts as equal)", pct(Some(a)), pct(Some(b))),
+                    holds: Some(d <= 2.0),
+                }));
             }
         }
         _ => {}
@@ -312,10 +209,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
         Scale::Full => "full",
     };
     let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "# Reproduction report: Deep Learning is Robust to Massive Label Noise\n"
-    );
+    let _ = writeln!(md, "# Reproduction report: Deep Learning is Robust to Massive Label Noise\n");
     let _ = writeln!(
         md,
         "Generated by `label-noise-lab report --scale {scale_name}` (do not edit by hand: edit `reproduction/notes/discussion.md` \
@@ -333,32 +227,14 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
             Verdict::NotReproduced => "not reproduced",
             Verdict::Open => "not checked",
         };
-        let runs = results
-            .iter()
-            .map(|r| r.seed)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        let _ = writeln!(
-            md,
-            "- {}: {v} ({} runs, {runs} seed{})",
-            sweep.title,
-            results.len(),
-            if runs == 1 { "" } else { "s" }
-        );
+        let runs = results.iter().map(|r| r.seed).collect::<std::collections::BTreeSet<_>>().len();
+        let _ = writeln!(md, "- {}: {v} ({} runs, {runs} seed{})", sweep.title, results.len(), if runs == 1 { "" } else { "s" });
     }
     let _ = writeln!(md);
     for (sweep, results) in figures {
         let _ = writeln!(md, "## {}\n", sweep.title);
-        let _ = writeln!(
-            md,
-            "![{}]({results_dir}/{}-{scale_name}.svg)\n",
-            sweep.title, sweep.name
-        );
-        let _ = writeln!(
-            md,
-            "Settings: {}. Rerun: `label-noise-lab sweep --preset {} --scale {scale_name}`.\n",
-            sweep.note, sweep.name
-        );
+        let _ = writeln!(md, "![{}]({results_dir}/{}-{scale_name}.svg)\n", sweep.title, sweep.name);
+        let _ = writeln!(md, "Settings: {}. Rerun: `label-noise-lab sweep --preset {} --scale {scale_name}`.\n", sweep.note, sweep.name);
         let mut header = format!("| {} |", sweep.axis.parameter());
         let mut rule = "|---|".to_string();
         for s in &sweep.series {
@@ -375,30 +251,20 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
             for s in &sweep.series {
                 row += &format!(" {} |", cell(results, &s.label, x));
                 if let Some(p) = &s.paper {
-                    row += &format!(
-                        " {} |",
-                        pct(p.points.iter().find(|(px, _)| *px == x).map(|(_, y)| *y))
-                    );
+                    row += &format!(" {} |", pct(p.points.iter().find(|(px, _)| *px == x).map(|(_, y)| *y)));
                 }
             }
             let _ = writeln!(md, "{row}");
         }
         let checks = checks(sweep, results);
-        let (held, tested) = (
-            checks.iter().filter(|c| c.holds == Some(true)).count(),
-            checks.iter().filter(|c| c.holds.is_some()).count(),
-        );
+        let (held, tested) = (checks.iter().filter(|c| c.holds == Some(true)).count(), checks.iter().filter(|c| c.holds.is_some()).count());
         let word = match verdict(&checks) {
             Verdict::Reproduced => "claim reproduced",
             Verdict::Partly => "claim partly reproduced",
             Verdict::NotReproduced => "claim not reproduced",
             Verdict::Open => "not checked (points missing)",
         };
-        let _ = writeln!(
-            md,
-            "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({held} of {tested} checks hold).\n",
-            claim(&sweep.name)
-        );
+        let _ = writeln!(md, "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({held} of {tested} checks hold).\n", claim(&sweep.name));
         for c in checks {
             let mark = match c.holds {
                 Some(true) => "holds",
@@ -436,8 +302,7 @@ mod tests {
                 series: sweep.series[p.series].label.clone(),
                 x: p.x,
                 // Seeds 1, 2, 3 one point below, at and above the curve.
-                test_accuracy: 0.9 - p.x / 1000.0 * if p.series == 0 { 5.0 } else { 1.0 }
-                    + (p.config.seed as f64 - 2.0) * 0.01,
+                test_accuracy: 0.9 - p.x / 1000.0 * if p.series == 0 { 5.0 } else { 1.0 } + (p.config.seed as f64 - 2.0) * 0.01,
                 epochs: 2,
                 train_examples: 1,
                 samples_per_sec: 1.0,
@@ -445,31 +310,12 @@ mod tests {
             })
             .collect();
         let md = markdown(Scale::Quick, &[(sweep, results)], "results");
-        assert!(
-            md.contains("| alpha | ours perceptron | paper perceptron |"),
-            "{md}"
-        );
-        assert!(
-            md.contains("| 100 | 40.0 ± 1.0 | 40.0 | 80.0 ± 1.0 | 69.7 |"),
-            "{md}"
-        );
-        assert!(
-            md.contains(
-                "- mlp4 over the perceptron at alpha=100: +40.0 points (80.0 vs 40.0): holds"
-            ),
-            "{md}"
-        );
+        assert!(md.contains("| alpha | ours perceptron | paper perceptron |"), "{md}");
+        assert!(md.contains("| 100 | 40.0 ± 1.0 | 40.0 | 80.0 ± 1.0 | 69.7 |"), "{md}");
+        assert!(md.contains("- mlp4 over the perceptron at alpha=100: +40.0 points (80.0 vs 40.0): holds"), "{md}");
         // The perceptron's made-up curve falls 5x faster than the paper's: its error check fails.
-        assert!(
-            md.contains("- perceptron against the paper:")
-                && md.contains("**Verdict: claim partly reproduced**"),
-            "{md}"
-        );
-        assert!(
-            md.contains(
-                "![Uniform label noise: test accuracy vs alpha](results/uniform-quick.svg)"
-            )
-        );
+        assert!(md.contains("- perceptron against the paper:") && md.contains("**Verdict: claim partly reproduced**"), "{md}");
+        assert!(md.contains("![Uniform label noise: test accuracy vs alpha](results/uniform-quick.svg)"));
     }
 
     fn results(sweep: &Sweep, accuracy: impl Fn(&str, f64) -> f64) -> Vec<PointResult> {
@@ -498,10 +344,7 @@ mod tests {
             _ => 0.95 - alpha / 10000.0, // white noise barely hurts
         });
         let c = checks(&sweep, &holds);
-        assert!(
-            !c.is_empty() && c.iter().all(|c| c.holds == Some(true)),
-            "{c:?}"
-        );
+        assert!(!c.is_empty() && c.iter().all(|c| c.holds == Some(true)), "{c:?}");
         assert_eq!(verdict(&c), Verdict::Reproduced);
         // Other images hurt more than wrong labels, white noise most, and both curves rise.
         let fails = results(&sweep, |series, alpha| match series {
@@ -510,70 +353,29 @@ mod tests {
             _ => 0.86 + alpha / 1000.0,
         });
         assert_eq!(verdict(&checks(&sweep, &fails)), Verdict::NotReproduced);
-        assert_eq!(
-            verdict(&checks(&sweep, &[])),
-            Verdict::Open,
-            "no points, no verdict"
-        );
+        assert_eq!(verdict(&checks(&sweep, &[])), Verdict::Open, "no points, no verdict");
 
         // Clean-set size: the needed n must grow with alpha.
         let sweep = Preset::CleanSize.sweep(Scale::Quick);
-        let alpha_of = |series: &str| {
-            series
-                .trim_start_matches("alpha=")
-                .parse::<f64>()
-                .unwrap_or(0.0)
-        };
-        let grows = results(&sweep, |series, n| {
-            (0.5 + 0.1 * (n / (1000.0 * (1.0 + alpha_of(series)))).ln()).clamp(0.1, 0.99)
-        });
-        assert_eq!(
-            verdict(&checks(&sweep, &grows)),
-            Verdict::Reproduced,
-            "{:?}",
-            checks(&sweep, &grows)
-        );
-        let shrinks = results(&sweep, |series, n| {
-            (0.5 + 0.1 * (n * (1.0 + alpha_of(series)) / 1000.0).ln()).clamp(0.1, 0.99)
-        });
-        assert_eq!(
-            verdict(&checks(&sweep, &shrinks)),
-            Verdict::NotReproduced,
-            "{:?}",
-            checks(&sweep, &shrinks)
-        );
+        let alpha_of = |series: &str| series.trim_start_matches("alpha=").parse::<f64>().unwrap_or(0.0);
+        let grows = results(&sweep, |series, n| (0.5 + 0.1 * (n / (1000.0 * (1.0 + alpha_of(series)))).ln()).clamp(0.1, 0.99));
+        assert_eq!(verdict(&checks(&sweep, &grows)), Verdict::Reproduced, "{:?}", checks(&sweep, &grows));
+        let shrinks = results(&sweep, |series, n| (0.5 + 0.1 * (n * (1.0 + alpha_of(series)) / 1000.0).ln()).clamp(0.1, 0.99));
+        assert_eq!(verdict(&checks(&sweep, &shrinks)), Verdict::NotReproduced, "{:?}", checks(&sweep, &shrinks));
 
         // Methods: forward correction and co-teaching must beat cross-entropy at the top rate;
         // the other methods are shown for the record.
         let sweep = Preset::CompareMethods.sweep(Scale::Quick);
-        let beat = results(&sweep, |series, eps| {
-            if series == "ce" {
-                0.95 - eps / 2.0
-            } else {
-                0.95 - eps / 4.0
-            }
-        });
+        let beat = results(&sweep, |series, eps| if series == "ce" { 0.95 - eps / 2.0 } else { 0.95 - eps / 4.0 });
         let c = checks(&sweep, &beat);
-        assert_eq!(
-            (verdict(&c), c.iter().filter(|c| c.holds.is_none()).count()),
-            (Verdict::Reproduced, 4),
-            "{c:?}"
-        );
+        assert_eq!((verdict(&c), c.iter().filter(|c| c.holds.is_none()).count()), (Verdict::Reproduced, 4), "{c:?}");
         let lose = results(&sweep, |series, eps| match series {
             "coteach" => 0.95 - eps,
             "ce" => 0.95 - eps / 2.0,
             _ => 0.95 - eps / 4.0,
         });
-        assert_eq!(
-            verdict(&checks(&sweep, &lose)),
-            Verdict::Partly,
-            "forward beats ce, co-teaching loses"
-        );
+        assert_eq!(verdict(&checks(&sweep, &lose)), Verdict::Partly, "forward beats ce, co-teaching loses");
         let ties = results(&sweep, |_, eps| 0.95 - eps / 4.0);
-        assert_eq!(
-            verdict(&checks(&sweep, &ties)),
-            Verdict::NotReproduced,
-            "no gain is no win"
-        );
+        assert_eq!(verdict(&checks(&sweep, &ties)), Verdict::NotReproduced, "no gain is no win");
     }
 }

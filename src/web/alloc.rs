@@ -49,11 +49,7 @@ impl Coloured {
             return std::ptr::null_mut();
         };
         unsafe {
-            let base = if zeroed {
-                System.alloc_zeroed(outer)
-            } else {
-                System.alloc(outer)
-            };
+            let base = if zeroed { System.alloc_zeroed(outer) } else { System.alloc(outer) };
             if base.is_null() {
                 return base;
             }
@@ -66,10 +62,7 @@ impl Coloured {
     unsafe fn dealloc_big(&self, block: *mut u8, layout: Layout) {
         unsafe {
             let base = (block as *mut *mut u8).sub(1).read_unaligned();
-            System.dealloc(
-                base,
-                system_layout(layout).expect("allocated with this layout"),
-            );
+            System.dealloc(base, system_layout(layout).expect("allocated with this layout"));
         }
     }
 }
@@ -79,33 +72,15 @@ impl Coloured {
 // 64, holds); the system block's address sits just before it and frees it with the same layout.
 unsafe impl GlobalAlloc for Coloured {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe {
-            if is_big(layout) {
-                self.alloc_big(layout, false)
-            } else {
-                System.alloc(layout)
-            }
-        }
+        unsafe { if is_big(layout) { self.alloc_big(layout, false) } else { System.alloc(layout) } }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        unsafe {
-            if is_big(layout) {
-                self.alloc_big(layout, true)
-            } else {
-                System.alloc_zeroed(layout)
-            }
-        }
+        unsafe { if is_big(layout) { self.alloc_big(layout, true) } else { System.alloc_zeroed(layout) } }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe {
-            if is_big(layout) {
-                self.dealloc_big(ptr, layout)
-            } else {
-                System.dealloc(ptr, layout)
-            }
-        }
+        unsafe { if is_big(layout) { self.dealloc_big(ptr, layout) } else { System.dealloc(ptr, layout) } }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -143,10 +118,7 @@ mod tests {
         unsafe {
             let blocks: Vec<*mut u8> = (0..8).map(|_| a.alloc_zeroed(layout)).collect();
             let mut offsets: Vec<usize> = blocks.iter().map(|&p| page_offset(p)).collect();
-            assert!(
-                offsets.iter().all(|&o| o % LINE == 0 && o != 0),
-                "{offsets:?}"
-            );
+            assert!(offsets.iter().all(|&o| o % LINE == 0 && o != 0), "{offsets:?}");
             offsets.sort();
             offsets.dedup();
             assert_eq!(offsets.len(), 8, "eight blocks, eight offsets");
@@ -167,20 +139,12 @@ mod tests {
         let layout = |size| Layout::from_size_align(size, 4).unwrap();
         unsafe {
             let mut p = a.alloc(layout(1000));
-            std::slice::from_raw_parts_mut(p, 1000)
-                .iter_mut()
-                .enumerate()
-                .for_each(|(i, b)| *b = i as u8);
+            std::slice::from_raw_parts_mut(p, 1000).iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
             p = a.realloc(p, layout(1000), 200_000); // small -> coloured
             assert_ne!(page_offset(p), 0);
             p = a.realloc(p, layout(200_000), 300_000); // coloured -> coloured
             p = a.realloc(p, layout(300_000), 500); // coloured -> small
-            assert!(
-                std::slice::from_raw_parts(p, 500)
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &b)| b == i as u8)
-            );
+            assert!(std::slice::from_raw_parts(p, 500).iter().enumerate().all(|(i, &b)| b == i as u8));
             a.dealloc(p, layout(500));
         }
     }

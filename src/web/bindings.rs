@@ -66,8 +66,7 @@ pub fn parameters() -> String {
 /// palette as the native SVG charts (`chart::PALETTE`).
 #[wasm_bindgen]
 pub fn palette() -> String {
-    serde_json::to_string(&chart::PALETTE.map(|RGBColor(r, g, b)| [r, g, b]))
-        .expect("numbers serialize")
+    serde_json::to_string(&chart::PALETTE.map(|RGBColor(r, g, b)| [r, g, b])).expect("numbers serialize")
 }
 
 /// `{config, notices, query, estimate, verdict}` for a URL query: always a valid configuration,
@@ -114,11 +113,7 @@ pub fn preset(name: &str, scale: &str, seeds: Option<usize>) -> Result<String, J
         Some(n) => sweep.with_seeds(n),
         None => sweep,
     };
-    let series: Vec<_> = sweep
-        .series
-        .iter()
-        .map(|s| serde_json::json!({ "label": s.label, "paper": s.paper.as_ref().map(|p| &p.points) }))
-        .collect();
+    let series: Vec<_> = sweep.series.iter().map(|s| serde_json::json!({ "label": s.label, "paper": s.paper.as_ref().map(|p| &p.points) })).collect();
     let points: Vec<_> = sweep
         .points()
         .iter()
@@ -151,23 +146,11 @@ pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<Strin
     }
     let sweep = figure(name, scale)?;
     let finished: Vec<Finished> = serde_json::from_str(results_json).map_err(js_error)?;
-    let results: Vec<PointResult> = finished
-        .into_iter()
-        .map(|f| PointResult {
-            series: f.series,
-            x: f.x,
-            test_accuracy: f.test_accuracy,
-            seed: f.seed,
-            epochs: 0,
-            train_examples: 0,
-            samples_per_sec: 0.0,
-        })
-        .collect();
+    let results: Vec<PointResult> =
+        finished.into_iter().map(|f| PointResult { series: f.series, x: f.x, test_accuracy: f.test_accuracy, seed: f.seed, epochs: 0, train_examples: 0, samples_per_sec: 0.0 }).collect();
     let (_, curves) = chart::sweep_summary(&sweep, &results);
-    let curves: Vec<_> = curves
-        .iter()
-        .map(|c| serde_json::json!({ "label": c.label, "color": [c.color.0, c.color.1, c.color.2], "points": c.points, "paper": c.style == Style::Paper, "bars": c.bars }))
-        .collect();
+    let curves: Vec<_> =
+        curves.iter().map(|c| serde_json::json!({ "label": c.label, "color": [c.color.0, c.color.1, c.color.2], "points": c.points, "paper": c.style == Style::Paper, "bars": c.bars })).collect();
     Ok(serde_json::Value::from(curves).to_string())
 }
 
@@ -186,12 +169,7 @@ pub struct Lab {
 impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Lab {
-        Lab {
-            mnist: Arc::default(),
-            fashion: Arc::default(),
-            ranking: None,
-            trainer: None,
-        }
+        Lab { mnist: Arc::default(), fashion: Arc::default(), ranking: None, trainer: None }
     }
 
     /// Adds one packed chunk (gzip as fetched) of dataset `mnist` or `fashion`; chunks of a split
@@ -211,12 +189,8 @@ impl Lab {
             return Err(JsError::new("the MNIST test set has not loaded"));
         }
         // Only a Fashion run holds Fashion-MNIST, so the others never pin a copy mid-stream.
-        let fashion = (config.noise == NoiseKind::Fashion && !self.fashion.train.is_empty())
-            .then(|| self.fashion.clone());
-        Ok(Sources {
-            mnist: self.mnist.clone(),
-            fashion,
-        })
+        let fashion = (config.noise == NoiseKind::Fashion && !self.fashion.train.is_empty()).then(|| self.fashion.clone());
+        Ok(Sources { mnist: self.mnist.clone(), fashion })
     }
 
     /// MNIST training images loaded so far (chunks arrive in order, so these are a prefix).
@@ -226,52 +200,23 @@ impl Lab {
 
     /// How many leading MNIST training images the run of `query` needs, of `total`.
     pub fn train_images_needed(query: &str, total: usize) -> usize {
-        params::from_query(query)
-            .0
-            .noise_spec()
-            .mnist_images_needed(total)
+        params::from_query(query).0.noise_spec().mnist_images_needed(total)
     }
 
     /// Starts a run from a URL query; returns the summary of what will train as JSON. The worker
     /// calls it once [`Lab::train_images_needed`] images have arrived. `live`: the lab's curve
     /// (see [`Reporting::Live`]); otherwise one evaluation at the end, for a figure's point.
-    pub fn start(
-        &mut self,
-        query: &str,
-        total_train_images: usize,
-        live: bool,
-    ) -> Result<String, JsError> {
+    pub fn start(&mut self, query: &str, total_train_images: usize, live: bool) -> Result<String, JsError> {
         let (config, _) = params::from_query(query);
-        let (needed, loaded) = (
-            config.noise_spec().mnist_images_needed(total_train_images),
-            self.train_images_loaded(),
-        );
+        let (needed, loaded) = (config.noise_spec().mnist_images_needed(total_train_images), self.train_images_loaded());
         if loaded < needed {
-            return Err(JsError::new(&format!(
-                "this run needs {needed} MNIST training images; {loaded} have loaded"
-            )));
+            return Err(JsError::new(&format!("this run needs {needed} MNIST training images; {loaded} have loaded")));
         }
         let sources = self.sources(&config)?;
-        if config.noise == NoiseKind::Structured
-            && config.order != Order::Random
-            && self.ranking.is_none()
-        {
-            self.ranking =
-                Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
+        if config.noise == NoiseKind::Structured && config.order != Order::Random && self.ranking.is_none() {
+            self.ranking = Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
         }
-        let trainer = Trainer::new(
-            &config,
-            sources,
-            self.ranking.as_ref(),
-            Backend::default(),
-            clock,
-        )
-        .map_err(js_error)?
-        .reporting(if live {
-            Reporting::Live
-        } else {
-            Reporting::Final
-        });
+        let trainer = Trainer::new(&config, sources, self.ranking.as_ref(), Backend::default(), clock).map_err(js_error)?.reporting(if live { Reporting::Live } else { Reporting::Final });
         let info = serde_json::json!({
             "config": config,
             "label": config.label(),
@@ -287,10 +232,7 @@ impl Lab {
     /// Trains for about `budget_ms` (at least one batch), or to the end of the current epoch
     /// with `to_epoch_end`; returns the reports made, as JSON.
     pub fn train_for(&mut self, budget_ms: f64, to_epoch_end: bool) -> Result<String, JsError> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or_else(|| JsError::new("no run started"))?;
+        let trainer = self.trainer.as_mut().ok_or_else(|| JsError::new("no run started"))?;
         let until = clock() + budget_ms / 1000.0;
         let epoch = trainer.epochs_done();
         let mut reports: Vec<Metrics> = Vec::new();
@@ -322,14 +264,36 @@ impl Lab {
         };
         let mut out = Vec::new();
         for (example, pixels) in trainer.gallery(count) {
-            out.extend([
-                example.label,
-                example.true_label.unwrap_or(255),
-                example.noisy as u8,
-            ]);
+            out.extend([example.label, example.true_label.unwrap_or(255), example.noisy as u8]);
             out.extend(pixels);
         }
         out
+    }
+
+    /// Up to `count` test images (784 bytes each) of true class `actual` that the current model
+    /// predicts as `predicted`: one cell of the confusion matrix, shown.
+    pub fn test_examples(&self, actual: u8, predicted: u8, count: usize) -> Result<Vec<u8>, JsError> {
+        let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run to ask: train one first"))?;
+        if actual > 9 || predicted > 9 {
+            return Err(JsError::new("classes are 0..9"));
+        }
+        Ok(trainer.test_examples(actual, predicted, count).into_iter().flat_map(|(_, pixels)| pixels).collect())
+    }
+
+    /// The ten class probabilities the current model gives a drawn digit (784 bytes, 0..255,
+    /// white on black like MNIST).
+    pub fn classify(&self, pixels: &[u8]) -> Result<Vec<f32>, JsError> {
+        let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run to ask: train one first"))?;
+        if pixels.len() != 784 {
+            return Err(JsError::new(&format!("a drawing is 28x28 = 784 pixels (got {})", pixels.len())));
+        }
+        Ok(trainer.classify(pixels).to_vec())
+    }
+
+    /// The first dense layer's input weights of up to `count` units, 784 each, flat (empty for the
+    /// conv nets): the perceptron's ten class templates, an MLP's first hidden units.
+    pub fn input_templates(&self, count: usize) -> Vec<f32> {
+        self.trainer.as_ref().and_then(|t| t.input_templates(count)).map(|t| t.concat()).unwrap_or_default()
     }
 
     pub fn progress(&self) -> f64 {
@@ -342,10 +306,7 @@ impl Lab {
 
     /// The finished run's summary (with the test confusion matrix) as JSON.
     pub fn summary(&self) -> Result<String, JsError> {
-        let trainer = self
-            .trainer
-            .as_ref()
-            .ok_or_else(|| JsError::new("no run started"))?;
+        let trainer = self.trainer.as_ref().ok_or_else(|| JsError::new("no run started"))?;
         serde_json::to_string(&trainer.summary()).map_err(js_error)
     }
 
@@ -407,19 +368,9 @@ pub fn draw_chart(
             bars: c.bars,
         })
         .collect();
-    let backend = CanvasBackend::with_canvas_object(canvas)
-        .ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
-    let frame = Frame {
-        title: title.into(),
-        x_label: x_label.into(),
-        y_label: y_label.into(),
-        x_range: x_min
-            .zip(x_max)
-            .filter(|(a, b)| a.is_finite() && b.is_finite()),
-        y_range: None,
-        y_percent,
-        scale,
-    };
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
+    let frame =
+        Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale };
     let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
     serde_json::to_string(&mapping).map_err(js_error)
 }

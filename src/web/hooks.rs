@@ -20,59 +20,37 @@ pub fn crash_test(message: &str) {
 impl Lab {
     /// One benchmark figure as JSON (see `bench.rs`): `gemm`, `products` (each matrix product of
     /// the MLP2 step alone), `offsets` (the same product at chosen page offsets), `steps:K` or
-    /// `epoch:K` (the K-th workload), or `memory` (wasm memory after building alpha = 100 on all
-    /// 60,000 images).
+    /// `epoch:K` (the K-th workload), or `memory[:K]` (wasm memory after building alpha = 100 on
+    /// all 60,000 images, plainly or with co-teaching: `bench::memory_workloads`).
     pub fn bench(&mut self, kind: &str) -> Result<String, JsError> {
         self.trainer = None;
         let sources = self.sources(&RunConfig::default())?;
         let b = Backend::default();
-        let pick = |list: Vec<(&'static str, RunConfig)>, k: &str| {
-            list.into_iter()
-                .nth(k.parse::<usize>().unwrap_or(usize::MAX))
-                .ok_or_else(|| JsError::new("no such workload"))
-        };
+        let pick = |list: Vec<(&'static str, RunConfig)>, k: &str| list.into_iter().nth(k.parse::<usize>().unwrap_or(usize::MAX)).ok_or_else(|| JsError::new("no such workload"));
         let value = match kind.split_once(':') {
-            None if kind == "offsets" => {
-                serde_json::to_value(bench::page_offsets(clock, 20)).map_err(js_error)?
-            }
-            None if kind == "products" => {
-                serde_json::to_value(bench::step_products(b, clock).map_err(js_error)?)
-                    .map_err(js_error)?
-            }
+            None if kind == "offsets" => serde_json::to_value(bench::page_offsets(clock, 20)).map_err(js_error)?,
+            None if kind == "products" => serde_json::to_value(bench::step_products(b, clock).map_err(js_error)?).map_err(js_error)?,
             None if kind == "gemm" => {
                 serde_json::json!({ "gemm_gflops": bench::gemm_gflops(b, clock).map_err(js_error)? })
             }
-            None if kind == "memory" => {
-                let config = RunConfig {
-                    clean: 60_000,
-                    alpha: 100.0,
-                    ..bench::workloads()[0].1.clone()
-                };
-                let mut trainer =
-                    Trainer::new(&config, sources, None, b, clock).map_err(js_error)?;
+            // `memory` or `memory:K`: wasm memory after building the K-th memory workload
+            // (wasm memory only grows, so `memory:1` after `memory` is the larger of the two).
+            None | Some(("memory", _)) if kind.starts_with("memory") => {
+                let (_, config) = pick(bench::memory_workloads(), kind.strip_prefix("memory:").unwrap_or("0"))?;
+                let mut trainer = Trainer::new(&config, sources, None, b, clock).map_err(js_error)?;
                 for _ in 0..20 {
                     trainer.step();
                 }
-                let bytes = wasm_bindgen::memory()
-                    .unchecked_into::<js_sys::WebAssembly::Memory>()
-                    .buffer()
-                    .unchecked_into::<js_sys::ArrayBuffer>()
-                    .byte_length();
+                let bytes = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
                 serde_json::json!({ "wasm_memory_mb": bytes as f64 / 1e6, "examples": trainer.training_set().examples.len() })
             }
             Some(("steps", k)) => {
                 let (name, config) = pick(bench::workloads(), k)?;
-                serde_json::to_value(
-                    bench::steps(name, &config, &sources, b, clock).map_err(js_error)?,
-                )
-                .map_err(js_error)?
+                serde_json::to_value(bench::steps(name, &config, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
             }
             Some(("epoch", k)) => {
                 let (name, config) = pick(bench::epoch_workloads(), k)?;
-                serde_json::to_value(
-                    bench::epoch(name, &config, &sources, b, clock).map_err(js_error)?,
-                )
-                .map_err(js_error)?
+                serde_json::to_value(bench::epoch(name, &config, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
             }
             _ => return Err(JsError::new(&format!("unknown benchmark {kind:?}"))),
         };

@@ -82,6 +82,17 @@ async function steps() {
     const ratios = spread(runs.map((r) => r[`steps:${k}`].gflops / ceiling(r.gemm.gemm_gflops, r.products)));
     console.log(`| ${n.workload} | ${n.samples_per_sec[0].toFixed(0)} (${n.samples_per_sec[1].toFixed(0)}-${n.samples_per_sec[2].toFixed(0)}) | ${((n.gflops / nativeGemm) * 100).toFixed(1)}% | ${fmt(w)} | ${(ratios.median * 100).toFixed(1)}% (${(ratios.min * 100).toFixed(1)}-${(ratios.max * 100).toFixed(1)}) | ${(n.samples_per_sec[0] / w.median).toFixed(1)}x |`);
   });
+  // The training methods against plain cross-entropy on the same step (the page's default).
+  const ceIndex = native.steps.findIndex((n) => /the page's default/.test(n.workload));
+  console.log(`\n| method (MLP2 w256 b128 Adam, symmetric flips) | native samples/s | of ce | wasm samples/s | of ce |`);
+  console.log(`|---|---|---|---|---|`);
+  native.steps.forEach((n, k) => {
+    if (k !== ceIndex && !/Adam (smoothing|bootstrap|gce|forward|coteach)/.test(n.workload)) return;
+    const w = spread(runs.map((r) => r[`steps:${k}`].samples_per_sec)).median;
+    const wCe = spread(runs.map((r) => r[`steps:${ceIndex}`].samples_per_sec)).median;
+    const name = k === ceIndex ? 'ce (the default)' : n.workload.replace('MLP2 w256 b128 Adam ', '');
+    console.log(`| ${name} | ${n.samples_per_sec[0].toFixed(0)} | ${((n.samples_per_sec[0] / native.steps[ceIndex].samples_per_sec[0]) * 100).toFixed(0)}% | ${w.toFixed(0)} | ${((w / wCe) * 100).toFixed(0)}% |`);
+  });
   const overall = spread(runs.map((r) => r['steps:0'].overall_samples_per_sec));
   console.log(`\nSteps: 60 warm-up steps (7,680 samples), then the median of 8 blocks of 6,400 samples (steady state). MLP2 w256 b128 over all 8 blocks together: ${fmt(overall)} samples/s in the browser.`);
 
@@ -114,10 +125,11 @@ async function steps() {
     const step = spread(runs.map((r) => r['steps:0'].samples_per_sec)).median;
     console.log(`| ${n[0].workload}: total ms (training samples/s, eval ms) | ${spread(n.map((f) => f.total_ms)).median.toFixed(0)} ms (${n[0].samples_per_sec.toFixed(0)}/s, ${n[0].eval_ms.toFixed(0)} ms) | ${fmt(spread(w.map((f) => f.total_ms)))} ms (${spread(w.map((f) => f.samples_per_sec)).median.toFixed(0)}/s = ${((spread(w.map((f) => f.samples_per_sec)).median / step) * 100).toFixed(0)}% of the pure-step rate, eval ${spread(w.map((f) => f.eval_ms)).median.toFixed(0)} ms) |`);
   });
-  console.log(`| memory at alpha=100, n=60,000 (6.06M examples) | peak RSS ${native.peak_rss_mb.toFixed(0)} MB | wasm memory ${fmt(spread(runs.map((r) => r.memory.wasm_memory_mb)))} MB |`);
+  console.log(`| memory at alpha=100, n=60,000 (6.06M examples) | peak RSS ${native.peak_rss_mb.toFixed(0)} MB (plain and co-teaching) | wasm memory ${fmt(spread(runs.map((r) => r.memory.wasm_memory_mb)))} MB, with co-teaching ${fmt(spread(runs.map((r) => r['memory:1'].wasm_memory_mb)))} MB |`);
   console.log(`| page open to first training step (localhost) | - | ${fmt(spread(firstStep))} ms |`);
 
-  const files = ['www/pkg/label_noise_lab_bg.wasm', 'www/pkg/label_noise_lab.js', 'www/index.js', 'www/ui.js', 'www/params.js', 'www/workers.js', 'www/worker.js', 'www/figures.js', 'www/sweep.js'];
+  // Every module the page loads (www/*.js, the service worker included) and the wasm.
+  const files = ['www/pkg/label_noise_lab_bg.wasm', 'www/pkg/label_noise_lab.js', ...fs.readdirSync(path.join(ROOT, 'www')).filter((f) => f.endsWith('.js')).map((f) => `www/${f}`)];
   let raw = 0;
   let gz = 0;
   for (const f of files) {

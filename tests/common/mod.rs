@@ -6,9 +6,7 @@ use label_noise_lab::core::training::Sources;
 use std::sync::{Arc, OnceLock};
 
 fn load(var: &str) -> Arc<Dataset> {
-    Arc::new(
-        Dataset::from_env(var).unwrap_or_else(|e| panic!("these tests need the real data: {e}")),
-    )
+    Arc::new(Dataset::from_env(var).unwrap_or_else(|e| panic!("these tests need the real data: {e}")))
 }
 
 pub fn mnist() -> Arc<Dataset> {
@@ -22,8 +20,5 @@ pub fn fashion() -> Arc<Dataset> {
 }
 
 pub fn sources() -> Sources {
-    Sources {
-        mnist: mnist(),
-        fashion: Some(fashion()),
-    }
+    Sources { mnist: mnist(), fashion: Some(fashion()) }
 }

@@ -4,7 +4,8 @@ import { TrainingWorker } from './workers.js';
 import { Sweep } from './sweep.js';
 
 const $ = (id) => document.getElementById(id);
-const KINDS = ['gemm', 'steps:0', 'steps:1', 'steps:2', 'steps:3', 'steps:4', 'steps:5', 'steps:6', 'steps:7', 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory'];
+// steps:8-12: the training methods beside steps:5 (the page's default, ce); memory:1 co-teaching.
+const KINDS = ['gemm', ...Array.from({ length: 13 }, (_, k) => `steps:${k}`), 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory', 'memory:1'];
 
 function measure(kinds) {
   return new Promise((resolve, reject) => {
