@@ -123,14 +123,14 @@ case "${1:-build}" in
       cargo test --release --target "$WASM_TARGET" --no-default-features --features "$WASM_FEATURES" --test wasm_bindings
     pack ./target/debug/label-noise-lab
     log "end-to-end tests in headless Chromium"
-    [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+    { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ]; } || npm ci --no-audit --no-fund
     LNL_CLI=./target/debug/label-noise-lab node --test --test-timeout=300000 tests/e2e/ ;;
   bench)
     find_data
     build_hooks_wasm
     build
     log "benchmarks: native and in headless Chromium (a few minutes)"
-    [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+    { [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ]; } || npm ci --no-audit --no-fund
     # TensorFlow.js (~300 MB unpacked) is only for the comparison row: its own package.
     [ -d tests/bench/node_modules/@tensorflow/tfjs ] || npm ci --prefix tests/bench --no-audit --no-fund
     node tests/bench/run.mjs ;;

@@ -164,8 +164,10 @@ pub const PARAMETERS: &[Parameter] = &[
     param!("seed", seed, integer(limits::SEED), "seed of every random choice"),
 ];
 
-/// Query parameters that belong to the page (`embed`, `autostart`), not to a run.
-pub const PAGE_ONLY: &[&str] = &["embed", "autostart"];
+/// Query parameters that belong to the page, not to a run: `embed` (compact view), `autostart`,
+/// `hide` (controls to hide, comma separated; their values stay in the URL), `view=chart` (the
+/// chart alone) and the story's `section`.
+pub const PAGE_ONLY: &[&str] = &["embed", "autostart", "hide", "view", "section"];
 
 pub fn parameter(name: &str) -> Option<&'static Parameter> {
     PARAMETERS.iter().find(|p| p.name == name)

@@ -99,15 +99,20 @@ fn draw_chart_paints_the_canvas() {
     canvas.set_width(400);
     canvas.set_height(300);
     let curves = r#"[{"label":"run","color":[31,119,180],"points":[[0,0.5],[1,0.9]]}]"#;
-    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "t", "epoch", "acc", true, 1.0, curves, None, None).unwrap()).unwrap();
+    let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "t", "epoch", "acc", true, 1.0, curves, None, None, None).unwrap()).unwrap();
     let (left, right) = (mapping["pixels_x"][0].as_i64().unwrap(), mapping["pixels_x"][1].as_i64().unwrap());
     assert!(0 < left && left < right && right <= 400, "{mapping}");
     assert!(mapping["x_range"][1].as_f64().unwrap() < 2.0, "{mapping}");
     // A sweep's range (alpha 0..50) widens the axis before its points arrive.
-    let wide: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "alpha", "acc", true, 1.0, curves, Some(0.0), Some(50.0)).unwrap()).unwrap();
+    let wide: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "t", "alpha", "acc", true, 1.0, curves, Some(0.0), Some(50.0), None).unwrap()).unwrap();
     assert!(wide["x_range"][1].as_f64().unwrap() >= 50.0, "{wide}");
     assert!(wide["x_labels"].as_array().unwrap().iter().any(|l| l == "20"), "alpha ticks are integers: {wide}");
-    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", false, 1.0, "not json", None, None).is_err());
+    // A categorical axis is labelled by name at its whole numbers only.
+    let names = Some(vec!["perceptron".to_string(), "mlp1".to_string()]);
+    let named: serde_json::Value = serde_json::from_str(&draw_chart(canvas, "t", "model", "acc", true, 1.0, curves, Some(0.0), Some(1.0), names).unwrap()).unwrap();
+    let shown: Vec<&str> = named["x_labels"].as_array().unwrap().iter().filter_map(|l| l.as_str()).filter(|l| !l.is_empty()).collect();
+    assert_eq!(shown, ["perceptron", "mlp1"], "{named}");
+    assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", false, 1.0, "not json", None, None, None).is_err());
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 // The page: state (one config + the runs), URL round-trip, and the training worker.
 import init, { parse_query, parse_change, duration, Lab } from './pkg/label_noise_lab.js';
-import { loadParams, toQuery } from './params.js';
+import { loadParams, toQuery, PARAMS } from './params.js';
+import { CHAPTERS } from './chapters.js';
 import { TrainingWorker } from './workers.js';
 import { initFigures } from './figures.js';
 import { buildControls, setControls, setStatus, showNotices, drawChart, renderRuns, colorOf, renderGallery, renderConfusion, renderCellExamples, enableHover, curvesFor } from './ui.js';
@@ -11,6 +12,9 @@ import { renderTemplates } from './templates.js';
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
 const embed = url.get('embed') === '1';
+// A teacher's shaping of an embed: controls to hide (their values stay in the URL) and `view=chart`.
+const hidden = new Set((url.get('hide') || '').split(',').map((s) => s.trim()).filter(Boolean));
+const view = url.get('view') === 'chart' ? 'chart' : '';
 let autostart = url.get('autostart') === '1'; // once: not again after a Reset
 
 let config = null;
@@ -66,13 +70,41 @@ function apply(parsed) {
   return parsed;
 }
 
+/** The page's own parameters for a link: hidden controls and the view, then `embed`. */
+function pageQuery(hide, viewName, embedded) {
+  return (hide.size ? `&hide=${[...hide].join(',')}` : '') + (viewName ? `&view=${viewName}` : '') + (embedded ? '&embed=1' : '');
+}
+
 function syncUrl() {
-  const q = toQuery(config) + (embed ? '&embed=1' : '');
   try {
-    history.replaceState(null, '', `?${q}`);
+    history.replaceState(null, '', `?${toQuery(config)}${pageQuery(hidden, view, embed)}`);
   } catch {} // refused in a frame sandboxed without allow-same-origin; the link still works
-  const src = `${location.origin}${location.pathname}?${toQuery(config)}&embed=1`;
-  $('iframe-snippet').value = `<iframe src="${src}" width="720" height="900" style="border:0" title="Label Noise Lab"></iframe>`;
+  updateEmbed();
+}
+
+/** The embed builder: what to embed, which controls to hide, the snippet and a live preview. */
+function updateEmbed() {
+  const what = $('embed-what').value;
+  const hide = new Set([...document.querySelectorAll('#embed-hide input:checked')].map((c) => c.value));
+  const base = new URL('.', location.href).href;
+  const chapter = what.startsWith('story:') ? what.slice(6) : null;
+  const src = chapter ? `${base}story.html?section=${chapter}&embed=1` : `${location.origin}${location.pathname}?${toQuery(config)}${pageQuery(hide, what === 'chart' ? 'chart' : '', true)}`;
+  const height = chapter ? 640 : what === 'chart' ? 560 : 900;
+  $('embed-hide').disabled = !!chapter;
+  $('iframe-snippet').value = `<iframe src="${src}" width="720" height="${height}" style="border:0" title="Label Noise Lab"></iframe>`;
+  if ($('embed-builder').open && $('embed-preview').getAttribute('src') !== src) $('embed-preview').setAttribute('src', src);
+}
+
+function initEmbedBuilder() {
+  for (const c of CHAPTERS) $('embed-what').append(new Option(`story: ${c.title}`, `story:${c.id}`));
+  for (const p of PARAMS) {
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: p.name, id: `embed-hide-${p.name}` });
+    const label = Object.assign(document.createElement('label'), { htmlFor: box.id, textContent: ` ${p.label}` });
+    label.prepend(box);
+    $('embed-hide').append(label);
+  }
+  $('embed-builder').addEventListener('toggle', updateEmbed);
+  $('embed-builder').addEventListener('change', updateEmbed);
 }
 
 function onParamChange(name, value) {
@@ -324,11 +356,15 @@ function download(name, href) {
 
 async function main() {
   if (embed) document.body.classList.add('embed');
+  if (view) document.body.classList.add(`view-${view}`);
   setStatus('loading', 'Loading MNIST…', '', 0);
   await init();
   loadParams();
   applyQuery(location.search);
-  buildControls(config, onParamChange);
+  const unknown = [...hidden].filter((name) => !PARAMS.some((p) => p.name === name));
+  if (unknown.length) showNotices([...cost.notices, `hide: no control named ${unknown.join(', ')} (ignored)`]);
+  buildControls(config, onParamChange, hidden);
+  initEmbedBuilder();
   syncUrl();
   $('play').addEventListener('click', () => play(false));
   $('step').addEventListener('click', () => play(true));

@@ -2,7 +2,7 @@
 // training, the loss histogram behind co-teaching's small-loss trick, and forward correction's
 // true and estimated transition matrices. The numbers come from the core's reports
 // (src/core/evaluation.rs: Memorisation, LossHistogram).
-import { paint, colorOf } from './ui.js';
+import { paint, colorOf, heatCell } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -63,7 +63,7 @@ function heatmap(table, matrix) {
   table.textContent = '';
   if (!matrix) return;
   const head = table.insertRow();
-  head.append(document.createElement('th'));
+  head.append(Object.assign(document.createElement('th'), { innerHTML: '<span class="sr-only">class, then label</span>' }));
   for (let j = 0; j < 10; j++) head.append(Object.assign(document.createElement('th'), { textContent: j }));
   matrix.forEach((row, i) => {
     const tr = table.insertRow();
@@ -72,9 +72,7 @@ function heatmap(table, matrix) {
       const cell = tr.insertCell();
       cell.textContent = Math.round(p * 100);
       cell.title = `class ${i}, label ${j}: ${(p * 100).toFixed(1)}%`;
-      const [r, g, b] = colorOf(i === j ? 0 : 3);
-      cell.style.background = `rgba(${r},${g},${b},${Math.min(1, p * 1.2)})`;
-      cell.style.color = p > 0.5 ? '#fff' : '';
+      heatCell(cell, colorOf(i === j ? 0 : 3), Math.min(1, p * 1.2));
     });
   });
 }

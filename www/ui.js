@@ -10,6 +10,16 @@ export const colorOf = (i) => {
 };
 
 const $ = (id) => document.getElementById(id);
+
+/** A heatmap cell's colour `rgb` at `alpha` over white, with the text colour (near-black or white)
+ * that contrasts more with it (WCAG relative luminance). */
+export function heatCell(cell, [r, g, b], alpha) {
+  const over = (c) => 255 + (c - 255) * alpha;
+  const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const L = 0.2126 * lin(over(r)) + 0.7152 * lin(over(g)) + 0.0722 * lin(over(b));
+  cell.style.background = `rgba(${r},${g},${b},${alpha})`;
+  cell.style.color = 1.05 / (L + 0.05) > (L + 0.05) / 0.05 ? '#fff' : '#111';
+}
 let mapping = null; // the lab chart's pixel mapping, for hovering
 
 function format(p, v) {
@@ -17,8 +27,9 @@ function format(p, v) {
   return String(v);
 }
 
-/** Builds one row per parameter; `onChange(name, value)` fires on user edits. */
-export function buildControls(config, onChange) {
+/** Builds one row per parameter; `onChange(name, value)` fires on user edits. Rows named in
+ * `hidden` are hidden (an embed's `hide=`); they keep their values. */
+export function buildControls(config, onChange, hidden = new Set()) {
   const root = $('controls');
   root.textContent = '';
   const groups = {};
@@ -34,6 +45,7 @@ export function buildControls(config, onChange) {
     const row = document.createElement('div');
     row.className = 'control' + (p.advanced ? ' advanced' : '');
     row.dataset.param = p.name;
+    row.hidden = hidden.has(p.name);
     const label = document.createElement('label');
     label.textContent = p.label;
     label.htmlFor = `param-${p.name}`;
@@ -116,15 +128,38 @@ export function curvesFor(runs, metric) {
 }
 
 /** Draws curves with plotters on a canvas sized for this screen's pixels; returns the mapping. */
-export function paint(canvas, title, xLabel, yLabel, percent, curves, [xMin, xMax] = []) {
+export function paint(canvas, title, xLabel, yLabel, percent, curves, [xMin, xMax] = [], xNames = undefined) {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(canvas.clientWidth * dpr);
   const h = Math.round(canvas.clientHeight * dpr);
   if (canvas.width !== w || canvas.height !== h) Object.assign(canvas, { width: w, height: h });
-  const mapping = JSON.parse(draw_chart(canvas, title, xLabel, yLabel, percent, dpr, JSON.stringify(curves), xMin, xMax));
+  const mapping = JSON.parse(draw_chart(canvas, title, xLabel, yLabel, percent, dpr, JSON.stringify(curves), xMin, xMax, xNames));
   // The tick labels drawn, for tests and as part of the chart's text alternative.
   Object.assign(canvas.dataset, { xLabels: mapping.x_labels.join('|'), yLabels: mapping.y_labels.join('|'), legend: curves.map((c) => c.label).join('|') });
+  describe(canvas, title, xLabel, yLabel, percent, curves, xNames);
   return mapping;
+}
+
+/** The chart's text alternative: a visually hidden table of its points (the last 30 of each
+ * curve), after the canvas and named by it. */
+function describe(canvas, title, xLabel, yLabel, percent, curves, xNames) {
+  let box = canvas.nextElementSibling;
+  if (!box || !box.classList.contains('chart-data')) {
+    box = Object.assign(document.createElement('div'), { className: 'sr-only chart-data' });
+    box.id = `${canvas.id || `chart-${Math.random().toString(36).slice(2)}`}-data`;
+    canvas.after(box);
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-describedby', box.id);
+  }
+  const value = (y) => (percent ? `${(y * 100).toFixed(1)}%` : y.toFixed(4));
+  const x = (v) => (xNames ? xNames[v] ?? v : Number.isInteger(v) ? v : v.toFixed(2));
+  const table = document.createElement('table');
+  table.createCaption().textContent = `${title}: ${yLabel} against ${xLabel}`;
+  const head = table.createTHead().insertRow();
+  for (const h of ['series', xLabel, yLabel]) head.append(Object.assign(document.createElement('th'), { textContent: h }));
+  const body = table.createTBody();
+  for (const c of curves) for (const [px, py] of c.points.slice(-30)) [c.label, String(x(px)), value(py)].forEach((t, i, row) => (i === 0 ? body.insertRow() : body.rows[body.rows.length - 1]).insertCell().textContent = t);
+  box.replaceChildren(table);
 }
 
 export function drawChart(runs, metric) {
@@ -183,7 +218,7 @@ export function renderConfusion(matrix, onCell = null) {
   const images = matrix.flat().reduce((a, b) => a + b, 0);
   $('confusion-note').textContent = `Rows: true digit; columns: prediction, on ${images.toLocaleString('en')} test images. Updated during training; choose a cell to see its test images.`;
   const head = table.insertRow();
-  head.append(document.createElement('th'));
+  head.append(Object.assign(document.createElement('th'), { innerHTML: '<span class="sr-only">true digit, then prediction</span>' }));
   for (let j = 0; j < 10; j++) head.append(Object.assign(document.createElement('th'), { textContent: j }));
   matrix.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
@@ -196,9 +231,7 @@ export function renderConfusion(matrix, onCell = null) {
       cell.title = `true ${i}, predicted ${j}: ${n} (${(share * 100).toFixed(1)}%)`;
       const strength = i === j ? share : Math.min(1, share * 8);
       // Right answers in the first series colour, confusions in the fourth (blue and red).
-      const [r, g, b] = colorOf(i === j ? 0 : 3);
-      cell.style.background = `rgba(${r},${g},${b},${strength})`;
-      cell.style.color = strength > 0.55 ? '#fff' : '';
+      heatCell(cell, colorOf(i === j ? 0 : 3), strength);
       if (onCell) {
         Object.assign(cell, { tabIndex: 0, className: 'cell' });
         cell.setAttribute('aria-label', cell.title);

@@ -27,9 +27,18 @@ pub enum Style {
     Marker,
 }
 
-/// Distinguishable colours (Tableau 10), for series in order.
-pub const PALETTE: [RGBColor; 8] =
-    [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75), RGBColor(227, 119, 194), RGBColor(127, 127, 127)];
+/// Distinguishable colours for series in order, safe for colour-blind readers: the Okabe-Ito
+/// palette (Okabe and Ito 2008) without its yellow (too faint on white), then grey.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+    RGBColor(127, 127, 127), // grey
+];
 
 pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
@@ -50,6 +59,9 @@ pub struct Frame {
     pub y_percent: bool,
     /// Multiplies text sizes, margins and line widths (the page's `devicePixelRatio`).
     pub scale: f64,
+    /// Names for x = 0, 1, 2, ... when the x axis is categorical (models, batch sizes); empty
+    /// for a numeric axis.
+    pub x_names: Vec<String>,
 }
 
 /// Where the data landed in backend pixels, so a caller can map a pointer back to data values,
@@ -148,7 +160,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .light_line_style(RGBColor(235, 235, 235))
         .label_style(("sans-serif", 12.0 * k))
         .axis_desc_style(("sans-serif", 13.0 * k))
-        .x_label_formatter(&|x| record(&x_labels, *x, tick_label(*x, x_span, false)))
+        .x_label_formatter(&|x| {
+            let name = |i: f64| frame.x_names.get(i as usize).cloned().unwrap_or_default();
+            let text = if frame.x_names.is_empty() { tick_label(*x, x_span, false) } else if (x - x.round()).abs() < 1e-9 && *x >= 0.0 { name(x.round()) } else { String::new() };
+            record(&x_labels, *x, text)
+        })
         .y_label_formatter(&|y| record(&y_labels, *y, tick_label(*y, y_span, frame.y_percent)))
         .draw()
         .map_err(err)?;
@@ -213,7 +229,7 @@ pub fn accuracy_curves(runs: &[(String, Vec<crate::core::training::Metrics>)]) -
         .enumerate()
         .map(|(i, (label, history))| Curve { label: label.clone(), points: history.iter().map(|m| (m.epoch, m.test_accuracy)).collect(), color: color(i), style: Style::Line, bars: Vec::new() })
         .collect();
-    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
+    let frame = Frame { title: "Clean test accuracy".into(), x_label: "epoch".into(), y_label: "test accuracy".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0, x_names: Vec::new() };
     (frame, curves)
 }
 
@@ -233,7 +249,7 @@ pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experi
         }
     }
     let x_range = sweep.values.iter().fold(None, |r: Option<(f64, f64)>, &x| Some(r.map_or((x, x), |(a, b)| (a.min(x), b.max(x)))));
-    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, y_percent: true, scale: 1.0 };
+    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, y_percent: true, scale: 1.0, x_names: Vec::new() };
     (frame, curves)
 }
 
@@ -250,7 +266,7 @@ mod tests {
                 Curve { label: "ours mlp1".into(), points: vec![(0.0, 0.97), (100.0, 0.6)], color: color(0), style: Style::Line, bars: vec![(100.0, 0.55, 0.64)] },
                 Curve { label: "paper MLP1".into(), points: vec![(0.0, 0.982), (100.0, 0.697)], color: color(0), style: Style::Paper, bars: Vec::new() },
             ];
-            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
+            let frame = Frame { title: "t".into(), x_label: "alpha".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0, x_names: Vec::new() };
             let mapping = draw(&area, &frame, &curves).unwrap();
             // alpha is labelled 0, 20, 40 ...: integers, not 20.0.
             assert!(mapping.x_labels.contains(&"20".to_string()) && mapping.x_labels.iter().all(|l| !l.contains('.')), "{:?}", mapping.x_labels);
@@ -270,7 +286,7 @@ mod tests {
             let mut svg = String::new();
             let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
             let curves = vec![Curve { label: "loss".into(), points: vec![(0.0, hi), (1.0, lo)], color: color(0), style: Style::Line, bars: Vec::new() }];
-            let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "loss".into(), x_range: None, y_range: None, y_percent: false, scale: 1.0 };
+            let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "loss".into(), x_range: None, y_range: None, y_percent: false, scale: 1.0, x_names: Vec::new() };
             let mapping = draw(&area, &frame, &curves).unwrap();
             let labels = &mapping.y_labels;
             assert!(labels.len() >= 3, "{labels:?}");
@@ -282,7 +298,7 @@ mod tests {
         // A first point alone: an axis at least 10 points tall, not 29.70% to 29.80%.
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
-        let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0 };
+        let frame = Frame { title: "t".into(), x_label: "epoch".into(), y_label: "acc".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0, x_names: Vec::new() };
         let one = vec![Curve { label: "run".into(), points: vec![(0.05, 0.2975)], color: color(0), style: Style::Line, bars: Vec::new() }];
         let mapping = draw(&area, &frame, &one).unwrap();
         assert!(mapping.y_range.1 - mapping.y_range.0 >= 0.1 && mapping.y_range.0 <= 0.2975 && 0.2975 <= mapping.y_range.1, "{:?}", mapping.y_range);

@@ -324,7 +324,8 @@ impl Default for Lab {
 /// Draws runs (`[{label, color:[r,g,b], points:[[x,y],...]}]`) on a canvas whose pixel size the
 /// page has already scaled by `devicePixelRatio`; returns the pixel mapping and tick labels (JSON).
 /// `y_percent`: the values are fractions shown as percentages (accuracies, not the loss).
-/// `x_min`/`x_max` (a sweep's range) widen the x axis beyond the points drawn so far.
+/// `x_min`/`x_max` (a sweep's range) widen the x axis beyond the points drawn so far; `x_names`
+/// label a categorical axis's x = 0, 1, 2, ...
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
 pub fn draw_chart(
@@ -337,6 +338,7 @@ pub fn draw_chart(
     curves_json: &str,
     x_min: Option<f64>,
     x_max: Option<f64>,
+    x_names: Option<Vec<String>>,
 ) -> Result<String, JsError> {
     #[derive(serde::Deserialize)]
     struct JsCurve {
@@ -370,7 +372,7 @@ pub fn draw_chart(
         .collect();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
     let frame =
-        Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale };
+        Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale, x_names: x_names.unwrap_or_default() };
     let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
     serde_json::to_string(&mapping).map_err(js_error)
 }

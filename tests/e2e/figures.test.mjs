@@ -2,7 +2,7 @@
 // paper's points, finished points surviving a reload, and a killed worker not stopping the rest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, shot, sharedBrowser } from './harness.mjs';
+import { open, shot, sharedBrowser, palette } from './harness.mjs';
 
 const lab = sharedBrowser();
 
@@ -55,7 +55,8 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
   await shot(page, 'figures-page');
 
   // The summary chart has our two curves and the paper's markers in the first two palette colours.
-  const counts = await page.evaluate(() => {
+  const colours = (await palette(page)).slice(0, 2);
+  const counts = await page.evaluate((colours) => {
     const c = document.getElementById('figure-chart');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     const near = ([r, g, bl]) => {
@@ -63,8 +64,8 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
       for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - bl) < 40) n++;
       return n;
     };
-    return [near([31, 119, 180]), near([255, 127, 14])];
-  });
+    return colours.map(near);
+  }, colours);
   assert.ok(counts.every((n) => n > 300), `series pixels ${counts}`);
   assert.match(await page.textContent('#figure-note'), /quick scale/);
   await context.close();

@@ -104,3 +104,8 @@ export function sharedBrowser() {
   });
   return ctx;
 }
+
+/** The core's series palette (src/experiments/chart.rs), as the page has it. */
+export async function palette(page) {
+  return page.evaluate(async () => JSON.parse((await import('./pkg/label_noise_lab.js')).palette()));
+}

@@ -1,0 +1,122 @@
+// What a teacher and every reader need: hide= shapes an embed (values kept), the embed builder
+// previews and writes the snippet, the drawing pad reads a drawn stroke and a real test image,
+// the first layer's templates and the confusion matrix update during training (a cell shows its
+// images), the page fits a 390 px phone, and axe-core finds no accessibility violations.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { open, waitState, shot, sharedBrowser } from './harness.mjs';
+
+const lab = sharedBrowser();
+const AXE = fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
+
+test('hide= hides exactly the named controls and keeps their values; the embed builder writes and previews the snippet', async () => {
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/?optimizer=sgd&lr=0.02&alpha=7&hide=optimizer,lr,colour`);
+  await page.waitForSelector('.control[data-param="lr"]', { state: 'attached' });
+  const hiddenRows = await page.$$eval('.control', (rows) => rows.filter((r) => r.hidden).map((r) => r.dataset.param));
+  assert.deepEqual(hiddenRows, ['optimizer', 'lr']);
+  assert.equal(await page.isVisible('#param-alpha'), true);
+  assert.match(await page.textContent('#notices'), /hide: no control named colour/);
+  assert.doesNotMatch(await page.textContent('#notices'), /unknown parameter/, 'hide is the page\'s own parameter');
+  // A visible control's change keeps the hidden values and the hide list in the URL.
+  await page.evaluate(() => {
+    const alpha = document.getElementById('param-alpha');
+    alpha.value = 9;
+    alpha.dispatchEvent(new Event('input'));
+  });
+  const q = new URL(page.url()).searchParams;
+  assert.deepEqual([q.get('optimizer'), q.get('lr'), q.get('alpha'), q.get('hide')], ['sgd', '0.02', '9', 'optimizer,lr,colour']);
+  // The builder: hide two controls, embed the chart only, then a story section.
+  await page.click('#embed-builder summary');
+  await page.check('#embed-hide-seed');
+  await page.check('#embed-hide-batch');
+  await page.selectOption('#embed-what', 'chart');
+  const snippet = await page.inputValue('#iframe-snippet');
+  assert.match(snippet, /&hide=batch,seed&view=chart&embed=1" width="720" height="560"/);
+  const preview = page.frameLocator('#embed-preview');
+  await preview.locator('body.view-chart #chart').waitFor();
+  assert.equal(await preview.locator('#controls').isVisible(), false, 'the chart-only view');
+  assert.equal(await preview.locator('#play').isVisible(), true);
+  await page.locator('#embed-builder').screenshot({ path: 'target/screenshots/embed-builder.png' });
+  await page.selectOption('#embed-what', 'story:batch');
+  assert.match(await page.inputValue('#iframe-snippet'), /story\.html\?section=batch&embed=1"/);
+  await preview.locator('body.story #batch').waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('during training the templates and the confusion matrix update; after a run on heavy noise the pad reads a stroke and a real test image', async () => {
+  // 95% of labels wrong: alpha = 20, one noisy example in ten has its class by chance.
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/?model=perceptron&clean=10000&alpha=20&epochs=2&seed=2&autostart=1`, { width: 1280, height: 900 });
+  await page.waitForFunction(() => document.querySelectorAll('#templates canvas').length === 10, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#confusion td').length === 100 && document.getElementById('run-status').dataset.state === 'training', null, { timeout: 60_000 });
+  const during = await page.textContent('#confusion-note');
+  assert.match(during, /on 2,000 test images/, 'a live point\u2019s matrix');
+  const first = await page.evaluate(() => document.querySelector('#templates canvas').toDataURL());
+  assert.equal((await waitState(page, ['done', 'error'])).state, 'done');
+  assert.match(await page.textContent('#confusion-note'), /on 10,000 test images/);
+  assert.notEqual(await page.evaluate(() => document.querySelector('#templates canvas').toDataURL()), first, 'the templates changed while training');
+
+  // A confusion cell shows its test images; the first 7 read as 7 goes onto the pad.
+  await page.click('#confusion tr:nth-child(9) td:nth-child(9)');
+  await page.waitForSelector('#cell-examples canvas');
+  assert.match(await page.textContent('#cell-examples p'), /^True 7, predicted 7:/);
+  await page.evaluate(() => {
+    const pad = document.getElementById('pad');
+    const ctx = pad.getContext('2d');
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(document.querySelector('#cell-examples canvas'), 0, 0, pad.width, pad.height);
+    pad.dispatchEvent(new Event('input'));
+  });
+  await page.waitForFunction(() => document.getElementById('pad-verdict').dataset.digit !== undefined, null, { timeout: 10_000 });
+  assert.equal(await page.evaluate(() => document.getElementById('pad-verdict').dataset.digit), '7', await page.textContent('#pad-verdict'));
+
+  // A stroke drawn with pointer events (a 1: one vertical line) is read as some digit, with ten probabilities.
+  await page.click('#pad-clear');
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const box = await page.locator('#pad').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + 30);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 4, box.y + box.height - 30, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.getElementById('pad-verdict').dataset.digit !== undefined, null, { timeout: 10_000 });
+  const probabilities = await page.$$eval('#pad-probabilities li', (lis) => lis.map((li) => parseFloat(li.lastChild.textContent)));
+  assert.equal(probabilities.length, 10);
+  assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 100) < 1, `${probabilities}`);
+  await page.locator('#drawing').screenshot({ path: 'target/screenshots/drawing-pad-after-noisy-run.png' });
+  await page.locator('#templates').screenshot({ path: 'target/screenshots/weight-templates.png' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+for (const [name, url, width] of [['the lab', '/?model=mlp1&width=64&clean=2000&alpha=5&epochs=1&autostart=1', 390], ['the story', '/story.html', 390]]) {
+  test(`${name} fits a 390 px phone: no horizontal overflow, every chart inside the viewport`, async () => {
+    const context = await lab.b.newContext({ viewport: { width, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    await page.goto(`${lab.srv.origin}${url}`);
+    if (name === 'the lab') await waitState(page, ['done', 'error']);
+    else await page.waitForFunction(() => document.getElementById('story-status').dataset.state === 'ready', null, { timeout: 60_000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${overflow} px of horizontal overflow`);
+    const outside = await page.$$eval('canvas', (cs) => cs.filter((c) => c.getBoundingClientRect().width > 0).filter((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5 || c.getBoundingClientRect().left < -0.5).map((c) => c.id || c.className));
+    assert.deepEqual(outside, [], 'every chart fits');
+    await page.screenshot({ path: `target/screenshots/phone-${name.replace(' ', '-')}.png`, fullPage: true });
+    await context.close();
+  });
+}
+
+for (const [name, url] of [['the lab', '/?model=mlp1&width=64&clean=2000&alpha=5&epochs=1&method=coteach&autostart=1'], ['the story', '/story.html']]) {
+  test(`axe-core finds no accessibility violations on ${name}`, async () => {
+    const context = await lab.b.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${lab.srv.origin}${url}`);
+    if (name === 'the lab') await waitState(page, ['done', 'error']);
+    else await page.waitForFunction(() => document.getElementById('story-status').dataset.state === 'ready', null, { timeout: 60_000 });
+    await page.evaluate(AXE);
+    const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const report = violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+    assert.deepEqual(report, []);
+    await context.close();
+  });
+}

@@ -1,0 +1,55 @@
+// The guided story (story.html): every section's mini-lab trains with its defaults in the shared
+// worker and draws the reader's point beside the paper's; predict-then-run records the guess and
+// shows it; a section embeds on its own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { open, shot, sharedBrowser } from './harness.mjs';
+
+const lab = sharedBrowser();
+const SECTIONS = ['baseline', 'uniform', 'depth', 'structured', 'clean-size', 'batch'];
+const labState = (page, id) => page.evaluate((id) => ({ ...document.querySelector(`#${id} .mini-lab`).dataset }), id);
+
+test('every section runs its mini-lab; the guess is recorded and shown beside the result', async () => {
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/story.html`, { width: 1100, height: 900 });
+  await page.waitForFunction(() => document.getElementById('story-status').dataset.state === 'ready', null, { timeout: 60_000 });
+  assert.deepEqual(await page.$$eval('.chapter', (cs) => cs.map((c) => c.id)), SECTIONS);
+  // Predict, then run: the run button waits for the guess.
+  assert.equal(await page.isDisabled('#uniform-run'), true, 'no run before a guess');
+  await page.fill('#uniform-guess', '35');
+  await page.click('#uniform-lock');
+  assert.equal((await labState(page, 'uniform')).guess, '0.35');
+  assert.match(await page.evaluate(() => document.getElementById('uniform-chart').dataset.legend), /your guess/);
+  for (const id of SECTIONS) {
+    const started = Date.now();
+    await page.click(`#${id}-run`);
+    await page.waitForFunction((id) => ['done', 'error'].includes(document.querySelector(`#${id} .mini-lab`).dataset.state), id, { timeout: 120_000 });
+    const state = await labState(page, id);
+    assert.equal(state.state, 'done', `${id}: ${await page.textContent(`#${id} .mini-result`)}`);
+    assert.ok(Number(state.accuracy) > 0.2, `${id}: ${state.accuracy} is well above chance`);
+    // The chart's text alternative lists the reader's point (and the paper's where it has one).
+    const rows = await page.$$eval(`#${id} tbody tr`, (trs) => trs.map((tr) => tr.textContent));
+    assert.ok(rows.length >= 1, `${id}: the table lists the points`);
+    console.log(`${id}: ${state.accuracy} in ${((Date.now() - started) / 1000).toFixed(1)} s; ${rows.join(' / ')}`);
+  }
+  assert.match(await page.textContent('#uniform .mini-result'), /^You guessed 35%; the network got \d+\.\d%/);
+  for (const id of ['uniform', 'depth', 'clean-size', 'batch']) {
+    assert.match(await page.evaluate((id) => document.getElementById(`${id}-chart`).dataset.legend, id), /the paper/, `${id} shows the paper's points`);
+  }
+  await shot(page, 'story-desktop');
+  for (const id of SECTIONS) await page.locator(`#${id}`).screenshot({ path: `target/screenshots/story-${id}.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a story section embeds on its own', async () => {
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/story.html?section=depth&embed=1`, { width: 720, height: 640 });
+  await page.waitForFunction(() => document.getElementById('story-status').dataset.state !== 'loading', null, { timeout: 60_000 });
+  assert.deepEqual(await page.$$eval('.chapter', (cs) => cs.map((c) => c.id)), ['depth']);
+  assert.equal(await page.isVisible('header'), false);
+  const { page: bad } = await open(lab.b, `${lab.srv.origin}/story.html?section=nope`);
+  await bad.waitForFunction(() => document.getElementById('story-status').dataset.state === 'error', null, { timeout: 60_000 });
+  assert.match(await bad.textContent('#story-status'), /no section "nope"; the sections are baseline, uniform/);
+  assert.deepEqual(errors, []);
+  await page.close();
+  await bad.close();
+});

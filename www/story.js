@@ -1,0 +1,235 @@
+// The guided story: the paper's argument in six sections, each a mini-lab (one chart, one or two
+// controls) trained in one shared worker, one run at a time. The paper's points come from the
+// core (the figure presets' reference series); the text is here, the maths in the wasm core.
+import init, { preset } from './pkg/label_noise_lab.js';
+import { TrainingWorker } from './workers.js';
+import { paint, colorOf } from './ui.js';
+import { CHAPTERS } from './chapters.js';
+
+const $ = (id) => document.getElementById(id);
+const url = new URLSearchParams(location.search);
+
+// Every mini-lab's base run: MLP2, 10,000 clean examples, one epoch (each default answers in
+// about 30 s on a 2-core laptop); Adam at a rate that stays stable under heavy noise.
+const BASE = { model: 'mlp2', width: 256, clean: 10000, alpha: 20, epochs: 1, batch: 128, lr: 0.0005, seed: 1 };
+
+// What each section says and runs. `control`: the parameter the reader changes; `x`: the chart's
+// axis; `paper(x)`: the paper's points for the chart, from a figure preset's reference series.
+const LABS = {
+  baseline: {
+    text: 'First, no noise at all: a two-layer network learns to read handwritten digits from 10,000 labelled examples. Watch the accuracy on 10,000 test images it never saw rise as it trains.',
+    run: () => ({ ...BASE, alpha: 0, epochs: 5 }),
+    x: 'epoch',
+    paper: (p) => p.uniform('mlp2').filter(([a]) => a === 0).map(([, y]) => [5, y]),
+  },
+  uniform: {
+    text: 'Now add noise. For every clean example, add alpha copies of training images with a label drawn at random. At alpha = 50 only one label in 51 is sure to be right, and the right one is ahead of each wrong one by a whisker. Before you run it: how accurate do you think the network will be?',
+    control: { name: 'alpha', values: [0, 10, 20, 50, 100], value: 50 },
+    guess: true,
+    run: (v) => ({ ...BASE, alpha: v, epochs: v === 0 ? 5 : 1 }),
+    x: 'alpha',
+    paper: (p) => p.uniform('mlp2'),
+  },
+  depth: {
+    text: 'The paper found that deeper networks are more robust. Train a perceptron (no hidden layer) and MLPs with 1, 2 and 4 hidden layers on the same noisy set (alpha = 20).',
+    control: { name: 'model', values: ['perceptron', 'mlp1', 'mlp2', 'mlp4'], value: 'perceptron' },
+    run: (v) => ({ ...BASE, model: v }),
+    x: 'model',
+    paper: (p) => ['perceptron', 'mlp1', 'mlp2', 'mlp4'].flatMap((m, i) => p.uniform(m).filter(([a]) => a === 20).map(([, y]) => [i, y])),
+  },
+  structured: {
+    text: 'Random wrong labels cancel out. Real annotators confuse particular classes (a 4 for a 9). With structured noise the wrong labels favour the most confusable classes; delta says how much. At delta = 1 the favourite wrong label is as common as the right one.',
+    control: { name: 'delta', values: [0, 0.25, 0.5, 0.75, 1], value: 0.5 },
+    run: (v) => ({ ...BASE, noise: 'structured', delta: v, order: 'confusion' }),
+    x: 'delta',
+    paper: () => [],
+  },
+  'clean-size': {
+    text: 'How many clean examples does it take? With alpha = 20 noisy examples per clean one, train on more or fewer clean examples (the noisy ones scale with them).',
+    control: { name: 'clean', values: [1000, 2000, 5000, 10000], value: 2000 },
+    run: (v) => ({ ...BASE, clean: v, epochs: v < 5000 ? 2 : 1 }),
+    x: 'clean',
+    paper: (p) => p.series('clean-size', 'alpha=20'),
+  },
+  batch: {
+    text: 'Noise averages out within a batch: larger batches see more clean labels per step. Compare batch sizes at alpha = 20, then H_alpha, the "infinite batch": each clean image trained against the average of its clean and noisy labels.',
+    control: { name: 'batch', values: [32, 128, 512, 'H_alpha'], value: 32 },
+    run: (v) => (v === 'H_alpha' ? { ...BASE, 'h-alpha': true, epochs: 5 } : { ...BASE, batch: v }),
+    x: 'batch',
+    paper: (p) => [32, 128, 512, 'H_alpha'].flatMap((b, i) => p.series('batch-size', b === 'H_alpha' ? 'H_alpha' : `batch ${b}`).filter(([a]) => a === 20).map(([, y]) => [i, y])),
+  },
+};
+
+/** The paper's reference points, read through the core's figure presets. */
+function paperPoints() {
+  const cache = {};
+  const figure = (name) => (cache[name] ||= JSON.parse(preset(name, 'full', 1)));
+  const series = (name, label) => (figure(name).series.find((s) => s.label === label)?.paper || []).map(([x, y]) => [x, y]);
+  return { series, uniform: (model) => series('uniform', model) };
+}
+
+const toQuery = (run) => Object.entries(run).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+
+// One worker for the whole story; runs queue.
+let worker = null;
+let ready = false;
+const queue = [];
+let active = null;
+
+function startWorker() {
+  worker = new TrainingWorker(
+    (data) => {
+      if (data.type === 'ready') {
+        ready = true;
+        setStory('ready', 'Ready: each section trains when you press its button.');
+        next();
+      } else if (data.type === 'loading') setStory('loading', `Loading MNIST… ${Math.round(data.fraction * 100)}%`);
+      else if (active) active.on(data);
+    },
+    (message) => {
+      setStory('error', `The training worker stopped: ${message}. Reload the page to start again.`);
+      if (active) active.fail(message);
+    },
+  );
+}
+
+function setStory(state, text) {
+  $('story-status').dataset.state = state;
+  $('story-status').textContent = text;
+}
+
+function next() {
+  if (!ready || active || !queue.length) return;
+  active = queue.shift();
+  worker.post({ type: 'start', query: active.query, live: true });
+}
+
+/** Trains `run`; `onReport(metrics)` per report; resolves with the final test accuracy. */
+function train(run, onReport) {
+  return new Promise((resolve, reject) => {
+    const job = {
+      query: toQuery(run),
+      on: (data) => {
+        if (data.type === 'reports') data.reports.forEach(onReport);
+        else if (data.type === 'done') finish(() => resolve(data.summary.test_accuracy));
+        else if (data.type === 'error') finish(() => reject(new Error(data.message)));
+      },
+      fail: (message) => finish(() => reject(new Error(message))),
+    };
+    const finish = (f) => {
+      active = null;
+      f();
+      next();
+    };
+    queue.push(job);
+    next();
+  });
+}
+
+function buildChapter({ id, title }, paper) {
+  const lab = LABS[id];
+  const section = document.createElement('section');
+  section.className = 'chapter';
+  section.id = id;
+  section.innerHTML = `<h2><a href="#${id}">${title}</a></h2><p></p>
+    <div class="mini-lab" data-state="idle">
+      <div class="mini-controls"></div>
+      <canvas class="mini-chart" role="img"></canvas>
+      <p class="mini-result" aria-live="polite"></p>
+    </div>`;
+  section.querySelector('p').textContent = lab.text;
+  const box = section.querySelector('.mini-lab');
+  const controls = box.querySelector('.mini-controls');
+  const canvas = box.querySelector('canvas');
+  canvas.id = `${id}-chart`;
+  canvas.setAttribute('aria-label', `${title}: chart of test accuracy against ${lab.x} (its points are in the table that follows)`);
+  const result = box.querySelector('.mini-result');
+  const ours = new Map(); // x -> accuracy (or, for the baseline, the live curve)
+  let live = [];
+  let guess = null;
+  let select = null;
+  if (lab.control) {
+    const label = Object.assign(document.createElement('label'), { textContent: `${lab.control.name} ` });
+    select = document.createElement('select');
+    select.id = `${id}-${lab.control.name}`;
+    for (const v of lab.control.values) select.append(new Option(String(v), String(v)));
+    select.value = String(lab.control.value);
+    label.append(select);
+    controls.append(label);
+  }
+  if (lab.guess) {
+    const label = Object.assign(document.createElement('label'), { textContent: 'Your guess at alpha = 50: ' });
+    const input = Object.assign(document.createElement('input'), { type: 'range', min: 0, max: 100, step: 1, value: 30, id: `${id}-guess` });
+    const out = Object.assign(document.createElement('output'), { textContent: '30%' });
+    input.addEventListener('input', () => (out.textContent = `${input.value}%`));
+    const lock = Object.assign(document.createElement('button'), { textContent: 'Lock in my guess', id: `${id}-lock` });
+    lock.addEventListener('click', () => {
+      guess = Number(input.value) / 100;
+      box.dataset.guess = guess;
+      input.disabled = lock.disabled = true;
+      runButton.disabled = false;
+      result.textContent = `You guessed ${input.value}% at alpha = 50. Now run it.`;
+      draw();
+    });
+    label.append(input, out);
+    controls.append(label, lock);
+  }
+  const runButton = Object.assign(document.createElement('button'), { textContent: '▶ Run', className: 'primary', id: `${id}-run` });
+  runButton.disabled = !!lab.guess;
+  controls.append(runButton);
+
+  const xOf = (v) => (lab.x === 'model' || lab.x === 'batch' ? lab.control.values.indexOf(v) : Number(v));
+  const paperCurve = lab.paper(paper);
+  function draw() {
+    const points = [...ours.entries()].sort((a, b) => a[0] - b[0]);
+    const curves = [
+      { label: 'your runs', color: colorOf(0), points: lab.x === 'epoch' ? live : points },
+      ...(paperCurve.length ? [{ label: 'the paper', color: colorOf(1), paper: true, points: paperCurve }] : []),
+      ...(guess !== null ? [{ label: 'your guess', color: colorOf(3), marker: true, points: [[50, guess]] }] : []),
+    ].filter((c) => c.points.length);
+    const values = lab.control ? lab.control.values.map(xOf) : [0, 5];
+    const categorical = lab.x === 'model' || lab.x === 'batch';
+    paint(canvas, title.replace(/^\d\. /, ''), lab.x, 'clean test accuracy', true, curves, [Math.min(...values), Math.max(...values)], categorical ? lab.control.values.map(String) : undefined);
+  }
+  runButton.addEventListener('click', async () => {
+    const v = select ? (lab.control.values.find((c) => String(c) === select.value)) : null;
+    box.dataset.state = 'running';
+    runButton.disabled = true;
+    live = [];
+    result.textContent = 'Training…';
+    try {
+      const accuracy = await train(lab.run(v), (m) => {
+        if (lab.x === 'epoch') live.push([m.epoch, m.test_accuracy]);
+        result.textContent = `Training… epoch ${m.epoch.toFixed(2)}: ${(m.test_accuracy * 100).toFixed(1)}% so far`;
+        draw();
+      });
+      if (lab.x !== 'epoch') ours.set(xOf(v), accuracy);
+      box.dataset.state = 'done';
+      box.dataset.accuracy = accuracy;
+      const said = `${(accuracy * 100).toFixed(1)}% of the test digits right${v !== null ? ` at ${lab.control.name} = ${v}` : ''}.`;
+      result.textContent = guess !== null && v === 50 ? `You guessed ${(guess * 100).toFixed(0)}%; the network got ${(accuracy * 100).toFixed(1)}% (chance is 10%).` : said;
+    } catch (e) {
+      box.dataset.state = 'error';
+      result.textContent = `This run failed: ${e.message}`;
+    }
+    runButton.disabled = false;
+    draw();
+  });
+  draw();
+  return section;
+}
+
+async function main() {
+  await init();
+  const only = url.get('section');
+  if (url.get('embed') === '1') document.body.classList.add('embed');
+  const paper = paperPoints();
+  for (const chapter of CHAPTERS) {
+    if (only && chapter.id !== only) continue;
+    $('chapters').append(buildChapter(chapter, paper));
+  }
+  if (only && !$('chapters').children.length) setStory('error', `There is no section "${only}"; the sections are ${CHAPTERS.map((c) => c.id).join(', ')}.`);
+  startWorker();
+}
+
+main().catch((e) => setStory('error', `The story could not start: ${e.message}`));
