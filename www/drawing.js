@@ -62,6 +62,26 @@ export function initDrawing(ask) {
   pad.addEventListener('pointercancel', end);
   // A drawing put on the pad by other means (a test image, for one) is read on `input`.
   pad.addEventListener('input', read);
+  // The keyboard draws too: arrows move the pen, Space lifts or lowers it, Delete clears.
+  let pen = { at: [pad.width / 2, pad.height / 2], down: false };
+  pad.addEventListener('keydown', (e) => {
+    const step = pad.width / 20;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (moves[e.key]) {
+      const [dx, dy] = moves[e.key];
+      const to = [Math.min(pad.width, Math.max(0, pen.at[0] + dx)), Math.min(pad.height, Math.max(0, pen.at[1] + dy))];
+      if (pen.down) stroke(pen.at, to);
+      pen.at = to;
+      if (pen.down) read();
+    } else if (e.key === ' ') {
+      pen.down = !pen.down;
+      if (pen.down) stroke(pen.at, pen.at);
+    } else if (e.key === 'Delete' || e.key === 'Backspace') {
+      clear();
+      pen = { at: [pad.width / 2, pad.height / 2], down: false };
+    } else return;
+    e.preventDefault();
+  });
   document.getElementById('pad-clear').addEventListener('click', clear);
 
   function stroke([x0, y0], [x1, y1]) {

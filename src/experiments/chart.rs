@@ -136,8 +136,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     let k = frame.scale.max(0.5);
     let px = |v: f64| (v * k).round() as u32;
     let line = px(2.0);
+    // The title shrinks to fit a narrow chart (a phone): about 0.55 em per character.
+    let width = area.dim_in_pixel().0 as f64;
+    let title_size = (18.0 * k).min(width / (0.55 * frame.title.chars().count().max(1) as f64)).max(9.0 * k);
     let mut chart = ChartBuilder::on(area)
-        .caption(&frame.title, ("sans-serif", 18.0 * k))
+        .caption(&frame.title, ("sans-serif", title_size))
         .margin(px(12.0))
         .x_label_area_size(px(40.0))
         .y_label_area_size(px(56.0))

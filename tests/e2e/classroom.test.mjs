@@ -85,6 +85,15 @@ test('during training the templates and the confusion matrix update; after a run
   assert.equal(probabilities.length, 10);
   assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 100) < 1, `${probabilities}`);
   await page.locator('#drawing').screenshot({ path: 'target/screenshots/drawing-pad-after-noisy-run.png' });
+  // The keyboard draws too: Delete clears, Space lowers the pen, arrows draw a line that is read.
+  await page.focus('#pad');
+  await page.keyboard.press('Delete');
+  assert.equal(await page.evaluate(() => document.getElementById('pad-verdict').dataset.digit), undefined);
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Space');
+  for (let k = 0; k < 6; k++) await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => document.getElementById('pad-verdict').dataset.digit !== undefined, null, { timeout: 10_000 });
   await page.locator('#templates').screenshot({ path: 'target/screenshots/weight-templates.png' });
   assert.deepEqual(errors, []);
   await page.close();
