@@ -29,7 +29,7 @@ fn bad_arguments_get_clear_messages() {
         (vec!["run", "--alpha", "250"], "alpha must be 0..100"),
         (vec!["run", "--noise", "structured", "--delta", "1", "--alpha", "3"], "needs alpha >= 10"),
         (vec!["run", "--batch", "many"], "batch: \"many\" is not a number"),
-        (vec!["sweep", "--preset", "cifar"], "is not one of uniform, structured"),
+        (vec!["sweep", "--preset", "cifar"], "[possible values: uniform, structured"),
         // Refused before any data is read: an estimated week of training.
         (vec!["run", "--alpha", "100", "--clean", "60000", "--batch", "1", "--epochs", "1000"], "would take about"),
     ] {

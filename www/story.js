@@ -215,7 +215,7 @@ function buildChapter({ id, title }, paper) {
     runButton.disabled = false;
     draw();
   });
-  draw();
+  section.draw = draw; // drawn once the section is on the page (a detached canvas has no size)
   return section;
 }
 
@@ -228,6 +228,9 @@ async function main() {
     if (only && chapter.id !== only) continue;
     $('chapters').append(buildChapter(chapter, paper));
   }
+  const drawAll = () => [...$('chapters').children].forEach((section) => section.draw());
+  drawAll();
+  window.addEventListener('resize', drawAll);
   if (only && !$('chapters').children.length) setStory('error', `There is no section "${only}"; the sections are ${CHAPTERS.map((c) => c.id).join(', ')}.`);
   startWorker();
 }
