@@ -153,6 +153,9 @@ struct SweepArgs {
     /// Override the preset's learning rate (not for the learning-rate preset).
     #[arg(long)]
     lr: Option<f64>,
+    /// Override the preset's batch size (not for the batch-size preset): for a recipe search.
+    #[arg(long)]
+    batch: Option<usize>,
     /// Only the first N of the preset's seeds (1-3; every figure has three).
     #[arg(long, default_value_t = 3)]
     seeds: usize,
@@ -365,6 +368,9 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
         }
         if let Some(lr) = args.lr {
             s.base.lr = lr;
+        }
+        if let Some(b) = args.batch {
+            s.base.batch = b;
         }
     }
     let mut points = sweep.points();

@@ -132,7 +132,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         let top = hi + 0.05 * span;
         ((lo - 0.05 * span).max(0.0), if frame.y_percent { top.min(1.0) } else { top })
     });
-    let pad = (x1 - x0) * 0.02;
+    // Categories get half a slot either side, so the end labels are not cut.
+    let pad = if frame.x_names.is_empty() { (x1 - x0) * 0.02 } else { 0.5 };
     let k = frame.scale.max(0.5);
     let px = |v: f64| (v * k).round() as u32;
     let line = px(2.0);
