@@ -82,8 +82,11 @@ impl Loss {
                 cross_entropy(logits, targets.mul_scalar(*beta).add(p.mul_scalar(1.0 - beta)))
             }
             Loss::Gce { q } => {
-                let p_y = (softmax(logits, 1) * targets).sum_dim(1);
-                p_y.powf_scalar(*q).neg().add_scalar(1.0).div_scalar(*q)
+                // p_y^q as exp(q log p_y): where p_y underflows to 0 (a confident prediction
+                // against a flipped label) the power's derivative q p^(q-1) is infinite and one
+                // NaN gradient kills the network (seen at full scale); the log form stays finite.
+                let log_p_y = (log_softmax(logits, 1) * targets).sum_dim(1);
+                log_p_y.mul_scalar(*q).exp().neg().add_scalar(1.0).div_scalar(*q)
             }
             Loss::Forward { transition } => {
                 // Noisy-label probabilities p(label) = sum_i p_i T[i][label]; clamped so that a
@@ -189,6 +192,10 @@ mod tests {
         // q -> 0 is cross-entropy; q = 1 is the mean absolute error 1 - p_y.
         let (v, _) = value_and_gradient(&Loss::Gce { q: 1e-4 }, z, y);
         assert!((v + p[y].ln()).abs() < 1e-3, "{v}");
+        // A label the network is sure is wrong (p_y underflows to 0 in f32): finite, not NaN.
+        let (v, g) = value_and_gradient(&Loss::Gce { q: 0.7 }, [120.0, -120.0, 0.0], 1);
+        assert!(v.is_finite() && g.iter().all(|x| x.is_finite()), "{v} {g:?}");
+        assert!((v - 1.0 / 0.7).abs() < 1e-4, "the loss saturates at 1/q: {v}");
 
         // forward with T: s = sum_i p_i T[i][y]; loss -log s, gradient p_j - p_j T[j][y] / s.
         let tm = [[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.25, 0.25, 0.5]];

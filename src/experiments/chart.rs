@@ -166,7 +166,13 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .axis_desc_style(("sans-serif", 13.0 * k))
         .x_label_formatter(&|x| {
             let name = |i: f64| frame.x_names.get(i as usize).cloned().unwrap_or_default();
-            let text = if frame.x_names.is_empty() { tick_label(*x, x_span, false) } else if (x - x.round()).abs() < 1e-9 && *x >= 0.0 { name(x.round()) } else { String::new() };
+            let text = if frame.x_names.is_empty() {
+                tick_label(*x, x_span, false)
+            } else if (x - x.round()).abs() < 1e-9 && *x >= 0.0 {
+                name(x.round())
+            } else {
+                String::new()
+            };
             record(&x_labels, *x, text)
         })
         .y_label_formatter(&|y| record(&y_labels, *y, tick_label(*y, y_span, frame.y_percent)))
@@ -253,7 +259,8 @@ pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experi
         }
     }
     let x_range = sweep.values.iter().fold(None, |r: Option<(f64, f64)>, &x| Some(r.map_or((x, x), |(a, b)| (a.min(x), b.max(x)))));
-    let frame = Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, y_percent: true, scale: 1.0, x_names: Vec::new() };
+    let frame =
+        Frame { title: sweep.title.clone(), x_label: sweep.axis.parameter().into(), y_label: "clean test accuracy".into(), x_range, y_range: None, y_percent: true, scale: 1.0, x_names: Vec::new() };
     (frame, curves)
 }
 

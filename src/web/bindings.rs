@@ -371,8 +371,16 @@ pub fn draw_chart(
         })
         .collect();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
-    let frame =
-        Frame { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()), y_range: None, y_percent, scale, x_names: x_names.unwrap_or_default() };
+    let frame = Frame {
+        title: title.into(),
+        x_label: x_label.into(),
+        y_label: y_label.into(),
+        x_range: x_min.zip(x_max).filter(|(a, b)| a.is_finite() && b.is_finite()),
+        y_range: None,
+        y_percent,
+        scale,
+        x_names: x_names.unwrap_or_default(),
+    };
     let mapping = chart::draw(&backend.into_drawing_area(), &frame, &curves).map_err(js_error)?;
     serde_json::to_string(&mapping).map_err(js_error)
 }
