@@ -38,7 +38,7 @@ const LABS = {
     paper: (p) => ['perceptron', 'mlp1', 'mlp2', 'mlp4'].flatMap((m, i) => p.uniform(m).filter(([a]) => a === 20).map(([, y]) => [i, y])),
   },
   structured: {
-    text: 'Random wrong labels cancel out. Real annotators confuse particular classes (a 4 for a 9). With structured noise the wrong labels favour the most confusable classes; delta says how much. At delta = 1 the favourite wrong label is as common as the right one.',
+    text: 'Random wrong labels cancel out. Real annotators confuse particular classes (a 4 for a 9). With structured noise the wrong labels favour the most confusable classes; delta says how much. At delta = 1 the favourite wrong label is as common as the right one. (The paper shows this on a conv net without numbers we could read: no triangles here.)',
     control: { name: 'delta', values: [0, 0.25, 0.5, 0.75, 1], value: 0.5 },
     run: (v) => ({ ...BASE, noise: 'structured', delta: v, order: 'confusion' }),
     x: 'delta',
