@@ -166,9 +166,10 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         .axis_desc_style(("sans-serif", 13.0 * k))
         .x_label_formatter(&|x| {
             let name = |i: f64| frame.x_names.get(i as usize).cloned().unwrap_or_default();
+            // Ticks land near whole numbers in floating point (0 may come as -5e-17).
             let text = if frame.x_names.is_empty() {
                 tick_label(*x, x_span, false)
-            } else if (x - x.round()).abs() < 1e-9 && *x >= 0.0 {
+            } else if (x - x.round()).abs() < 1e-6 && x.round() >= 0.0 {
                 name(x.round())
             } else {
                 String::new()
