@@ -415,7 +415,8 @@ impl Trainer {
 
         let lr = self.learning_rate();
         let model = self.model.take().expect("model is always put back");
-        let keep = keep_fraction(self.phase_epochs(), self.forget_rate, self.config.forget_epochs);
+        // Only co-teaching keeps a share of the batch.
+        let keep = if self.peer.is_some() { self.keep_share() } else { 1.0 };
         match self.peer.as_mut() {
             None => {
                 let loss = self.loss.per_example(model.forward(inputs), targets).mean();
@@ -503,7 +504,7 @@ impl Trainer {
         let keep_threshold = self.peer.is_some().then(|| {
             let mut sorted = losses.clone();
             sorted.sort_by(f64::total_cmp);
-            let keep = keep_fraction(self.phase_epochs(), self.forget_rate, self.config.forget_epochs);
+            let keep = self.keep_share();
             sorted.get(((keep * sorted.len() as f64) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or(0.0)
         });
         let kept_precision = (self.kept.1 > 0).then(|| fraction(self.kept.0, self.kept.1));
@@ -567,26 +568,33 @@ impl Trainer {
 
     /// Predicted classes, the argmax on the device (fewer values to read back).
     fn predict(&self, model: &Classifier, images: impl Iterator<Item = ImageRef>) -> Vec<u8> {
-        let images: Vec<ImageRef> = images.collect();
-        let mut out = Vec::with_capacity(images.len());
-        for chunk in images.chunks(EVAL_BATCH) {
-            let logits = model.forward(self.images.batch(chunk.iter().copied(), &self.device));
+        self.forward_chunks(model, images, |logits, out| {
             let classes = logits.argmax(1).into_data().try_into_vec_as::<i64>().expect("argmax gives integers");
             out.extend(classes.into_iter().map(|c| c as u8));
-        }
-        out
+        })
     }
 
     /// Log-probabilities of every class.
     fn log_probabilities(&self, model: &Classifier, images: impl Iterator<Item = ImageRef>) -> Vec<[f32; CLASSES]> {
+        self.forward_chunks(model, images, |logits, out| {
+            let values = log_softmax(logits, 1).into_data().iter::<f32>().collect::<Vec<_>>();
+            out.extend(values.chunks_exact(CLASSES).map(|row| <[f32; CLASSES]>::try_from(row).expect("ten classes")));
+        })
+    }
+
+    /// The model's logits on `images` in chunks of [`EVAL_BATCH`], each turned into results by `read`.
+    fn forward_chunks<T>(&self, model: &Classifier, images: impl Iterator<Item = ImageRef>, mut read: impl FnMut(Tensor<2>, &mut Vec<T>)) -> Vec<T> {
         let images: Vec<ImageRef> = images.collect();
         let mut out = Vec::with_capacity(images.len());
         for chunk in images.chunks(EVAL_BATCH) {
-            let logits = model.forward(self.images.batch(chunk.iter().copied(), &self.device));
-            let values = log_softmax(logits, 1).into_data().iter::<f32>().collect::<Vec<_>>();
-            out.extend(values.chunks_exact(CLASSES).map(|row| <[f32; CLASSES]>::try_from(row).expect("ten classes")));
+            read(model.forward(self.images.batch(chunk.iter().copied(), &self.device)), &mut out);
         }
         out
+    }
+
+    /// Co-teaching's keep share now (see [`keep_fraction`]).
+    fn keep_share(&self) -> f64 {
+        keep_fraction(self.phase_epochs(), self.forget_rate, self.config.forget_epochs)
     }
 
     /// A few training examples as `u8` pixels (white noise clamped to 0..255), noisy ones
