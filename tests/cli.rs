@@ -67,6 +67,8 @@ fn two_shards_merged_equal_the_unsharded_sweep() {
     assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
     let merged = read("noisy-images-quick.csv");
     assert!(dir.join("noisy-images-quick.svg").exists());
+    // The unsharded sweep from scratch (a sweep keeps the finished points in its file).
+    std::fs::remove_file(dir.join("noisy-images-quick.csv")).unwrap();
     sweep(&[]);
     let whole = read("noisy-images-quick.csv");
     // Everything but the speed column (wall-clock) is the same, row for row.
@@ -79,5 +81,30 @@ fn two_shards_merged_equal_the_unsharded_sweep() {
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("points are in no shard"), "{}", String::from_utf8_lossy(&short.stderr));
     assert!(!cli(&["sweep", "--shard", "3/2"]).status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_stopped_sweep_resumes_from_its_file_and_values_picks_points() {
+    let dir = std::env::temp_dir().join(format!("lnl-resume-{}", std::process::id()));
+    let out = dir.to_str().unwrap();
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["sweep", "--preset", "noisy-images", "--scale", "quick", "--series", "novel", "--clean", "1000", "--epochs", "1", "--seeds", "1", "--jobs", "1", "--out", out];
+        args.extend(extra);
+        let run = cli(&args);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        String::from_utf8_lossy(&run.stderr).to_string()
+    };
+    let rows = || std::fs::read_to_string(dir.join("noisy-images-quick.csv")).unwrap().lines().skip(1).map(String::from).collect::<Vec<_>>();
+    // As a session that stopped after two points leaves it.
+    sweep(&["--values", "20,0"]);
+    let first = rows();
+    assert_eq!(first.iter().map(|r| r.split(',').nth(1).unwrap().parse::<f64>().unwrap()).collect::<Vec<_>>(), [0.0, 20.0], "only the asked values, in the preset's order");
+    let log = sweep(&[]);
+    assert!(log.contains("2 of 3 points already there"), "{log}");
+    let all = rows();
+    assert_eq!(all.len(), 3);
+    assert_eq!((&all[0], &all[2]), (&first[0], &first[1]), "the finished points kept as they were, the new one in its place");
+    assert!(!cli(&["sweep", "--preset", "noisy-images", "--values", "7", "--out", out]).status.success(), "7 is not a point of the figure");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -9,6 +9,7 @@ use label_noise_lab::core::config::{NoiseKind, RunConfig};
 use label_noise_lab::core::data::Dataset;
 use label_noise_lab::core::evaluation::Reporting;
 use label_noise_lab::core::noise::{Order, WrongClassRanking};
+use label_noise_lab::core::optim::OptimizerKind;
 use label_noise_lab::core::packed;
 use label_noise_lab::core::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
 use label_noise_lab::experiments::chart;
@@ -156,9 +157,19 @@ struct SweepArgs {
     /// Override the preset's batch size (not for the batch-size preset): for a recipe search.
     #[arg(long)]
     batch: Option<usize>,
+    /// Override the preset's hidden-layer width: for a recipe search.
+    #[arg(long)]
+    width: Option<usize>,
+    /// Override the preset's optimizer (its default rate unless `--lr` is given): for a recipe search.
+    #[arg(long, value_parser = parse_optimizer)]
+    optimizer: Option<OptimizerKind>,
     /// Only the first N of the preset's seeds (1-3; every figure has three).
     #[arg(long, default_value_t = 3)]
     seeds: usize,
+    /// Only these values of the swept parameter, comma separated (e.g. 0,20,50,100: a long
+    /// series' telling points first).
+    #[arg(long, value_delimiter = ',')]
+    values: Vec<f64>,
     /// Override the preset's minimum training samples per point (for a faster look).
     #[arg(long = "min-samples")]
     min_samples: Option<usize>,
@@ -232,6 +243,10 @@ struct BenchArgs {
 
 fn parse_backend(s: &str) -> Result<Backend, String> {
     params::choice("backend", s)
+}
+
+fn parse_optimizer(s: &str) -> Result<OptimizerKind, String> {
+    params::choice("optimizer", s)
 }
 
 fn main() -> ExitCode {
@@ -366,14 +381,27 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
         if let Some(n) = args.clean {
             s.base.clean = n;
         }
+        if let Some(o) = args.optimizer {
+            s.base.optimizer = o;
+            s.base.lr = o.default_lr();
+        }
         if let Some(lr) = args.lr {
             s.base.lr = lr;
         }
         if let Some(b) = args.batch {
             s.base.batch = b;
         }
+        if let Some(w) = args.width {
+            s.base.width = w;
+        }
     }
     let mut points = sweep.points();
+    if let Some(bad) = args.values.iter().find(|v| !sweep.values.contains(v)) {
+        return Err(format!("--values: {bad} is not a point of {} ({})", sweep.name, sweep.values.iter().map(f64::to_string).collect::<Vec<_>>().join(", ")));
+    }
+    if !args.values.is_empty() {
+        points.retain(|p| args.values.contains(&p.x));
+    }
     let stem = format!("{}-{}", sweep.name, args.scale);
     let file = match args.shard {
         Some((i, k)) => {
@@ -382,10 +410,35 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
         }
         None => format!("{stem}.csv"),
     };
-    let results = run_sweep(&sweep, &points, args.jobs, args.backend, &|_| {})?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let csv = args.out.join(file);
-    std::fs::write(&csv, to_csv(&results, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
+    // The file is the sweep's state: its finished points are kept and not trained again, and each
+    // point is saved as it finishes, so a stopped sweep (a session's end, a pre-empted cluster
+    // task) resumes where it was. Delete the file to start over with other settings.
+    let earlier = match std::fs::read_to_string(&csv) {
+        Ok(text) => from_csv(&text).map_err(|e| format!("{}: {e}", csv.display()))?,
+        Err(_) => Vec::new(),
+    };
+    let missing: Vec<Point> = points.iter().filter(|p| !earlier.iter().any(|r| sweep.is_result_of(p, r))).cloned().collect();
+    if missing.len() < points.len() {
+        eprintln!("{}: {} of {} points already there (kept; delete the file to retrain them)", csv.display(), points.len() - missing.len(), points.len());
+    }
+    let order = sweep.points();
+    let save = |new: &[PointResult]| {
+        let mut all: Vec<PointResult> = earlier.iter().chain(new).cloned().collect();
+        all.sort_by_key(|r| order.iter().position(|p| sweep.is_result_of(p, r)).unwrap_or(usize::MAX));
+        std::fs::write(&csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
+    };
+    let new = if missing.is_empty() {
+        Vec::new()
+    } else {
+        run_sweep(&sweep, &missing, args.jobs, args.backend, &|so_far| {
+            if let Err(e) = save(so_far) {
+                eprintln!("{e}");
+            }
+        })?
+    };
+    let results = save(&new)?;
     if args.shard.is_some() {
         print!("{}", to_csv(&results, sweep.axis));
         eprintln!("wrote {} (combine the shards with `label-noise-lab merge`)", csv.display());

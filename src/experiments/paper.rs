@@ -36,6 +36,15 @@ pub fn series(figure: &str, x_key: &str, series: &str) -> Option<PaperSeries> {
     Some(PaperSeries { label: format!("paper {series}"), points })
 }
 
+/// The paper's clean examples needed for `target_percent` accuracy at `alpha` (its clean-set
+/// figure's table), if it gives one.
+pub fn clean_examples_needed(alpha: f64, target_percent: f64) -> Option<f64> {
+    let table = figures().get("mnist_clean_set_size")?.get("clean_examples_needed")?;
+    let targets = table.get("target_accuracy")?.as_array()?;
+    let i = targets.iter().position(|t| t.as_f64() == Some(target_percent))?;
+    table.get(format!("alpha_{alpha}"))?.as_array()?.get(i)?.as_f64()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +55,8 @@ mod tests {
         assert_eq!(mlp1.points.len(), 11);
         assert_eq!(mlp1.points[0], (0.0, 0.982));
         assert_eq!(series("mnist_batch_size", "alpha", "H_alpha").unwrap().points[1], (10.0, 0.992));
+        assert_eq!((clean_examples_needed(0.0, 90.0), clean_examples_needed(50.0, 90.0), clean_examples_needed(20.0, 60.0)), (Some(450.0), Some(10200.0), Some(830.0)));
+        assert_eq!((clean_examples_needed(5.0, 90.0), clean_examples_needed(0.0, 95.0)), (None, None));
         assert!(series("nope", "alpha", "MLP1").is_none());
     }
 

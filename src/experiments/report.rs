@@ -2,6 +2,7 @@
 //! shape checks the paper's claims come down to. `label-noise-lab report` runs the sweeps (or
 //! reuses their CSVs) and writes it; the discussion is ours, in `reproduction/notes/discussion.md`.
 
+use crate::experiments::paper;
 use crate::experiments::{PointResult, Scale, Spread, Sweep, spreads};
 use std::fmt::Write;
 
@@ -159,22 +160,28 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             }
         }
         "clean-size" => {
-            let target = 0.85;
-            let mut row = Vec::new();
-            let mut needed = Vec::new();
-            for s in &sweep.series {
-                let curve: Vec<(f64, f64)> = spreads(results).iter().filter(|r| r.series == s.label).map(|r| (r.x, r.mean)).collect();
-                let n = clean_needed(&curve, target);
-                needed.push(n);
-                row.push(format!("{} {}", s.label, n.map_or("not reached".into(), |n| format!("{n:.0}"))));
+            // The paper's threshold is 90%; 85% beside it for the record.
+            for (target, judged) in [(0.90, true), (0.85, false)] {
+                let mut row = Vec::new();
+                let mut needed = Vec::new();
+                for s in &sweep.series {
+                    let curve: Vec<(f64, f64)> = spreads(results).iter().filter(|r| r.series == s.label).map(|r| (r.x, r.mean)).collect();
+                    let n = clean_needed(&curve, target);
+                    needed.push(n);
+                    let alpha = s.base.alpha;
+                    let paper = paper::clean_examples_needed(alpha, target * 100.0).map_or(String::new(), |p| format!(" (the paper's conv net: {p:.0})"));
+                    row.push(format!("{} {}{paper}", s.label, n.map_or("not reached".into(), |n| format!("{n:.0}"))));
+                }
+                // Series are in increasing alpha: each needs more than the one before (or never gets there).
+                let grows = needed.windows(2).all(|w| match (w[0], w[1]) {
+                    (Some(a), Some(b)) => b > a,
+                    (_, None) => true,
+                    (None, Some(_)) => false,
+                });
+                // Unchecked when no curve reaches the target on this grid.
+                let holds = if judged && needed.iter().any(Option::is_some) { Some(grows) } else { None };
+                out.push(Some(Check { text: format!("clean examples needed for {:.0}% accuracy: {}", target * 100.0, row.join(", ")), holds }));
             }
-            // Series are in increasing alpha: each needs more than the one before (or never gets there).
-            let grows = needed.windows(2).all(|w| match (w[0], w[1]) {
-                (Some(a), Some(b)) => b > a,
-                (_, None) => true,
-                (None, Some(_)) => false,
-            });
-            out.push(Some(Check { text: format!("clean examples needed for {:.0}% accuracy: {}", target * 100.0, row.join(", ")), holds: (!needed.is_empty()).then_some(grows) }));
         }
         "compare-methods" => {
             for method in ["forward", "coteach"] {
@@ -358,9 +365,11 @@ mod tests {
         // Clean-set size: the needed n must grow with alpha.
         let sweep = Preset::CleanSize.sweep(Scale::Quick);
         let alpha_of = |series: &str| series.trim_start_matches("alpha=").parse::<f64>().unwrap_or(0.0);
-        let grows = results(&sweep, |series, n| (0.5 + 0.1 * (n / (1000.0 * (1.0 + alpha_of(series)))).ln()).clamp(0.1, 0.99));
+        let grows = results(&sweep, |series, n| (0.5 + 0.1 * (n / (10.0 * (1.0 + alpha_of(series)))).ln()).clamp(0.1, 0.99));
         assert_eq!(verdict(&checks(&sweep, &grows)), Verdict::Reproduced, "{:?}", checks(&sweep, &grows));
-        let shrinks = results(&sweep, |series, n| (0.5 + 0.1 * (n * (1.0 + alpha_of(series)) / 1000.0).ln()).clamp(0.1, 0.99));
+        let shrinks = results(&sweep, |series, n| (0.5 + 0.1 * (n * (1.0 + alpha_of(series)) / 10.0).ln()).clamp(0.1, 0.99));
+        let never = results(&sweep, |_, _| 0.5);
+        assert_eq!(verdict(&checks(&sweep, &never)), Verdict::Open, "no curve reaches 90%: nothing to compare");
         assert_eq!(verdict(&checks(&sweep, &shrinks)), Verdict::NotReproduced, "{:?}", checks(&sweep, &shrinks));
 
         // Methods: forward correction and co-teaching must beat cross-entropy at the top rate;
