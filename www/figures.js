@@ -1,6 +1,6 @@
 // The paper's figures, one click each: a preset sweep trained in parallel workers, drawn as a
 // summary chart with the paper's points beside ours.
-import { preset, sweep_curves } from './pkg/label_noise_lab.js';
+import { import_csv, preset, sweep_curves } from './pkg/label_noise_lab.js';
 import { Sweep } from './sweep.js';
 import { paint } from './ui.js';
 
@@ -42,7 +42,7 @@ function render() {
     li.className = result ? 'done' : failure ? 'failed' : progress !== undefined ? 'running' : 'waiting';
     li.title = failure || p.label;
     const name = `${spec.series[p.series].label} · ${spec.axis}=${p.x}${spec.seeds > 1 ? ` · seed ${p.seed}` : ''}`;
-    li.textContent = result ? `${name}: ${(result.test_accuracy * 100).toFixed(1)}%` : progress !== undefined ? `${name}: ${Math.round(progress * 100)}%` : failure ? `${name}: failed` : name;
+    li.textContent = result ? `${name}: ${(result.test_accuracy * 100).toFixed(1)}%${result.imported ? ' (imported)' : ''}` : progress !== undefined ? `${name}: ${Math.round(progress * 100)}%` : failure ? `${name}: failed` : name;
     if (progress !== undefined) li.style.setProperty('--progress', `${Math.round(progress * 100)}%`);
     list.append(li);
   }
@@ -82,6 +82,22 @@ export function initFigures() {
     render();
   });
   $('figure-clear').addEventListener('click', () => sweep.clear());
+  // Results trained elsewhere (`label-noise-lab sweep`, a cluster's shards merged) shown beside the paper.
+  $('figure-import').addEventListener('change', async () => {
+    const file = $('figure-import').files[0];
+    if (!file) return;
+    const status = $('figure-import-status');
+    try {
+      const found = JSON.parse(import_csv($('figure-preset').value, $('figure-scale').value, Number($('figure-seeds').value), await file.text()));
+      const count = Object.keys(found.points).length;
+      sweep.add(found.points);
+      status.textContent = `${file.name}: ${count} point${count === 1 ? '' : 's'} of this figure imported${found.strays ? `, ${found.strays} row${found.strays === 1 ? '' : 's'} of other points left out (another figure, scale, grid or seed)` : ''}.`;
+    } catch (e) {
+      status.textContent = `${file.name}: not imported: ${e.message || e}`;
+    }
+    status.dataset.state = status.textContent.includes('not imported') ? 'error' : 'done';
+    $('figure-import').value = '';
+  });
   window.addEventListener('resize', () => sweep && render());
   choose();
 }

@@ -123,6 +123,13 @@ export class Sweep {
     this.running = false;
   }
 
+  /** Adds finished points from elsewhere (`{query: result}`), kept like trained ones. */
+  add(points) {
+    Object.assign(this.results, points);
+    save(this.key, this.results);
+    this.onUpdate();
+  }
+
   clear() {
     this.cancel();
     this.results = {};

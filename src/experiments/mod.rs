@@ -171,6 +171,16 @@ impl Sweep {
         self
     }
 
+    /// Of `rows` (a CSV this sweep wrote, here or on other machines), the result of each point
+    /// that has one, and how many rows are of no point of this sweep (another preset, scale,
+    /// grid or seed).
+    pub fn matching(&self, rows: &[PointResult]) -> (Vec<(Point, PointResult)>, usize) {
+        let points = self.points();
+        let matched: Vec<(Point, PointResult)> = points.iter().filter_map(|p| rows.iter().find(|r| self.is_result_of(p, r)).map(|r| (p.clone(), r.clone()))).collect();
+        let strays = rows.iter().filter(|r| !points.iter().any(|p| self.is_result_of(p, r))).count();
+        (matched, strays)
+    }
+
     /// Whether `result` is the run of `point` (same series, x and seed).
     pub fn is_result_of(&self, point: &Point, result: &PointResult) -> bool {
         result.series == self.series[point.series].label && result.x == point.x && result.seed == point.config.seed
@@ -539,6 +549,18 @@ mod tests {
             }
             assert!(sweep.note.contains("the samples of") && !sweep.note.contains("300,000") && !sweep.note.contains("1,200,000"), "{}", sweep.note);
         }
+    }
+
+    #[test]
+    fn csv_rows_match_the_points_they_are_results_of() {
+        let sweep = Preset::Uniform.sweep(Scale::Full);
+        let row = |series: &str, x: f64, seed: u64| PointResult { series: series.into(), x, test_accuracy: 0.9, epochs: 3, train_examples: 1, samples_per_sec: 1.0, seed };
+        let rows = [row("conv4", 0.0, 1), row("mlp2", 100.0, 3), row("mlp2", 15.0, 1), row("vgg", 0.0, 1), row("mlp2", 100.0, 4)];
+        let (matched, strays) = sweep.matching(&rows);
+        let found: Vec<(String, f64, u64)> = matched.iter().map(|(p, r)| (sweep.series[p.series].label.clone(), p.x, r.seed)).collect();
+        assert_eq!(found, [("mlp2".to_string(), 100.0, 3), ("conv4".to_string(), 0.0, 1)]);
+        assert!(matched.iter().all(|(p, r)| sweep.is_result_of(p, r)));
+        assert_eq!(strays, 3, "alpha 15, an unknown series and seed 4 are no point of the full uniform figure");
     }
 
     #[test]

@@ -132,6 +132,21 @@ pub fn preset(name: &str, scale: &str, seeds: Option<usize>) -> Result<String, J
     .to_string())
 }
 
+/// The points of a figure (as [`preset`] lists them) that a CSV written by `label-noise-lab
+/// sweep` or `report` (on this machine or a cluster) has results for: `{points: {query:
+/// {test_accuracy, epochs, samples_per_sec}}, strays}`, strays being rows of no point shown.
+#[wasm_bindgen]
+pub fn import_csv(name: &str, scale: &str, seeds: usize, csv: &str) -> Result<String, JsError> {
+    let sweep = figure(name, scale)?.with_seeds(seeds);
+    let rows = crate::experiments::from_csv(csv).map_err(js_error)?;
+    let (matched, strays) = sweep.matching(&rows);
+    let points: serde_json::Map<String, serde_json::Value> = matched
+        .iter()
+        .map(|(p, r)| (params::to_query(&p.config), serde_json::json!({ "test_accuracy": r.test_accuracy, "epochs": r.epochs, "samples_per_sec": r.samples_per_sec, "imported": true })))
+        .collect();
+    Ok(serde_json::json!({ "points": points, "strays": strays }).to_string())
+}
+
 /// The curves of a figure's summary chart from its finished points (`[{series, x, seed,
 /// test_accuracy}]`, `series` its label), exactly as the native SVG draws them: the mean over the
 /// seeds with bars from the lowest to the highest, and the paper's points. JSON for [`draw_chart`].

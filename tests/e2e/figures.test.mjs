@@ -2,6 +2,7 @@
 // paper's points, finished points surviving a reload, and a killed worker not stopping the rest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { open, shot, sharedBrowser, palette } from './harness.mjs';
 
 const lab = sharedBrowser();
@@ -101,5 +102,46 @@ test('Cancel stops a running figure: its workers end, nothing more finishes, Run
   assert.match(await page.textContent('#figure-points'), /seed 3/);
   await page.selectOption('#figure-scale', 'full');
   assert.equal(await page.inputValue('#figure-seeds'), '3', 'the full scale runs every seed');
+  await context.close();
+});
+
+test('a CSV written by the command line (or a cluster) imports into its figure; a bad one is a message', async () => {
+  const context = await lab.b.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${lab.srv.origin}/`);
+  await page.waitForSelector('#figure-preset option[value="uniform"]', { state: 'attached' });
+  await page.selectOption('#figure-preset', 'uniform');
+  await page.selectOption('#figure-scale', 'full');
+  const total = (await sweepState(page)).total;
+  // The committed full-scale results: every row is a point of the full uniform figure.
+  const csv = fs.readFileSync('reproduction/uniform-full.csv', 'utf8').trim().split('\n');
+  const rows = csv.length - 1;
+  await page.setInputFiles('#figure-import', 'reproduction/uniform-full.csv');
+  await page.waitForFunction(() => document.getElementById('figure-import-status').dataset.state, null, { timeout: 10_000 });
+  assert.match(await page.textContent('#figure-import-status'), new RegExp(`${rows} points of this figure imported`));
+  const state = await sweepState(page);
+  assert.deepEqual([state.done, state.total, state.state], [String(rows), total, 'idle']);
+  assert.match(await page.textContent('#figure-points'), /mlp2 · alpha=100 · seed 1: \d+\.\d% \(imported\)/);
+  if (csv.some((l) => l.startsWith('conv4,'))) assert.match(await page.textContent('#figure-points'), /conv4 · alpha=0 · seed 1: \d+\.\d% \(imported\)/);
+  await page.locator('#figures').screenshot({ path: 'target/screenshots/figure-imported-full.png' });
+  // Kept like trained points: still there after a reload.
+  await page.reload();
+  await page.waitForSelector('#figure-preset option[value="uniform"]', { state: 'attached' });
+  await page.selectOption('#figure-preset', 'uniform');
+  await page.selectOption('#figure-scale', 'full');
+  assert.equal((await sweepState(page)).done, String(rows));
+
+  // Rows of another figure are counted, not shown; a file that is no sweep CSV is a message.
+  await page.selectOption('#figure-scale', 'quick');
+  await page.setInputFiles('#figure-import', { name: 'other.csv', mimeType: 'text/csv', buffer: fs.readFileSync('reproduction/compare-methods-quick.csv') });
+  await page.waitForFunction(() => /other\.csv/.test(document.getElementById('figure-import-status').textContent));
+  assert.match(await page.textContent('#figure-import-status'), /other\.csv: 0 points of this figure imported, \d+ rows of other points left out/);
+  await page.setInputFiles('#figure-import', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('series,alpha,test_accuracy\nmlp1,twenty,0.5\n') });
+  await page.waitForFunction(() => /bad\.csv/.test(document.getElementById('figure-import-status').textContent));
+  assert.equal(await page.getAttribute('#figure-import-status', 'data-state'), 'error');
+  assert.match(await page.textContent('#figure-import-status'), /bad\.csv: not imported: bad CSV/);
+  await page.selectOption('#figure-scale', 'full');
+  await page.click('#figure-clear');
+  assert.equal((await sweepState(page)).done, '0', 'the page still works');
   await context.close();
 });
