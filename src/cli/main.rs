@@ -129,9 +129,11 @@ struct RunArgs {
     force: bool,
 }
 
+/// Which figure's points, and where their CSV lives: `sweep` trains them, `merge` combines the
+/// shards that trained them (so it is given the same).
 #[derive(Args)]
-struct SweepArgs {
-    /// The figure to sweep.
+struct FigureArgs {
+    /// The figure.
     #[arg(long, default_value = "uniform", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Preset as strum::VariantNames>::VARIANTS))]
     preset: String,
     #[arg(long, default_value = "quick", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Scale as strum::VariantNames>::VARIANTS))]
@@ -139,9 +141,24 @@ struct SweepArgs {
     /// Only these series, comma separated (e.g. mlp1,mlp2).
     #[arg(long, value_delimiter = ',')]
     series: Vec<String>,
-    /// Folder for the CSV and SVG.
+    /// Only the first N of the preset's seeds (1-3; every figure has three).
+    #[arg(long, default_value_t = 3)]
+    seeds: usize,
+    /// Folder of the CSV (a merge: the shards' CSVs) and the SVG.
     #[arg(long, default_value = "results")]
     out: PathBuf,
+}
+
+impl FigureArgs {
+    fn sweep(&self) -> Result<Sweep, String> {
+        Ok(chosen_sweep(&self.preset, &self.scale, &self.series)?.with_seeds(self.seeds))
+    }
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    figure: FigureArgs,
     /// Points trained at once (one thread each).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
@@ -163,9 +180,6 @@ struct SweepArgs {
     /// Override the preset's optimizer (its default rate unless `--lr` is given): for a recipe search.
     #[arg(long, value_parser = parse_optimizer)]
     optimizer: Option<OptimizerKind>,
-    /// Only the first N of the preset's seeds (1-3; every figure has three).
-    #[arg(long, default_value_t = 3)]
-    seeds: usize,
     /// Only these values of the swept parameter, comma separated (e.g. 0,20,50,100: a long
     /// series' telling points first).
     #[arg(long, value_delimiter = ',')]
@@ -184,19 +198,8 @@ struct SweepArgs {
 
 #[derive(Args)]
 struct MergeArgs {
-    #[arg(long, default_value = "uniform", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Preset as strum::VariantNames>::VARIANTS))]
-    preset: String,
-    #[arg(long, default_value = "quick", value_parser = clap::builder::PossibleValuesParser::new(<label_noise_lab::experiments::Scale as strum::VariantNames>::VARIANTS))]
-    scale: String,
-    /// Only these series, as the shards were run.
-    #[arg(long, value_delimiter = ',')]
-    series: Vec<String>,
-    /// The seeds the shards were run with.
-    #[arg(long, default_value_t = 3)]
-    seeds: usize,
-    /// The folder holding the shards' CSVs; the merged CSV and SVG are written there.
-    #[arg(long, default_value = "results")]
-    out: PathBuf,
+    #[command(flatten)]
+    figure: FigureArgs,
 }
 
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
@@ -370,7 +373,8 @@ fn chosen_sweep(preset: &str, scale: &str, series: &[String]) -> Result<Sweep, S
 }
 
 fn sweep(args: SweepArgs) -> Result<(), String> {
-    let mut sweep = chosen_sweep(&args.preset, &args.scale, &args.series)?.with_seeds(args.seeds);
+    let mut sweep = args.figure.sweep()?;
+    let (scale, out) = (&args.figure.scale, &args.figure.out);
     if let Some(n) = args.min_samples {
         sweep.min_samples = n;
     }
@@ -402,7 +406,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     if !args.values.is_empty() {
         points.retain(|p| args.values.contains(&p.x));
     }
-    let stem = format!("{}-{}", sweep.name, args.scale);
+    let stem = format!("{}-{}", sweep.name, scale);
     let file = match args.shard {
         Some((i, k)) => {
             points = points.into_iter().enumerate().filter(|(n, _)| n % k == i - 1).map(|(_, p)| p).collect();
@@ -410,8 +414,8 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
         }
         None => format!("{stem}.csv"),
     };
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let csv = args.out.join(file);
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let csv = out.join(file);
     // The file is the sweep's state: its finished points are kept and not trained again, and each
     // point is saved as it finishes, so a stopped sweep (a session's end, a pre-empted cluster
     // task) resumes where it was. Delete the file to start over with other settings.
@@ -444,7 +448,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
         eprintln!("wrote {} (combine the shards with `label-noise-lab merge`)", csv.display());
         return Ok(());
     }
-    let svg = args.out.join(format!("{stem}.svg"));
+    let svg = out.join(format!("{stem}.svg"));
     let (frame, curves) = chart::sweep_summary(&sweep, &results);
     draw_svg(&svg, &frame, &curves)?;
     print!("{}", to_csv(&results, sweep.axis));
@@ -455,17 +459,18 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
 /// Reads every `{preset}-{scale}.shard-*-of-K.csv` in `--out`, checks that together they hold each
 /// point of the sweep exactly once, and writes `{preset}-{scale}.csv` and its SVG.
 fn merge(args: MergeArgs) -> Result<(), String> {
-    let sweep = chosen_sweep(&args.preset, &args.scale, &args.series)?.with_seeds(args.seeds);
-    let stem = format!("{}-{}", sweep.name, args.scale);
+    let sweep = args.figure.sweep()?;
+    let (scale, out) = (&args.figure.scale, &args.figure.out);
+    let stem = format!("{}-{}", sweep.name, scale);
     let prefix = format!("{stem}.shard-");
-    let mut shards: Vec<PathBuf> = std::fs::read_dir(&args.out)
-        .map_err(|e| format!("{}: {e}", args.out.display()))?
+    let mut shards: Vec<PathBuf> = std::fs::read_dir(out)
+        .map_err(|e| format!("{}: {e}", out.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".csv")))
         .collect();
     shards.sort();
     if shards.is_empty() {
-        return Err(format!("no {prefix}*.csv in {}", args.out.display()));
+        return Err(format!("no {prefix}*.csv in {}", out.display()));
     }
     let mut found: Vec<PointResult> = Vec::new();
     for path in &shards {
@@ -486,9 +491,9 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     if !missing.is_empty() {
         return Err(format!("{} of {} points are in no shard: {}", missing.len(), sweep.points().len(), missing.join(", ")));
     }
-    let csv = args.out.join(format!("{stem}.csv"));
+    let csv = out.join(format!("{stem}.csv"));
     std::fs::write(&csv, to_csv(&merged, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display()))?;
-    let svg = args.out.join(format!("{stem}.svg"));
+    let svg = out.join(format!("{stem}.svg"));
     let (frame, curves) = chart::sweep_summary(&sweep, &merged);
     draw_svg(&svg, &frame, &curves)?;
     eprintln!("merged {} shards into {} and {}", shards.len(), csv.display(), svg.display());
