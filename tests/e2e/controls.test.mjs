@@ -85,9 +85,19 @@ test('after a run: metric selector, hover, CSV and PNG exports, copy link, ifram
     return [...best, window.devicePixelRatio || 1];
   });
   await page.locator('#chart').scrollIntoViewIfNeeded(); // the export buttons scrolled it
-  const box = await page.locator('#chart').boundingBox();
-  await page.mouse.move(box.x + px / dpr, box.y + py / dpr);
-  await page.waitForSelector('#hover', { state: 'visible', timeout: 5000 });
+  // The page's layout can still settle after Done (a status line rewraps, by ~8 px): measure the
+  // chart's place again for each try, so the pointer lands where the point is drawn now.
+  for (let attempt = 0; ; attempt++) {
+    const box = await page.locator('#chart').boundingBox();
+    await page.mouse.move(box.x + px / dpr, box.y + py / dpr);
+    try {
+      await page.waitForSelector('#hover', { state: 'visible', timeout: 1500 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.mouse.move(0, 0);
+    }
+  }
   const tip = await page.textContent('#hover');
   const hovered = tip.match(/^mlp1 alpha=5 uniform: (\d+\.\d\d)% at epoch (\d\.\d\d)$/);
   assert.ok(hovered, `hover text ${JSON.stringify(tip)}`);
