@@ -416,33 +416,14 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     };
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let csv = out.join(file);
-    // The file is the sweep's state: its finished points are kept and not trained again, and each
-    // point is saved as it finishes, so a stopped sweep (a session's end, a pre-empted cluster
-    // task) resumes where it was. Delete the file to start over with other settings.
-    let earlier = match std::fs::read_to_string(&csv) {
-        Ok(text) => from_csv(&text).map_err(|e| format!("{}: {e}", csv.display()))?,
-        Err(_) => Vec::new(),
-    };
-    let missing: Vec<Point> = points.iter().filter(|p| !earlier.iter().any(|r| sweep.is_result_of(p, r))).cloned().collect();
+    // The file is the sweep's state (delete it to start over with other settings); its rows of
+    // other series or values stay.
+    let earlier = read_results(&csv)?;
+    let missing = missing_points(&sweep, &points, &earlier);
     if missing.len() < points.len() {
         eprintln!("{}: {} of {} points already there (kept; delete the file to retrain them)", csv.display(), points.len() - missing.len(), points.len());
     }
-    let order = sweep.points();
-    let save = |new: &[PointResult]| {
-        let mut all: Vec<PointResult> = earlier.iter().chain(new).cloned().collect();
-        all.sort_by_key(|r| order.iter().position(|p| sweep.is_result_of(p, r)).unwrap_or(usize::MAX));
-        std::fs::write(&csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
-    };
-    let new = if missing.is_empty() {
-        Vec::new()
-    } else {
-        run_sweep(&sweep, &missing, args.jobs, args.backend, &|so_far| {
-            if let Err(e) = save(so_far) {
-                eprintln!("{e}");
-            }
-        })?
-    };
-    let results = save(&new)?;
+    let results = train_saving(&csv, &sweep, earlier, &missing, Rows::KeepOthers, args.jobs, args.backend)?;
     if args.shard.is_some() {
         print!("{}", to_csv(&results, sweep.axis));
         eprintln!("wrote {} (combine the shards with `label-noise-lab merge`)", csv.display());
@@ -498,6 +479,53 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     draw_svg(&svg, &frame, &curves)?;
     eprintln!("merged {} shards into {} and {}", shards.len(), csv.display(), svg.display());
     Ok(())
+}
+
+/// The rows of a sweep's CSV; none if there is no file yet.
+fn read_results(csv: &Path) -> Result<Vec<PointResult>, String> {
+    match std::fs::read_to_string(csv) {
+        Ok(text) => from_csv(&text).map_err(|e| format!("{}: {e}", csv.display())),
+        Err(_) => Ok(Vec::new()),
+    }
+}
+
+/// The `points` that `rows` hold no result of.
+fn missing_points(sweep: &Sweep, points: &[Point], rows: &[PointResult]) -> Vec<Point> {
+    points.iter().filter(|p| !rows.iter().any(|r| sweep.is_result_of(p, r))).cloned().collect()
+}
+
+/// What [`train_saving`] does with rows of no point of its sweep.
+#[derive(Clone, Copy, PartialEq)]
+enum Rows {
+    /// Keep them (a `sweep` of some series or values into a file others share).
+    KeepOthers,
+    /// Drop them (the report: each file is one whole figure).
+    OnlyPoints,
+}
+
+/// Trains `missing` and writes `csv` (the `earlier` rows and the new ones, in the sweep's point
+/// order) after every finished point, so a stopped run resumes where it was; returns the rows.
+fn train_saving(csv: &Path, sweep: &Sweep, earlier: Vec<PointResult>, missing: &[Point], rows: Rows, jobs: usize, backend: Backend) -> Result<Vec<PointResult>, String> {
+    let order = sweep.points();
+    let index = |r: &PointResult| order.iter().position(|p| sweep.is_result_of(p, r));
+    let save = |new: &[PointResult]| {
+        let mut all: Vec<PointResult> = earlier.iter().chain(new).cloned().collect();
+        if rows == Rows::OnlyPoints {
+            all.retain(|r| index(r).is_some());
+        }
+        all.sort_by_key(|r| index(r).unwrap_or(usize::MAX));
+        std::fs::write(csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
+    };
+    let new = if missing.is_empty() {
+        Vec::new()
+    } else {
+        run_sweep(sweep, missing, jobs, backend, &|so_far| {
+            if let Err(e) = save(so_far) {
+                eprintln!("{e}");
+            }
+        })?
+    };
+    save(&new)
 }
 
 /// Trains `points` of `sweep`, `jobs` at a time (one thread each); results in point order.
@@ -568,34 +596,15 @@ fn report(args: ReportArgs) -> Result<(), String> {
         let sweep = preset.sweep(scale);
         let stem = format!("{name}-{}", args.scale);
         let csv = args.out.join(format!("{stem}.csv"));
-        let results = match std::fs::read_to_string(&csv) {
-            Ok(text) => from_csv(&text).map_err(|e| format!("{}: {e}", csv.display()))?,
-            Err(_) => Vec::new(),
-        };
+        let earlier = read_results(&csv)?;
         let points: Vec<Point> = sweep.points();
-        let known = |p: &Point, results: &[PointResult]| results.iter().any(|r| sweep.is_result_of(p, r));
-        let missing: Vec<Point> = points.iter().filter(|p| !known(p, &results)).cloned().collect();
+        let missing = missing_points(&sweep, &points, &earlier);
         std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-        let save = |new: &[PointResult]| {
-            let mut all: Vec<PointResult> = results.iter().chain(new).cloned().collect();
-            let index = |r: &PointResult| points.iter().position(|p| sweep.is_result_of(p, r));
-            all.retain(|r| index(r).is_some());
-            all.sort_by_key(index);
-            std::fs::write(&csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
-        };
         if args.no_train && !missing.is_empty() {
             eprintln!("{name}: {} of {} points not trained yet (--no-train)", missing.len(), points.len());
         }
-        let new = if missing.is_empty() || args.no_train {
-            Vec::new()
-        } else {
-            run_sweep(&sweep, &missing, args.jobs, args.backend, &|so_far| {
-                if let Err(e) = save(so_far) {
-                    eprintln!("{e}");
-                }
-            })?
-        };
-        let results = save(&new)?;
+        // A figure whose grid changed drops the points it no longer has.
+        let results = train_saving(&csv, &sweep, earlier, if args.no_train { &[] } else { &missing }, Rows::OnlyPoints, args.jobs, args.backend)?;
         let (frame, curves) = chart::sweep_summary(&sweep, &results);
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));

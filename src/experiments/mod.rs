@@ -135,25 +135,26 @@ impl Sweep {
     /// Every run: series by series, x by x, seed by seed.
     pub fn points(&self) -> Vec<Point> {
         let mut points = Vec::new();
+        let set_size = |c: &RunConfig| c.clean + c.noise_spec().noisy_count();
         for (s, series) in self.series.iter().enumerate() {
+            // The samples the series' largest x gets from its base epochs (for `same_samples`).
+            let mut largest = series.base.clone();
+            self.axis.apply(&mut largest, self.values.iter().copied().fold(f64::MIN, f64::max));
+            let largest_samples = largest.epochs * set_size(&largest);
             for &x in &self.values {
                 let mut config = series.base.clone();
                 self.axis.apply(&mut config, x);
-                let set_size = |c: &RunConfig| c.clean + c.noise_spec().noisy_count();
                 config.epochs = if self.same_samples {
-                    let mut largest = series.base.clone();
-                    self.axis.apply(&mut largest, self.values.iter().copied().fold(f64::MIN, f64::max));
-                    (largest.epochs * set_size(&largest)).div_ceil(set_size(&config).max(1))
+                    largest_samples.div_ceil(set_size(&config).max(1))
                 } else {
                     // Capped: a tiny clean set would otherwise ask for thousands of epochs.
                     config.epochs.max(self.min_samples.div_ceil(set_size(&config).max(1)).min(MAX_POINT_EPOCHS))
                 };
-                let set_size = set_size(&config);
                 if config.h_alpha {
                     // H_alpha trains on the n clean examples only (the noise is in its soft
                     // target): as many passes as give the diluted set's samples, so it takes the
                     // same steps as a batch curve at the same batch size, not fewer.
-                    config.epochs = (config.epochs * set_size).div_ceil(config.clean.max(1));
+                    config.epochs = (config.epochs * set_size(&config)).div_ceil(config.clean.max(1));
                 }
                 for &seed in &self.seeds {
                     points.push(Point { series: s, x, config: RunConfig { seed, ..config.clone() } });
