@@ -108,3 +108,65 @@ fn a_stopped_sweep_resumes_from_its_file_and_values_picks_points() {
     assert!(!cli(&["sweep", "--preset", "noisy-images", "--values", "7", "--out", out]).status.success(), "7 is not a point of the figure");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_sweep_killed_mid_point_resumes_it_from_its_checkpoint_to_the_same_result() {
+    let dir = std::env::temp_dir().join(format!("lnl-checkpoint-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let args = |out: &std::path::Path, every: &str| -> Vec<String> {
+        [
+            "sweep",
+            "--preset",
+            "uniform",
+            "--scale",
+            "quick",
+            "--series",
+            "mlp1",
+            "--values",
+            "20",
+            "--clean",
+            "1000",
+            "--epochs",
+            "4",
+            "--min-samples",
+            "1",
+            "--seeds",
+            "1",
+            "--jobs",
+            "1",
+            "--checkpoint-every",
+            every,
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let accuracy = |out: &std::path::Path| std::fs::read_to_string(out.join("uniform-quick.csv")).unwrap().lines().nth(1).unwrap().split(',').nth(2).unwrap().to_string();
+
+    let whole = dir.join("whole");
+    let run = Command::new(env!("CARGO_BIN_EXE_label-noise-lab")).args(args(&whole, "1e9")).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+
+    // Killed once its point has saved itself (every 0.1 s), as a session's end or a pre-emption does.
+    let stopped = dir.join("stopped");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_label-noise-lab")).args(args(&stopped, "0.1")).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let checkpoints = stopped.join("uniform-quick.checkpoints");
+    let saved = || std::fs::read_dir(&checkpoints).into_iter().flatten().flatten().any(|d| d.path().join("latest").exists());
+    let started = std::time::Instant::now();
+    while !saved() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(saved(), "no checkpoint within two minutes");
+    assert!(!stopped.join("uniform-quick.csv").exists(), "killed before its point finished");
+
+    let run = Command::new(env!("CARGO_BIN_EXE_label-noise-lab")).args(args(&stopped, "1e9")).output().unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{log}");
+    assert!(log.contains("resumed at"), "{log}");
+    assert_eq!(accuracy(&stopped), accuracy(&whole), "the resumed point is the same run");
+    assert!(!checkpoints.exists(), "a finished point's checkpoint is deleted");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

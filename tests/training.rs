@@ -188,3 +188,60 @@ fn the_conv_nets_train_on_mnist() {
         assert_eq!(run.parameters, model.parameters(64));
     }
 }
+
+/// A run saved mid-way and resumed by a new trainer (as a new process would) ends bit for bit
+/// where the uninterrupted run ends: Adam and Adadelta state, the shuffled order, the learning
+/// rate's place, co-teaching's second network and estimated forward correction's estimate.
+#[cfg(feature = "checkpoint")]
+#[test]
+fn a_run_saved_and_resumed_by_a_new_trainer_is_the_same_run() {
+    use label_noise_lab::core::method::{Method, Transition};
+    let base = RunConfig { model: Architecture::Mlp1, width: 32, clean: 1_000, alpha: 2.0, batch: 64, epochs: 2, seed: 3, ..RunConfig::default() };
+    // 3,000 examples: 47 steps an epoch. Stops mid-epoch, at an epoch's end, in a second phase.
+    let cases = [
+        (RunConfig { ..base.clone() }, 20),
+        (RunConfig { optimizer: OptimizerKind::Adadelta, lr: 1.0, ..base.clone() }, 47),
+        (RunConfig { model: Architecture::Conv2, clean: 300, ..base.clone() }, 9),
+        (RunConfig { method: Method::Coteach, ..base.clone() }, 60),
+        (RunConfig { method: Method::Forward, transition: Transition::Estimated, ..base.clone() }, 120),
+    ];
+    for (config, stop_at) in cases {
+        let sources = common::sources();
+        let fresh = || Trainer::new(&config, sources.clone(), None, Backend::default(), system_clock).unwrap();
+        let whole = fresh().run(|_| ControlFlow::Continue(()));
+        let dir = std::env::temp_dir().join(format!("lnl-checkpoint-{}-{stop_at}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut first = fresh();
+        for _ in 0..stop_at {
+            first.step();
+        }
+        first.save_checkpoint(&dir).unwrap();
+        let (samples, progress) = (first.samples_trained(), first.progress());
+        drop(first);
+        let mut resumed = fresh().resume(&dir).unwrap();
+        assert_eq!((resumed.samples_trained(), resumed.progress()), (samples, progress), "{}", config.label());
+        assert!(samples > 0);
+        let resumed = resumed.run(|_| ControlFlow::Continue(()));
+        assert_eq!(resumed.fingerprints, whole.fingerprints, "{} stopped at step {stop_at}", config.label());
+        let accuracies = |s: &label_noise_lab::core::training::RunSummary| s.history.iter().map(|m| (m.epoch, m.test_accuracy)).collect::<Vec<_>>();
+        assert_eq!(accuracies(&resumed), accuracies(&whole), "{}", config.label());
+        assert_eq!(resumed.transition_estimate, whole.transition_estimate);
+
+        // Saved again later, only the newest save is kept; another configuration is refused.
+        let other = RunConfig { seed: 4, ..config.clone() };
+        let refused = Trainer::new(&other, sources.clone(), None, Backend::default(), system_clock).unwrap().resume(&dir);
+        assert!(refused.is_err_and(|e| e.to_string().contains("another configuration")), "{}", config.label());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// Without a checkpoint, resuming is starting: the same run as a fresh trainer.
+#[cfg(feature = "checkpoint")]
+#[test]
+fn resuming_from_an_empty_directory_starts_the_run() {
+    let config = RunConfig { model: Architecture::Perceptron, clean: 1_000, alpha: 1.0, epochs: 1, seed: 2, ..RunConfig::default() };
+    let dir = std::env::temp_dir().join(format!("lnl-checkpoint-empty-{}", std::process::id()));
+    let fresh = || Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap();
+    let resumed = fresh().resume(&dir).unwrap().run(|_| ControlFlow::Continue(()));
+    assert_eq!(resumed.fingerprints, fresh().run(|_| ControlFlow::Continue(())).fingerprints);
+}

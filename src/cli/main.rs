@@ -11,13 +11,12 @@ use label_noise_lab::core::evaluation::Reporting;
 use label_noise_lab::core::noise::{Order, WrongClassRanking};
 use label_noise_lab::core::optim::OptimizerKind;
 use label_noise_lab::core::packed;
-use label_noise_lab::core::training::{Metrics, RunSummary, Sources, Trainer, reference_ranking, system_clock};
+use label_noise_lab::core::training::{Metrics, RunSummary, Sources, TrainError, Trainer, reference_ranking, system_clock};
 use label_noise_lab::experiments::chart;
 use label_noise_lab::experiments::estimate::{Estimate, Throughput, Verdict};
 use label_noise_lab::experiments::{PRESETS, Point, PointResult, Preset, Scale, Sweep, from_csv, to_csv};
 use label_noise_lab::params::{self, Kind, PARAMETERS};
 use plotters::prelude::*;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -159,9 +158,8 @@ impl FigureArgs {
 struct SweepArgs {
     #[command(flatten)]
     figure: FigureArgs,
-    /// Points trained at once (one thread each).
-    #[arg(long, default_value_t = 2)]
-    jobs: usize,
+    #[command(flatten)]
+    compute: Compute,
     /// Override the preset's epochs (for a faster look).
     #[arg(long)]
     epochs: Option<usize>,
@@ -192,8 +190,20 @@ struct SweepArgs {
     /// parallel runs one shard per task).
     #[arg(long, value_parser = parse_shard)]
     shard: Option<(usize, usize)>,
+}
+
+/// How `sweep` and `report` train their points.
+#[derive(Args, Clone, Copy)]
+struct Compute {
+    /// Points trained at once (one thread each).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     backend: Backend,
+    /// Seconds between two saves of a point in training (under `{preset}-{scale}.checkpoints/`
+    /// beside its CSV): a stopped sweep resumes a long point where it was saved.
+    #[arg(long = "checkpoint-every", default_value_t = 600.0)]
+    checkpoint_every: f64,
 }
 
 #[derive(Args)]
@@ -226,10 +236,8 @@ struct ReportArgs {
     /// and count as unchecked).
     #[arg(long = "no-train")]
     no_train: bool,
-    #[arg(long, default_value_t = 2)]
-    jobs: usize,
-    #[arg(long, default_value = "flex", value_parser = parse_backend)]
-    backend: Backend,
+    #[command(flatten)]
+    compute: Compute,
 }
 
 #[derive(Args)]
@@ -423,7 +431,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     if missing.len() < points.len() {
         eprintln!("{}: {} of {} points already there (kept; delete the file to retrain them)", csv.display(), points.len() - missing.len(), points.len());
     }
-    let results = train_saving(&csv, &sweep, earlier, &missing, Rows::KeepOthers, args.jobs, args.backend)?;
+    let results = train_saving(&csv, &sweep, earlier, &missing, Rows::KeepOthers, args.compute)?;
     if args.shard.is_some() {
         print!("{}", to_csv(&results, sweep.axis));
         eprintln!("wrote {} (combine the shards with `label-noise-lab merge`)", csv.display());
@@ -505,7 +513,7 @@ enum Rows {
 
 /// Trains `missing` and writes `csv` (the `earlier` rows and the new ones, in the sweep's point
 /// order) after every finished point, so a stopped run resumes where it was; returns the rows.
-fn train_saving(csv: &Path, sweep: &Sweep, earlier: Vec<PointResult>, missing: &[Point], rows: Rows, jobs: usize, backend: Backend) -> Result<Vec<PointResult>, String> {
+fn train_saving(csv: &Path, sweep: &Sweep, earlier: Vec<PointResult>, missing: &[Point], rows: Rows, compute: Compute) -> Result<Vec<PointResult>, String> {
     let order = sweep.points();
     let index = |r: &PointResult| order.iter().position(|p| sweep.is_result_of(p, r));
     let save = |new: &[PointResult]| {
@@ -519,7 +527,7 @@ fn train_saving(csv: &Path, sweep: &Sweep, earlier: Vec<PointResult>, missing: &
     let new = if missing.is_empty() {
         Vec::new()
     } else {
-        run_sweep(sweep, missing, jobs, backend, &|so_far| {
+        run_sweep(sweep, missing, compute, &csv.with_extension("checkpoints"), &|so_far| {
             if let Err(e) = save(so_far) {
                 eprintln!("{e}");
             }
@@ -528,10 +536,47 @@ fn train_saving(csv: &Path, sweep: &Sweep, earlier: Vec<PointResult>, missing: &
     save(&new)
 }
 
+/// Where a point's run saves itself while it trains (deleted when it ends).
+fn checkpoint_dir(root: &Path, sweep: &Sweep, point: &Point) -> PathBuf {
+    let series: String = sweep.series[point.series].label.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    root.join(format!("{series}-{}{}-seed{}", sweep.axis.parameter(), point.x, point.config.seed))
+}
+
+/// Trains one point to its end: resumed from its checkpoint under `root` if a stopped sweep left
+/// one, and saved there every `every` seconds (a point can train for hours).
+fn train_point(
+    sweep: &Sweep,
+    point: &Point,
+    sources: &Sources,
+    ranking: Option<&WrongClassRanking>,
+    (backend, every): (Backend, f64),
+    root: &Path,
+    bar: &ProgressBar,
+) -> Result<RunSummary, TrainError> {
+    let dir = checkpoint_dir(root, sweep, point);
+    // A point keeps only its final accuracy: it evaluates once, at the end.
+    let mut trainer = Trainer::new(&point.config, sources.clone(), ranking, backend, system_clock)?.reporting(Reporting::Final).resume(&dir)?;
+    if trainer.samples_trained() > 0 {
+        bar.suspend(|| eprintln!("{}: resumed at {:.1}% from {}", point.config.label(), trainer.progress() * 100.0, dir.display()));
+    }
+    let mut saved = system_clock();
+    while !trainer.is_done() {
+        trainer.step();
+        if system_clock() - saved > every && !trainer.is_done() {
+            trainer.save_checkpoint(&dir)?;
+            saved = system_clock();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir(root); // only once empty
+    Ok(trainer.summary())
+}
+
 /// Trains `points` of `sweep`, `jobs` at a time (one thread each); results in point order.
 /// `finished` sees the results so far after every point (the report saves them, so a stopped
-/// sweep resumes where it was).
-fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend, finished: &(dyn Fn(&[PointResult]) + Sync)) -> Result<Vec<PointResult>, String> {
+/// sweep resumes where it was); a point in training saves itself under `checkpoints`.
+fn run_sweep(sweep: &Sweep, points: &[Point], compute: Compute, checkpoints: &Path, finished: &(dyn Fn(&[PointResult]) + Sync)) -> Result<Vec<PointResult>, String> {
+    let Compute { jobs, backend, checkpoint_every } = compute;
     for p in points {
         p.config.validate().map_err(|e| format!("{}: {e}", p.config.label()))?;
     }
@@ -557,10 +602,8 @@ fn run_sweep(sweep: &Sweep, points: &[Point], jobs: usize, backend: Backend, fin
                     if failure.lock().unwrap().is_some() {
                         break;
                     }
-                    // A point keeps only its final accuracy: it evaluates once, at the end.
-                    match Trainer::new(&point.config, sources.clone(), ranking.as_ref(), backend, system_clock).map(|t| t.reporting(Reporting::Final)) {
-                        Ok(mut trainer) => {
-                            let summary: RunSummary = trainer.run(|_| ControlFlow::Continue(()));
+                    match train_point(sweep, point, &sources, ranking.as_ref(), (backend, checkpoint_every), checkpoints, &bar) {
+                        Ok(summary) => {
                             let result = sweep.result(point, &summary);
                             bar.suspend(|| eprintln!("{:>12} {}={:<6} test {:.2}%", result.series, sweep.axis.parameter(), result.x, result.test_accuracy * 100.0));
                             let mut so_far = results.lock().unwrap();
@@ -604,7 +647,7 @@ fn report(args: ReportArgs) -> Result<(), String> {
             eprintln!("{name}: {} of {} points not trained yet (--no-train)", missing.len(), points.len());
         }
         // A figure whose grid changed drops the points it no longer has.
-        let results = train_saving(&csv, &sweep, earlier, if args.no_train { &[] } else { &missing }, Rows::OnlyPoints, args.jobs, args.backend)?;
+        let results = train_saving(&csv, &sweep, earlier, if args.no_train { &[] } else { &missing }, Rows::OnlyPoints, args.compute)?;
         let (frame, curves) = chart::sweep_summary(&sweep, &results);
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));

@@ -72,7 +72,7 @@ impl Eval {
 }
 
 /// The state a schedule keeps between reports: samples at the last report and full evaluation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
     pub reporting: Reporting,
     next_due: usize,

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+#[cfg(feature = "checkpoint")]
+mod checkpoint;
+
 /// The usual MNIST normalisation (mean and std of training pixels / 255).
 pub const PIXEL_MEAN: f32 = 0.1307;
 pub const PIXEL_STD: f32 = 0.3081;
@@ -120,6 +123,8 @@ pub enum TrainError {
     Noise(#[from] crate::core::noise::NoiseError),
     #[error("{0}")]
     Backend(String),
+    #[error("checkpoint {0}")]
+    Checkpoint(String),
 }
 
 /// A portable clock: `std::time::Instant` panics in the browser, so wasm uses `performance.now()`
@@ -394,8 +399,7 @@ impl Trainer {
             return None;
         }
         if self.position >= self.order.len() {
-            let mut r = rng(self.config.seed ^ mix(self.epoch as u64), Stream::Shuffle);
-            self.order.shuffle(&mut r);
+            shuffle_for_epoch(&mut self.order, self.config.seed, self.epoch);
             self.position = 0;
         }
         let t0 = (self.clock)();
@@ -684,6 +688,11 @@ impl Trainer {
             },
         }
     }
+}
+
+/// Each epoch reshuffles the previous epoch's order (so a resumed run replays the shuffles).
+fn shuffle_for_epoch(order: &mut [u32], seed: u64, epoch: usize) {
+    order.shuffle(&mut rng(seed ^ mix(epoch as u64), Stream::Shuffle));
 }
 
 fn argmax(row: &[f32; CLASSES]) -> u8 {
