@@ -4,6 +4,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A curve of `(x, y)` points; `y` is a fraction for accuracies.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +75,8 @@ pub struct PlotMapping {
     pub pixels_y: (i32, i32),
     pub x_labels: Vec<String>,
     pub y_labels: Vec<String>,
+    /// The legend is under the chart (no corner of the plot was clear for it).
+    pub legend_below: bool,
 }
 
 /// Decimals that keep neighbouring tick labels apart on an axis spanning `span`: plotters puts
@@ -88,17 +91,57 @@ pub fn tick_label(v: f64, span: f64, percent: bool) -> String {
     if percent { format!("{:.*}%", decimals(span * 100.0), v * 100.0) } else { format!("{:.*}", decimals(span), v) }
 }
 
-/// The corner of the plot with the fewest data points, for the legend (accuracy-vs-epoch curves
-/// leave the lower right empty; accuracy-vs-alpha curves the lower left).
-fn emptiest_corner(curves: &[Curve], (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> SeriesLabelPosition {
-    let points: Vec<(f64, f64)> = curves.iter().flat_map(|c| c.points.iter()).map(|&(x, y)| ((x - x0) / (x1 - x0).max(1e-12), (y - y0) / (y1 - y0).max(1e-12))).collect();
-    // The legend covers about 40% of the width and, with several curves, the height.
-    let count = |right: bool, top: bool| points.iter().filter(|&&(x, y)| (if right { x > 0.6 } else { x < 0.4 }) && (if top { y > 0.5 } else { y < 0.5 })).count();
-    [(SeriesLabelPosition::LowerRight, false, true), (SeriesLabelPosition::LowerLeft, false, false), (SeriesLabelPosition::UpperRight, true, true), (SeriesLabelPosition::UpperLeft, true, false)]
+/// Where a chart's legend goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Legend {
+    /// A corner of the plot that its box leaves every curve clear of.
+    Corner(Corner),
+    /// A strip under the chart: no corner is clear (curves across the whole plot, or a phone's
+    /// plot too small for the box).
+    Below,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corner {
+    LowerRight,
+    LowerLeft,
+    UpperRight,
+    UpperLeft,
+}
+
+impl Corner {
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            Corner::LowerRight => SeriesLabelPosition::LowerRight,
+            Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+            Corner::UpperRight => SeriesLabelPosition::UpperRight,
+            Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+        }
+    }
+}
+
+/// The first corner (lower right, lower left, upper right, upper left: accuracy-vs-epoch curves
+/// leave the lower right empty, accuracy-vs-alpha curves the lower left) where a legend box of
+/// `size` (shares of the plot's width and height) covers no point and no line of the curves.
+fn legend_place(curves: &[Curve], (x0, x1): (f64, f64), (y0, y1): (f64, f64), size: (f64, f64)) -> Legend {
+    let unit = |&(x, y): &(f64, f64)| ((x - x0) / (x1 - x0).max(1e-12), (y - y0) / (y1 - y0).max(1e-12));
+    // Points, and for lines the way between them: a line across a corner covers it too.
+    let mut samples = Vec::new();
+    for c in curves {
+        let points: Vec<(f64, f64)> = c.points.iter().map(unit).collect();
+        samples.extend(&points);
+        if c.style == Style::Line {
+            for w in points.windows(2) {
+                samples.extend((1..16).map(|i| i as f64 / 16.0).map(|t| (w[0].0 + t * (w[1].0 - w[0].0), w[0].1 + t * (w[1].1 - w[0].1))));
+            }
+        }
+    }
+    let (w, h) = (size.0 + 0.03, size.1 + 0.03); // plotters keeps a few pixels from the edges
+    let clear = |right: bool, top: bool| !samples.iter().any(|&(x, y)| (if right { x > 1.0 - w } else { x < w }) && (if top { y > 1.0 - h } else { y < h }));
+    [(Corner::LowerRight, true, false), (Corner::LowerLeft, false, false), (Corner::UpperRight, true, true), (Corner::UpperLeft, false, true)]
         .into_iter()
-        .min_by_key(|&(_, top, right)| count(right, top))
-        .map(|(p, _, _)| p)
-        .unwrap_or(SeriesLabelPosition::LowerRight)
+        .find(|&(_, right, top)| size.0 < 0.6 && size.1 < 0.7 && clear(right, top))
+        .map_or(Legend::Below, |(p, _, _)| Legend::Corner(p))
 }
 
 /// Draws `curves` into `area`. Errors are returned as text so every backend reports alike.
@@ -138,9 +181,33 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     let px = |v: f64| (v * k).round() as u32;
     let line = px(2.0);
     // The title shrinks to fit a narrow chart (a phone): about 0.55 em per character.
-    let width = area.dim_in_pixel().0 as f64;
-    let title_size = (18.0 * k).min(width / (0.55 * frame.title.chars().count().max(1) as f64)).max(9.0 * k);
-    let mut chart = ChartBuilder::on(area)
+    let (width, height) = area.dim_in_pixel();
+    let title_size = (18.0 * k).min(width as f64 / (0.55 * frame.title.chars().count().max(1) as f64)).max(9.0 * k);
+    // The legend: its box measured in the backend's font, against the plot's size (the area
+    // less the margins, label areas and title), placed where it hides nothing.
+    let font = TextStyle::from(("sans-serif", 12.0 * k).into_font());
+    let text_size = |t: &str| area.estimate_text_size(t, &font).unwrap_or((0, 0));
+    let texts: Vec<(u32, u32)> = curves.iter().map(|c| text_size(&c.label)).collect();
+    let row = texts.iter().map(|t| t.1).max().unwrap_or(0) as f64 * 1.25;
+    let legend_box = (texts.iter().map(|t| t.0).max().unwrap_or(0) as f64 + 50.0, row * texts.len() as f64 + 20.0);
+    let plot = (width as f64 - px(56.0 + 24.0) as f64, height as f64 - px(40.0 + 24.0) as f64 - title_size * 1.4);
+    let legend = if curves.is_empty() { Legend::Corner(Corner::LowerRight) } else { legend_place(curves, (x0, x1), (y0, y1), (legend_box.0 / plot.0.max(1.0), legend_box.1 / plot.1.max(1.0))) };
+    // Below: entries flow in rows across the width, under the x axis.
+    let gap = px(16.0) as f64;
+    let mut rows = vec![Vec::new()];
+    let mut used = 0.0;
+    for (curve, t) in curves.iter().zip(&texts) {
+        let item = 36.0 + t.0 as f64;
+        if used + item > width as f64 - 2.0 * gap && !rows.last().is_some_and(Vec::is_empty) {
+            rows.push(Vec::new());
+            used = 0.0;
+        }
+        rows.last_mut().expect("a row").push((curve, used));
+        used += item + gap;
+    }
+    let strip = if legend == Legend::Below { (rows.len() as f64 * row * 1.2 + 2.0 * row) as u32 } else { 0 };
+    let (area, strip_area) = area.split_vertically(height.saturating_sub(strip));
+    let mut chart = ChartBuilder::on(&area)
         .caption(&frame.title, ("sans-serif", title_size))
         .margin(px(12.0))
         .x_label_area_size(px(40.0))
@@ -206,15 +273,26 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
             chart.draw_series(curve.bars.iter().filter(|b| b.2 > b.1).map(bar)).map_err(err)?;
         }
     }
-    if !curves.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(emptiest_corner(curves, (x0, x1), (y0, y1)))
-            .label_font(("sans-serif", 12.0 * k))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(err)?;
+    match legend {
+        Legend::Corner(_) if curves.is_empty() => {}
+        Legend::Corner(corner) => {
+            chart.configure_series_labels().position(corner.position()).label_font(font.clone()).background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).draw().map_err(err)?;
+        }
+        Legend::Below => {
+            for (i, items) in rows.iter().enumerate() {
+                let y = (row * (0.5 + 1.2 * i as f64)) as i32;
+                for &(curve, x) in items {
+                    let (x, c) = ((gap + x) as i32, curve.color.stroke_width(line));
+                    match curve.style {
+                        Style::Paper => strip_area.draw(&TriangleMarker::new((x + 15, y), 5, c)),
+                        Style::Marker => strip_area.draw(&Cross::new((x + 15, y), 5, c)),
+                        Style::Line => strip_area.draw(&PathElement::new(vec![(x + 5, y), (x + 25, y)], c)),
+                    }
+                    .map_err(err)?;
+                    strip_area.draw(&Text::new(curve.label.as_str(), (x + 36, y), font.clone().pos(Pos::new(HPos::Left, VPos::Center)))).map_err(err)?;
+                }
+            }
+        }
     }
     let (px_x, px_y) = chart.plotting_area().get_pixel_range();
     area.present().map_err(err)?;
@@ -225,6 +303,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         pixels_y: (px_y.start, px_y.end),
         x_labels: sorted_labels(x_labels.into_inner()),
         y_labels: sorted_labels(y_labels.into_inner()),
+        legend_below: legend == Legend::Below,
     })
 }
 
@@ -321,5 +400,34 @@ mod tests {
         assert_eq!(tick_label(0.3, 0.998, false), "0.3", "an epoch axis padded to 0.998");
         assert_eq!(tick_label(0.915, 0.05, true), "91.5%");
         assert_eq!(tick_label(2.3049, 0.02, false), "2.305");
+    }
+
+    /// The memorisation panel's curves (the case that hid the low ones), and a sweep's falling
+    /// curves on a desktop and a phone.
+    #[test]
+    fn the_legend_takes_a_clear_corner_or_goes_below_the_chart() {
+        let line =
+            |label: &str, i, ys: &[f64]| Curve { label: label.into(), points: ys.iter().enumerate().map(|(x, &y)| (x as f64, y)).collect(), color: color(i), style: Style::Line, bars: Vec::new() };
+        let memorisation = vec![
+            line("right labels: predicted as given", 0, &[0.81, 0.83, 0.91, 0.93, 0.93]),
+            line("wrong labels: predicted as given (memorised)", 1, &[0.03, 0.02, 0.01, 0.02, 0.02]),
+            line("wrong labels: predicted as the true class", 2, &[0.80, 0.82, 0.87, 0.89, 0.89]),
+            line("wrong labels: something else", 3, &[0.16, 0.16, 0.12, 0.09, 0.09]),
+        ];
+        let falling = vec![line("ours mlp1", 0, &[0.97, 0.93, 0.9, 0.85, 0.75]), line("ours mlp2", 1, &[0.97, 0.94, 0.92, 0.9, 0.86])];
+        let frame = Frame { title: "t".into(), x_label: "x".into(), y_label: "y".into(), x_range: None, y_range: None, y_percent: true, scale: 1.0, x_names: Vec::new() };
+        let place = |curves: &[Curve], size: (u32, u32), name: &str| {
+            let mut svg = String::new();
+            let below = draw(&SVGBackend::with_string(&mut svg, size).into_drawing_area(), &frame, curves).unwrap().legend_below;
+            let _ = std::fs::create_dir_all("target/charts");
+            std::fs::write(format!("target/charts/legend-{name}.svg"), &svg).unwrap();
+            assert!(curves.iter().all(|c| svg.contains(&c.label)), "every label is drawn");
+            below
+        };
+        assert!(place(&memorisation, (640, 400), "memorisation"), "no corner is clear of the curves");
+        assert!(!place(&falling, (640, 400), "falling"), "falling curves leave the lower left clear");
+        assert!(legend_place(&falling, (0.0, 4.0), (0.7, 1.0), (0.3, 0.2)) == Legend::Corner(Corner::LowerLeft));
+        assert!(legend_place(&falling, (0.0, 4.0), (0.7, 1.0), (0.7, 0.2)) == Legend::Below, "a box wider than the clear corner");
+        assert!(place(&memorisation, (360, 300), "memorisation-phone"));
     }
 }

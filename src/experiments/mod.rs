@@ -212,12 +212,14 @@ impl Sweep {
 
 /// One CSV row: the columns after `series` and the swept parameter, by position.
 type Row = (String, f64, f64, usize, usize, f64, u64);
+/// The columns after `series` and the swept parameter.
+const MEASUREMENTS: [&str; 5] = ["test_accuracy", "epochs", "train_examples", "samples_per_sec", "seed"];
 
 /// The sweep's results as CSV: `series`, the swept parameter, then the measurements.
 pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>| -> csv::Result<()> {
-        out.write_record(["series", axis.parameter(), "test_accuracy", "epochs", "train_examples", "samples_per_sec", "seed"])?;
+        out.write_record(["series", axis.parameter()].into_iter().chain(MEASUREMENTS))?;
         for r in results {
             // Accuracy to 4 decimals, speed to whole samples/s: the CSVs are committed.
             let row: Row = (r.series.clone(), r.x, (r.test_accuracy * 1e4).round() / 1e4, r.epochs, r.train_examples, r.samples_per_sec.round(), r.seed);
@@ -230,13 +232,28 @@ pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
     String::from_utf8(out.into_inner().expect("flushed")).expect("CSV of UTF-8 fields")
 }
 
-/// Reads what [`to_csv`] wrote (so a report can reuse finished sweeps).
+/// Reads what [`to_csv`] wrote (so a report can reuse finished sweeps, and the page import them).
+/// A file of other columns or a field that is no number says which, in words a reader can act on.
 pub fn from_csv(text: &str) -> Result<Vec<PointResult>, String> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let columns: Vec<String> = reader.headers().map_err(|e| format!("bad CSV: {e}"))?.iter().map(String::from).collect();
+    if columns.len() != 2 + MEASUREMENTS.len() || columns[0] != "series" || columns[2..] != MEASUREMENTS {
+        return Err(format!("bad CSV: its columns are {} but a sweep's are series, the swept parameter, {} (as `label-noise-lab sweep` writes them)", columns.join(", "), MEASUREMENTS.join(", ")));
+    }
+    let bad_row = |e: csv::Error| {
+        let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
+        match e.kind() {
+            csv::ErrorKind::Deserialize { err, .. } => {
+                let column = err.field().and_then(|i| columns.get(i as usize)).map_or("a field", String::as_str);
+                format!("bad CSV: {line}{column}: {}", err.kind())
+            }
+            _ => format!("bad CSV: {line}{e}"),
+        }
+    };
     reader
         .deserialize::<Row>()
         .map(|row| {
-            let (series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed) = row.map_err(|e| format!("bad CSV: {e}"))?;
+            let (series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed) = row.map_err(bad_row)?;
             Ok(PointResult { series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed })
         })
         .collect()
@@ -363,7 +380,7 @@ impl Preset {
                         )
                     })
                     .collect(),
-                "clean set 2,500 as the paper's figure suggests; every alpha trains the samples of the largest",
+                "the clean set the paper's figure suggests; every alpha trains the samples of the largest",
             ),
             Preset::CleanSize => (
                 "Clean-set size: test accuracy vs n",
@@ -480,7 +497,14 @@ impl Preset {
             } else {
                 format!("{} epochs or more so that every run sees {} samples", base.epochs, if quick { "300,000" } else { "1,200,000" })
             };
-            format!("{scale_note}; {what}; otherwise n = {}, Adam lr {}, batch {}, {length}, {}", base.clean, base.lr, base.batch, seeds_text(&SEEDS))
+            // A setting every series shares is stated as it is (the noisy-images series all use
+            // n = 2,500, not the base's n); one the series vary is the base's "otherwise".
+            let shared = |get: &dyn Fn(&RunConfig) -> f64| {
+                let first = get(&series[0].base);
+                if series.iter().all(|s| get(&s.base) == first) { first } else { get(&base) }
+            };
+            let (clean, lr, batch) = (shared(&|c| c.clean as f64), shared(&|c| c.lr), shared(&|c| c.batch as f64));
+            format!("{scale_note}; {what}; otherwise n = {clean}, Adam lr {lr}, batch {batch}, {length}, {}", seeds_text(&SEEDS))
         };
         Sweep {
             name: self.name().to_string(),
@@ -549,7 +573,24 @@ mod tests {
                 assert!(n >= target && n < target + set, "{preset:?} {scale:?} alpha={alpha}: {n} samples vs {target}");
             }
             assert!(sweep.note.contains("the samples of") && !sweep.note.contains("300,000") && !sweep.note.contains("1,200,000"), "{}", sweep.note);
+            // The note states the n its series train on.
+            let n = sweep.series[0].base.clean;
+            assert!(sweep.series.iter().all(|s| s.base.clean == n) && sweep.note.contains(&format!("n = {n},")), "{}", sweep.note);
         }
+        assert!(Preset::NoisyImages.sweep(Scale::Full).note.contains("n = 2500,"));
+    }
+
+    #[test]
+    fn a_bad_csv_says_what_is_wrong_in_words() {
+        let sweep = Preset::Uniform.sweep(Scale::Quick);
+        let good = to_csv(&[PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.9, epochs: 2, train_examples: 1, samples_per_sec: 1.0, seed: 1 }], sweep.axis);
+        assert_eq!(from_csv(&good).unwrap().len(), 1);
+        let columns = from_csv("series,alpha,test_accuracy\nmlp1,20,0.5\n").unwrap_err();
+        assert!(columns.starts_with("bad CSV: its columns are series, alpha, test_accuracy but a sweep's are series, the swept parameter, test_accuracy, epochs"), "{columns}");
+        let field = from_csv(&good.replace(",20.0,", ",twenty,")).unwrap_err();
+        assert_eq!(field, "bad CSV: line 2: alpha: invalid float literal");
+        let short = from_csv(&good.replace(",1\n", "\n")).unwrap_err();
+        assert!(short.starts_with("bad CSV: line 2: "), "{short}");
     }
 
     #[test]

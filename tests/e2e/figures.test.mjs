@@ -139,7 +139,7 @@ test('a CSV written by the command line (or a cluster) imports into its figure; 
   await page.setInputFiles('#figure-import', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('series,alpha,test_accuracy\nmlp1,twenty,0.5\n') });
   await page.waitForFunction(() => /bad\.csv/.test(document.getElementById('figure-import-status').textContent));
   assert.equal(await page.getAttribute('#figure-import-status', 'data-state'), 'error');
-  assert.match(await page.textContent('#figure-import-status'), /bad\.csv: not imported: bad CSV/);
+  assert.match(await page.textContent('#figure-import-status'), /bad\.csv: not imported: bad CSV: its columns are series, alpha, test_accuracy but a sweep's are series, the swept parameter, test_accuracy, epochs/);
   await page.selectOption('#figure-scale', 'full');
   await page.click('#figure-clear');
   assert.equal((await sweepState(page)).done, '0', 'the page still works');
