@@ -140,7 +140,7 @@ fn legend_place(curves: &[Curve], (x0, x1): (f64, f64), (y0, y1): (f64, f64), si
     let clear = |right: bool, top: bool| !samples.iter().any(|&(x, y)| (if right { x > 1.0 - w } else { x < w }) && (if top { y > 1.0 - h } else { y < h }));
     [(Corner::LowerRight, true, false), (Corner::LowerLeft, false, false), (Corner::UpperRight, true, true), (Corner::UpperLeft, false, true)]
         .into_iter()
-        .find(|&(_, right, top)| size.0 < 0.6 && size.1 < 0.7 && clear(right, top))
+        .find(|&(_, right, top)| size.0 < 0.95 && size.1 < 0.9 && clear(right, top))
         .map_or(Legend::Below, |(p, _, _)| Legend::Corner(p))
 }
 
@@ -188,7 +188,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     let font = TextStyle::from(("sans-serif", 12.0 * k).into_font());
     let text_size = |t: &str| area.estimate_text_size(t, &font).unwrap_or((0, 0));
     let texts: Vec<(u32, u32)> = curves.iter().map(|c| text_size(&c.label)).collect();
-    let row = texts.iter().map(|t| t.1).max().unwrap_or(0) as f64 * 1.25;
+    // Rows by the font's size (a canvas measures text taller than it draws it).
+    let row = 12.0 * k * 1.35;
     let legend_box = (texts.iter().map(|t| t.0).max().unwrap_or(0) as f64 + 50.0, row * texts.len() as f64 + 20.0);
     let plot = (width as f64 - px(56.0 + 24.0) as f64, height as f64 - px(40.0 + 24.0) as f64 - title_size * 1.4);
     let legend = if curves.is_empty() { Legend::Corner(Corner::LowerRight) } else { legend_place(curves, (x0, x1), (y0, y1), (legend_box.0 / plot.0.max(1.0), legend_box.1 / plot.1.max(1.0))) };
@@ -205,7 +206,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         rows.last_mut().expect("a row").push((curve, used));
         used += item + gap;
     }
-    let strip = if legend == Legend::Below { (rows.len() as f64 * row * 1.2 + 2.0 * row) as u32 } else { 0 };
+    let strip = if legend == Legend::Below { ((rows.len() as f64 + 0.5) * row) as u32 } else { 0 };
     let (area, strip_area) = area.split_vertically(height.saturating_sub(strip));
     let mut chart = ChartBuilder::on(&area)
         .caption(&frame.title, ("sans-serif", title_size))
@@ -226,6 +227,8 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     let (x_span, y_span) = (x1 - x0 + 2.0 * pad, y1 - y0);
     chart
         .configure_mesh()
+        // Tick labels at least ~2.5 rows apart: a short plot (a legend below it) gets fewer.
+        .y_labels(((plot.1 - strip as f64) / (2.5 * row)).floor().clamp(3.0, 10.0) as usize)
         .x_desc(&frame.x_label)
         .y_desc(&frame.y_label)
         .light_line_style(RGBColor(235, 235, 235))
@@ -280,7 +283,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
         }
         Legend::Below => {
             for (i, items) in rows.iter().enumerate() {
-                let y = (row * (0.5 + 1.2 * i as f64)) as i32;
+                let y = (row * (0.5 + i as f64)) as i32;
                 for &(curve, x) in items {
                     let (x, c) = ((gap + x) as i32, curve.color.stroke_width(line));
                     match curve.style {
@@ -427,7 +430,7 @@ mod tests {
         assert!(place(&memorisation, (640, 400), "memorisation"), "no corner is clear of the curves");
         assert!(!place(&falling, (640, 400), "falling"), "falling curves leave the lower left clear");
         assert!(legend_place(&falling, (0.0, 4.0), (0.7, 1.0), (0.3, 0.2)) == Legend::Corner(Corner::LowerLeft));
-        assert!(legend_place(&falling, (0.0, 4.0), (0.7, 1.0), (0.7, 0.2)) == Legend::Below, "a box wider than the clear corner");
+        assert!(legend_place(&falling, (0.0, 4.0), (0.7, 1.0), (0.97, 0.2)) == Legend::Below, "a box as wide as the plot");
         assert!(place(&memorisation, (360, 300), "memorisation-phone"));
     }
 }
