@@ -1,5 +1,5 @@
 //! A run saved between two steps and resumed in another process. A full-scale sweep point can
-//! train for hours (Conv4 at alpha = 100: ~3 h on one core), longer than a work session or a
+//! train for hours (Conv4 at alpha = 100: 18.2M samples, ~3.6 h on one core at 1,400 samples/s), longer than a work session or a
 //! cluster's pre-emption window; without this it could never finish. The resumed run is the same
 //! run: same batches, same weights bit for bit (a test stops one and compares).
 //!
