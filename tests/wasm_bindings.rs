@@ -115,6 +115,35 @@ fn draw_chart_paints_the_canvas() {
     assert!(draw_chart(document.create_element("canvas").unwrap().dyn_into().unwrap(), "t", "x", "y", false, 1.0, "not json", None, None, None).is_err());
 }
 
+/// plotters' own browser text measurement appends a `<span>` to the page per label and reads its
+/// height, a layout of the whole page each time; the page redraws its charts on every report, so
+/// that made the main thread's long tasks. Text is measured on the chart's own canvas instead.
+#[wasm_bindgen_test]
+fn charts_measure_their_text_without_touching_the_page() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").unwrap().dyn_into().unwrap();
+    canvas.set_width(400);
+    canvas.set_height(300);
+    let body = document.body().unwrap();
+    body.append_child(&canvas).unwrap();
+    let observer = web_sys::MutationObserver::new(&js_sys::Function::new_no_args("")).unwrap();
+    let options = web_sys::MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_subtree(true);
+    observer.observe_with_options(&body, &options).unwrap();
+    // A legend in a corner and one too big for any corner (it goes below): every text path.
+    let corner = r#"[{"label":"run","color":[31,119,180],"points":[[0,0.5],[1,0.9]]},{"label":"paper","color":[0,0,0],"points":[[0.5,0.7]],"paper":true}]"#;
+    let crowded: Vec<String> = (0..12).map(|i| format!(r#"{{"label":"a rather long label for run {i}","color":[31,119,180],"points":[[0,0.{i}],[1,0.{i}5]]}}"#)).collect();
+    for curves in [corner.to_string(), format!("[{}]", crowded.join(","))] {
+        let mapping: serde_json::Value = serde_json::from_str(&draw_chart(canvas.clone(), "a title", "epoch", "acc", true, 1.0, &curves, None, None, None).unwrap()).unwrap();
+        assert!(!mapping["y_labels"].as_array().unwrap().is_empty(), "{mapping}");
+    }
+    let records = observer.take_records();
+    observer.disconnect();
+    canvas.remove();
+    assert_eq!(records.length(), 0, "drawing changed the page's elements {} times", records.length());
+}
+
 #[wasm_bindgen_test]
 fn figure_points_have_seeds_and_curves_their_mean_and_range() {
     let spec: serde_json::Value = serde_json::from_str(&preset("uniform", "quick", Some(3)).unwrap()).unwrap();

@@ -110,12 +110,13 @@ pub enum Corner {
 }
 
 impl Corner {
-    fn position(self) -> SeriesLabelPosition {
+    /// (on the right, at the top)
+    fn sides(self) -> (bool, bool) {
         match self {
-            Corner::LowerRight => SeriesLabelPosition::LowerRight,
-            Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
-            Corner::UpperRight => SeriesLabelPosition::UpperRight,
-            Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Corner::LowerRight => (true, false),
+            Corner::LowerLeft => (false, false),
+            Corner::UpperRight => (true, true),
+            Corner::UpperLeft => (false, true),
         }
     }
 }
@@ -136,12 +137,9 @@ fn legend_place(curves: &[Curve], (x0, x1): (f64, f64), (y0, y1): (f64, f64), si
             }
         }
     }
-    let (w, h) = (size.0 + 0.03, size.1 + 0.03); // plotters keeps a few pixels from the edges
-    let clear = |right: bool, top: bool| !samples.iter().any(|&(x, y)| (if right { x > 1.0 - w } else { x < w }) && (if top { y > 1.0 - h } else { y < h }));
-    [(Corner::LowerRight, true, false), (Corner::LowerLeft, false, false), (Corner::UpperRight, true, true), (Corner::UpperLeft, false, true)]
-        .into_iter()
-        .find(|&(_, right, top)| size.0 < 0.95 && size.1 < 0.9 && clear(right, top))
-        .map_or(Legend::Below, |(p, _, _)| Legend::Corner(p))
+    let (w, h) = (size.0 + 0.03, size.1 + 0.03); // the box keeps a few pixels from the edges
+    let clear = |(right, top): (bool, bool)| !samples.iter().any(|&(x, y)| (if right { x > 1.0 - w } else { x < w }) && (if top { y > 1.0 - h } else { y < h }));
+    [Corner::LowerRight, Corner::LowerLeft, Corner::UpperRight, Corner::UpperLeft].into_iter().find(|c| size.0 < 0.95 && size.1 < 0.9 && clear(c.sides())).map_or(Legend::Below, Legend::Corner)
 }
 
 /// Draws `curves` into `area`. Errors are returned as text so every backend reports alike.
@@ -180,31 +178,36 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     let k = frame.scale.max(0.5);
     let px = |v: f64| (v * k).round() as u32;
     let line = px(2.0);
-    // The title shrinks to fit a narrow chart (a phone): about 0.55 em per character.
+    // The title shrinks to fit a narrow chart (a phone): about 0.55 em per character; in whole
+    // pixels, since each new size is a font strike the browser loads (see web/canvas.rs).
     let (width, height) = area.dim_in_pixel();
-    let title_size = (18.0 * k).min(width as f64 / (0.55 * frame.title.chars().count().max(1) as f64)).max(9.0 * k);
+    let title_size = (18.0 * k).min(width as f64 / (0.55 * frame.title.chars().count().max(1) as f64)).max(9.0 * k).floor();
     // The legend: its box measured in the backend's font, against the plot's size (the area
     // less the margins, label areas and title), placed where it hides nothing.
     let font = TextStyle::from(("sans-serif", 12.0 * k).into_font());
     let text_size = |t: &str| area.estimate_text_size(t, &font).unwrap_or((0, 0));
     let texts: Vec<(u32, u32)> = curves.iter().map(|c| text_size(&c.label)).collect();
-    // Rows by the font's size (a canvas measures text taller than it draws it).
+    // Rows by the font's size (a canvas measures text taller than it draws it). An entry: the
+    // curve's glyph, then its label `text_x` in.
     let row = 12.0 * k * 1.35;
-    let legend_box = (texts.iter().map(|t| t.0).max().unwrap_or(0) as f64 + 50.0, row * texts.len() as f64 + 20.0);
+    let (inset, text_x) = (px(10.0) as f64, px(36.0) as f64);
+    let legend_box = (texts.iter().map(|t| t.0).max().unwrap_or(0) as f64 + text_x + 2.0 * inset, row * texts.len() as f64 + 2.0 * inset);
     let plot = (width as f64 - px(56.0 + 24.0) as f64, height as f64 - px(40.0 + 24.0) as f64 - title_size * 1.4);
     let legend = if curves.is_empty() { Legend::Corner(Corner::LowerRight) } else { legend_place(curves, (x0, x1), (y0, y1), (legend_box.0 / plot.0.max(1.0), legend_box.1 / plot.1.max(1.0))) };
     // Below: entries flow in rows across the width, under the x axis.
     let gap = px(16.0) as f64;
-    let mut rows = vec![Vec::new()];
-    let mut used = 0.0;
-    for (curve, t) in curves.iter().zip(&texts) {
-        let item = 36.0 + t.0 as f64;
-        if used + item > width as f64 - 2.0 * gap && !rows.last().is_some_and(Vec::is_empty) {
-            rows.push(Vec::new());
-            used = 0.0;
+    let mut rows: Vec<Vec<(&Curve, f64)>> = Vec::new();
+    if legend == Legend::Below {
+        let mut used = 0.0;
+        for (curve, t) in curves.iter().zip(&texts) {
+            let item = text_x + t.0 as f64;
+            if rows.is_empty() || (used + item > width as f64 - 2.0 * gap && !rows.last().is_some_and(Vec::is_empty)) {
+                rows.push(Vec::new());
+                used = 0.0;
+            }
+            rows.last_mut().expect("a row").push((curve, gap + used));
+            used += item + gap;
         }
-        rows.last_mut().expect("a row").push((curve, used));
-        used += item + gap;
     }
     let strip = if legend == Legend::Below { ((rows.len() as f64 + 0.5) * row) as u32 } else { 0 };
     let (area, strip_area) = area.split_vertically(height.saturating_sub(strip));
@@ -252,23 +255,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     for curve in curves {
         let c = curve.color;
         if curve.style == Style::Paper {
-            chart
-                .draw_series(curve.points.iter().map(|&p| TriangleMarker::new(p, px(6.0) as i32, c.stroke_width(line))))
-                .map_err(err)?
-                .label(&curve.label)
-                .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 5, c.stroke_width(line)));
+            chart.draw_series(curve.points.iter().map(|&p| TriangleMarker::new(p, px(6.0) as i32, c.stroke_width(line)))).map_err(err)?;
         } else if curve.style == Style::Marker {
-            chart
-                .draw_series(curve.points.iter().map(|&p| Cross::new(p, px(7.0) as i32, c.stroke_width(line))))
-                .map_err(err)?
-                .label(&curve.label)
-                .legend(move |(x, y)| Cross::new((x + 10, y), 5, c.stroke_width(line)));
+            chart.draw_series(curve.points.iter().map(|&p| Cross::new(p, px(7.0) as i32, c.stroke_width(line)))).map_err(err)?;
         } else {
-            chart
-                .draw_series(LineSeries::new(curve.points.iter().copied(), c.stroke_width(line)))
-                .map_err(err)?
-                .label(&curve.label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(line)));
+            chart.draw_series(LineSeries::new(curve.points.iter().copied(), c.stroke_width(line))).map_err(err)?;
             if curve.points.len() <= 40 {
                 chart.draw_series(curve.points.iter().map(|&p| Circle::new(p, px(3.0), c.filled()))).map_err(err)?;
             }
@@ -276,23 +267,39 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
             chart.draw_series(curve.bars.iter().filter(|b| b.2 > b.1).map(bar)).map_err(err)?;
         }
     }
+    // Drawn here, not by plotters' series labels: those measure each label again, in the
+    // browser through the page's layout (see web/canvas.rs).
+    let entry = |on: &DrawingArea<DB, Shift>, curve: &Curve, (x, y): (i32, i32)| -> Result<(), String> {
+        let (c, size) = (curve.color.stroke_width(line), px(5.0) as i32);
+        let mid = x + px(15.0) as i32;
+        match curve.style {
+            Style::Paper => on.draw(&TriangleMarker::new((mid, y), size, c)),
+            Style::Marker => on.draw(&Cross::new((mid, y), size, c)),
+            Style::Line => on.draw(&PathElement::new(vec![(mid - px(10.0) as i32, y), (mid + px(10.0) as i32, y)], c)),
+        }
+        .map_err(err)?;
+        on.draw(&Text::new(curve.label.as_str(), (x + text_x as i32, y), font.clone().pos(Pos::new(HPos::Left, VPos::Center)))).map_err(err)
+    };
     match legend {
         Legend::Corner(_) if curves.is_empty() => {}
         Legend::Corner(corner) => {
-            chart.configure_series_labels().position(corner.position()).label_font(font.clone()).background_style(WHITE.mix(0.85)).border_style(RGBColor(200, 200, 200)).draw().map_err(err)?;
+            let (xs, ys) = chart.plotting_area().get_pixel_range();
+            let (base, margin) = (area.get_base_pixel(), px(8.0) as i32);
+            let (w, h) = (legend_box.0 as i32, legend_box.1 as i32);
+            let (right, top) = corner.sides();
+            let left = if right { xs.end - margin - w } else { xs.start + margin } - base.0;
+            let upper = if top { ys.start + margin } else { ys.end - margin - h } - base.1;
+            let corners = [(left, upper), (left + w, upper + h)];
+            area.draw(&Rectangle::new(corners, WHITE.mix(0.85).filled())).map_err(err)?;
+            area.draw(&Rectangle::new(corners, RGBColor(200, 200, 200))).map_err(err)?;
+            for (i, curve) in curves.iter().enumerate() {
+                entry(&area, curve, (left + inset as i32, upper + (inset + row * (0.5 + i as f64)) as i32))?;
+            }
         }
         Legend::Below => {
             for (i, items) in rows.iter().enumerate() {
-                let y = (row * (0.5 + i as f64)) as i32;
                 for &(curve, x) in items {
-                    let (x, c) = ((gap + x) as i32, curve.color.stroke_width(line));
-                    match curve.style {
-                        Style::Paper => strip_area.draw(&TriangleMarker::new((x + 15, y), 5, c)),
-                        Style::Marker => strip_area.draw(&Cross::new((x + 15, y), 5, c)),
-                        Style::Line => strip_area.draw(&PathElement::new(vec![(x + 5, y), (x + 25, y)], c)),
-                    }
-                    .map_err(err)?;
-                    strip_area.draw(&Text::new(curve.label.as_str(), (x + 36, y), font.clone().pos(Pos::new(HPos::Left, VPos::Center)))).map_err(err)?;
+                    entry(&strip_area, curve, (x as i32, (row * (0.5 + i as f64)) as i32))?;
                 }
             }
         }

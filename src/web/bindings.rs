@@ -14,8 +14,8 @@ use crate::experiments::chart::{self, Curve, Frame, Style};
 use crate::experiments::estimate::{Estimate, Throughput, duration};
 use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep};
 use crate::params;
+use crate::web::canvas::Canvas;
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
@@ -385,7 +385,7 @@ pub fn draw_chart(
             bars: c.bars,
         })
         .collect();
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
+    let backend = Canvas::new(canvas).ok_or_else(|| JsError::new("no 2D context on the chart canvas"))?;
     let frame = Frame {
         title: title.into(),
         x_label: x_label.into(),

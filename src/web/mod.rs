@@ -6,6 +6,8 @@
 mod alloc;
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod canvas;
 // Benchmark and crash hooks: only in the wasm that the benchmark and the tests build.
 #[cfg(all(target_arch = "wasm32", feature = "bench"))]
 pub mod hooks;
