@@ -102,6 +102,7 @@ fn a_stopped_sweep_resumes_from_its_file_and_values_picks_points() {
     assert_eq!(first.iter().map(|r| r.split(',').nth(1).unwrap().parse::<f64>().unwrap()).collect::<Vec<_>>(), [0.0, 20.0], "only the asked values, in the preset's order");
     let log = sweep(&[]);
     assert!(log.contains("2 of 3 points already there"), "{log}");
+    assert!(log.contains("; overridden by --epochs 1 --clean 1000\n"), "the settings printed say what the run changed: {log}");
     let all = rows();
     assert_eq!(all.len(), 3);
     assert_eq!((&all[0], &all[2]), (&first[0], &first[1]), "the finished points kept as they were, the new one in its place");

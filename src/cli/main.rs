@@ -386,6 +386,22 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     if let Some(n) = args.min_samples {
         sweep.min_samples = n;
     }
+    // The preset's settings line (printed, and in the chart) must say what this run changed.
+    let overrides: Vec<String> = [
+        args.epochs.map(|e| format!("--epochs {e}")),
+        args.clean.map(|n| format!("--clean {n}")),
+        args.optimizer.map(|o| format!("--optimizer {}", <&str>::from(o))),
+        args.lr.map(|lr| format!("--lr {lr}")),
+        args.batch.map(|b| format!("--batch {b}")),
+        args.width.map(|w| format!("--width {w}")),
+        args.min_samples.map(|n| format!("--min-samples {n}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !overrides.is_empty() {
+        sweep.note = format!("{}; overridden by {}", sweep.note, overrides.join(" "));
+    }
     for s in &mut sweep.series {
         if let Some(e) = args.epochs {
             s.base.epochs = e;
