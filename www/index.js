@@ -58,6 +58,25 @@ function redraw() {
   });
 }
 
+// Reports can arrive in bursts (a worker catching up after a busy moment): draw the charts and
+// the confusion matrix once per frame, for the newest report only.
+let reportFrame = 0;
+let framedConfusion = null;
+function drawReportsNextFrame(confusion) {
+  framedConfusion = confusion;
+  reportFrame ||= requestAnimationFrame(() => {
+    reportFrame = 0;
+    renderConfusion(framedConfusion, askCell);
+    redraw();
+  });
+}
+
+// A run that ends or is reset draws at once; a frame still pending would draw older reports.
+function dropReportFrame() {
+  cancelAnimationFrame(reportFrame);
+  reportFrame = 0;
+}
+
 function applyQuery(query) {
   return apply(JSON.parse(parse_query(query)));
 }
@@ -222,10 +241,7 @@ const handlers = {
     // The status carries the latest evaluation on the whole test set, not a quick point's.
     const full = reports.filter((m) => m.eval === 'full').at(-1);
     if (full) $('run-status').dataset.testAccuracy = full.test_accuracy;
-    if (reports.length) {
-      renderConfusion(last.confusion, askCell);
-      redraw();
-    }
+    if (reports.length) drawReportsNextFrame(last.confusion);
   },
   templates: ({ weights }) => renderTemplates(weights, (current || runs.at(-1))?.config.model),
   classified: ({ probabilities, error }) => {
@@ -245,6 +261,7 @@ const handlers = {
     buttons();
   },
   done: ({ summary }) => {
+    dropReportFrame();
     current.done = true;
     current.summary = summary;
     renderConfusion(summary.confusion, askCell);
@@ -305,6 +322,7 @@ function play(oneEpoch = false) {
 
 function stopWorkerRun() {
   if (worker) worker.post({ type: 'stop' });
+  dropReportFrame();
   current = null;
   paused = false;
 }

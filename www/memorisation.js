@@ -7,12 +7,14 @@ import { paint, colorOf, heatCell } from './ui.js';
 const $ = (id) => document.getElementById(id);
 
 // Series in the core's palette order: right labels green, memorised red, true class blue.
+// Short labels, so the legend takes two or three rows and leaves the chart its height; the
+// panel's caption says what each share is ("memorised": predicted as the wrong label given).
 const SHARES = [
-  ['right labels: predicted as given', (m) => m.memorisation.right_fitted, 2, (m) => m.memorisation.right_labels > 0],
-  ['wrong labels: predicted as given (memorised)', (m) => m.memorisation.wrong_given, 3, (m) => m.memorisation.wrong_labels > 0],
-  ['wrong labels: predicted as the true class', (m) => m.memorisation.wrong_true, 0, (m) => m.memorisation.wrong_labels > 0],
-  ['wrong labels: something else', (m) => m.memorisation.wrong_other, 7, (m) => m.memorisation.wrong_labels > 0],
-  ['co-teaching: kept examples with right labels', (m) => m.kept_precision, 4, (m) => m.kept_precision != null],
+  ['right labels: fitted', (m) => m.memorisation.right_fitted, 2, (m) => m.memorisation.right_labels > 0],
+  ['wrong labels: memorised', (m) => m.memorisation.wrong_given, 3, (m) => m.memorisation.wrong_labels > 0],
+  ['wrong labels: true class', (m) => m.memorisation.wrong_true, 0, (m) => m.memorisation.wrong_labels > 0],
+  ['wrong labels: other class', (m) => m.memorisation.wrong_other, 7, (m) => m.memorisation.wrong_labels > 0],
+  ['co-teaching: kept labels right', (m) => m.kept_precision, 4, (m) => m.kept_precision != null],
 ];
 
 /** Draws the views for `run` (the one training, or the last one); clears them without one. */
