@@ -106,6 +106,12 @@ fn a_stopped_sweep_resumes_from_its_file_and_values_picks_points() {
     let all = rows();
     assert_eq!(all.len(), 3);
     assert_eq!((&all[0], &all[2]), (&first[0], &first[1]), "the finished points kept as they were, the new one in its place");
+    // Another recipe is not the same point: trained anew, the first recipe's rows kept beside.
+    let log = sweep(&["--lr", "0.002"]);
+    assert!(!log.contains("already there"), "{log}");
+    let both = rows();
+    assert_eq!(both.len(), 6);
+    assert!(both.iter().filter(|r| r.ends_with(",adam lr 0.002 batch 512 width 256")).count() == 3, "{both:?}");
     assert!(!cli(&["sweep", "--preset", "noisy-images", "--values", "7", "--out", out]).status.success(), "7 is not a point of the figure");
     std::fs::remove_dir_all(&dir).unwrap();
 }

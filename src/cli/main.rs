@@ -442,7 +442,10 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     let csv = out.join(file);
     // The file is the sweep's state (delete it to start over with other settings); its rows of
     // other series or values stay.
-    let earlier = read_results(&csv)?;
+    let mut earlier = read_results(&csv)?;
+    if overrides.is_empty() {
+        sweep.adopt_recipes(&mut earlier);
+    }
     let missing = missing_points(&sweep, &points, &earlier);
     if missing.len() < points.len() {
         eprintln!("{}: {} of {} points already there (kept; delete the file to retrain them)", csv.display(), points.len() - missing.len(), points.len());
@@ -655,7 +658,8 @@ fn report(args: ReportArgs) -> Result<(), String> {
         let sweep = preset.sweep(scale);
         let stem = format!("{name}-{}", args.scale);
         let csv = args.out.join(format!("{stem}.csv"));
-        let earlier = read_results(&csv)?;
+        let mut earlier = read_results(&csv)?;
+        sweep.adopt_recipes(&mut earlier);
         let points: Vec<Point> = sweep.points();
         let missing = missing_points(&sweep, &points, &earlier);
         std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;

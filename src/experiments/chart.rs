@@ -337,7 +337,10 @@ pub fn accuracy_curves(runs: &[(String, Vec<crate::core::training::Metrics>)]) -
 /// bars from the lowest to the highest seed, and the paper's points.
 pub fn sweep_summary(sweep: &crate::experiments::Sweep, results: &[crate::experiments::PointResult]) -> (Frame, Vec<Curve>) {
     let mut curves = Vec::new();
-    let spreads = crate::experiments::spreads(results);
+    // Only the rows of this sweep's points: a file may also hold other seeds, values or recipes.
+    let (matched, _) = sweep.matching(results);
+    let ours: Vec<_> = matched.into_iter().map(|(_, r)| r).collect();
+    let spreads = crate::experiments::spreads(&ours);
     for (i, series) in sweep.series.iter().enumerate() {
         let mut mine: Vec<_> = spreads.iter().filter(|s| s.series == series.label).collect();
         mine.sort_by(|a, b| a.x.total_cmp(&b.x));

@@ -129,6 +129,16 @@ pub struct PointResult {
     pub train_examples: usize,
     pub samples_per_sec: f64,
     pub seed: u64,
+    /// How the point trained ([`recipe`]); `None` in a file written before the column existed,
+    /// which was the preset's recipe of its day (see [`Sweep::adopt_recipes`]).
+    pub recipe: Option<String>,
+}
+
+/// The training settings a preset chooses and a recipe search varies, as a CSV field: a row of
+/// another recipe is no result of a point, so a changed preset retrains it rather than keeping a
+/// number it no longer makes.
+pub fn recipe(c: &RunConfig) -> String {
+    format!("{} lr {} batch {} width {}", <&str>::from(c.optimizer), c.lr, c.batch, c.width)
 }
 
 impl Sweep {
@@ -182,9 +192,20 @@ impl Sweep {
         (matched, strays)
     }
 
-    /// Whether `result` is the run of `point` (same series, x and seed).
+    /// Whether `result` is the run of `point` (same series, x, seed and recipe).
     pub fn is_result_of(&self, point: &Point, result: &PointResult) -> bool {
-        result.series == self.series[point.series].label && result.x == point.x && result.seed == point.config.seed
+        result.series == self.series[point.series].label && result.x == point.x && result.seed == point.config.seed && result.recipe.as_ref().is_none_or(|r| *r == recipe(&point.config))
+    }
+
+    /// Rows of a file older than the recipe column get the recipe of the point they are of:
+    /// the preset's of the day they were read, so read them before changing a recipe.
+    pub fn adopt_recipes(&self, rows: &mut [PointResult]) {
+        let points = self.points();
+        for r in rows.iter_mut().filter(|r| r.recipe.is_none()) {
+            if let Some(p) = points.iter().find(|p| self.is_result_of(p, r)) {
+                r.recipe = Some(recipe(&p.config));
+            }
+        }
     }
 
     pub fn result(&self, point: &Point, run: &RunSummary) -> PointResult {
@@ -196,6 +217,7 @@ impl Sweep {
             train_examples: run.train_examples,
             samples_per_sec: run.samples_per_sec,
             seed: run.config.seed,
+            recipe: Some(recipe(&point.config)),
         }
     }
 
@@ -211,9 +233,11 @@ impl Sweep {
 }
 
 /// One CSV row: the columns after `series` and the swept parameter, by position.
-type Row = (String, f64, f64, usize, usize, f64, u64);
+type Row = (String, f64, f64, usize, usize, f64, u64, String);
+/// The same, from a file written before the `recipe` column.
+type RowWithoutRecipe = (String, f64, f64, usize, usize, f64, u64);
 /// The columns after `series` and the swept parameter.
-const MEASUREMENTS: [&str; 5] = ["test_accuracy", "epochs", "train_examples", "samples_per_sec", "seed"];
+const MEASUREMENTS: [&str; 6] = ["test_accuracy", "epochs", "train_examples", "samples_per_sec", "seed", "recipe"];
 
 /// The sweep's results as CSV: `series`, the swept parameter, then the measurements.
 pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
@@ -222,7 +246,7 @@ pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
         out.write_record(["series", axis.parameter()].into_iter().chain(MEASUREMENTS))?;
         for r in results {
             // Accuracy to 4 decimals, speed to whole samples/s: the CSVs are committed.
-            let row: Row = (r.series.clone(), r.x, (r.test_accuracy * 1e4).round() / 1e4, r.epochs, r.train_examples, r.samples_per_sec.round(), r.seed);
+            let row: Row = (r.series.clone(), r.x, (r.test_accuracy * 1e4).round() / 1e4, r.epochs, r.train_examples, r.samples_per_sec.round(), r.seed, r.recipe.clone().unwrap_or_default());
             out.serialize(row)?;
         }
         out.flush()?;
@@ -237,8 +261,14 @@ pub fn to_csv(results: &[PointResult], axis: Axis) -> String {
 pub fn from_csv(text: &str) -> Result<Vec<PointResult>, String> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let columns: Vec<String> = reader.headers().map_err(|e| format!("bad CSV: {e}"))?.iter().map(String::from).collect();
-    if columns.len() != 2 + MEASUREMENTS.len() || columns[0] != "series" || columns[2..] != MEASUREMENTS {
-        return Err(format!("bad CSV: its columns are {} but a sweep's are series, the swept parameter, {} (as `label-noise-lab sweep` writes them)", columns.join(", "), MEASUREMENTS.join(", ")));
+    let with_recipe = columns.len() == 2 + MEASUREMENTS.len();
+    let measured = &MEASUREMENTS[..MEASUREMENTS.len() - usize::from(!with_recipe)];
+    if columns.len() < 2 || columns[0] != "series" || columns[2..] != *measured {
+        return Err(format!(
+            "bad CSV: its columns are {} but a sweep's are series, the swept parameter, {} (as `label-noise-lab sweep` writes them; files before the recipe column end at seed)",
+            columns.join(", "),
+            MEASUREMENTS.join(", ")
+        ));
     }
     let bad_row = |e: csv::Error| {
         let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
@@ -250,13 +280,21 @@ pub fn from_csv(text: &str) -> Result<Vec<PointResult>, String> {
             _ => format!("bad CSV: {line}{e}"),
         }
     };
-    reader
-        .deserialize::<Row>()
-        .map(|row| {
-            let (series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed) = row.map_err(bad_row)?;
-            Ok(PointResult { series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed })
-        })
-        .collect()
+    let row = |(series, x, test_accuracy, epochs, train_examples, samples_per_sec, seed, recipe): Row| PointResult {
+        series,
+        x,
+        test_accuracy,
+        epochs,
+        train_examples,
+        samples_per_sec,
+        seed,
+        recipe: (!recipe.is_empty()).then_some(recipe),
+    };
+    if with_recipe {
+        reader.deserialize::<Row>().map(|r| r.map(row).map_err(bad_row)).collect()
+    } else {
+        reader.deserialize::<RowWithoutRecipe>().map(|r| r.map(|(a, b, c, d, e, f, g)| row((a, b, c, d, e, f, g, String::new()))).map_err(bad_row)).collect()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
@@ -544,7 +582,7 @@ mod tests {
                 }
             }
         }
-        let r = PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.8123, epochs: 3, train_examples: 210, samples_per_sec: 5e4, seed: 1 };
+        let r = PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.8123, epochs: 3, train_examples: 210, samples_per_sec: 5e4, seed: 1, recipe: None };
         let back = from_csv(&to_csv(std::slice::from_ref(&r), Axis::Alpha)).unwrap();
         assert_eq!((back[0].series.as_str(), back[0].x, back[0].test_accuracy, back[0].epochs), ("mlp1", 20.0, 0.8123, 3));
         assert!(from_csv("h\nmlp1,x,1,2,3,4,5").is_err());
@@ -583,26 +621,65 @@ mod tests {
     #[test]
     fn a_bad_csv_says_what_is_wrong_in_words() {
         let sweep = Preset::Uniform.sweep(Scale::Quick);
-        let good = to_csv(&[PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.9, epochs: 2, train_examples: 1, samples_per_sec: 1.0, seed: 1 }], sweep.axis);
+        let good = to_csv(
+            &[PointResult {
+                series: "mlp1".into(),
+                x: 20.0,
+                test_accuracy: 0.9,
+                epochs: 2,
+                train_examples: 1,
+                samples_per_sec: 1.0,
+                seed: 1,
+                recipe: Some("adam lr 0.0003 batch 512 width 256".into()),
+            }],
+            sweep.axis,
+        );
         assert_eq!(from_csv(&good).unwrap().len(), 1);
         let columns = from_csv("series,alpha,test_accuracy\nmlp1,20,0.5\n").unwrap_err();
         assert!(columns.starts_with("bad CSV: its columns are series, alpha, test_accuracy but a sweep's are series, the swept parameter, test_accuracy, epochs"), "{columns}");
         let field = from_csv(&good.replace(",20.0,", ",twenty,")).unwrap_err();
         assert_eq!(field, "bad CSV: line 2: alpha: invalid float literal");
-        let short = from_csv(&good.replace(",1\n", "\n")).unwrap_err();
+        let short = from_csv(&good.replace(",adam lr 0.0003 batch 512 width 256\n", "\n")).unwrap_err();
         assert!(short.starts_with("bad CSV: line 2: "), "{short}");
     }
 
     #[test]
     fn csv_rows_match_the_points_they_are_results_of() {
         let sweep = Preset::Uniform.sweep(Scale::Full);
-        let row = |series: &str, x: f64, seed: u64| PointResult { series: series.into(), x, test_accuracy: 0.9, epochs: 3, train_examples: 1, samples_per_sec: 1.0, seed };
+        let row = |series: &str, x: f64, seed: u64| PointResult { series: series.into(), x, test_accuracy: 0.9, epochs: 3, train_examples: 1, samples_per_sec: 1.0, seed, recipe: None };
         let rows = [row("conv4", 0.0, 1), row("mlp2", 100.0, 3), row("mlp2", 15.0, 1), row("vgg", 0.0, 1), row("mlp2", 100.0, 4)];
         let (matched, strays) = sweep.matching(&rows);
         let found: Vec<(String, f64, u64)> = matched.iter().map(|(p, r)| (sweep.series[p.series].label.clone(), p.x, r.seed)).collect();
         assert_eq!(found, [("mlp2".to_string(), 100.0, 3), ("conv4".to_string(), 0.0, 1)]);
         assert!(matched.iter().all(|(p, r)| sweep.is_result_of(p, r)));
         assert_eq!(strays, 3, "alpha 15, an unknown series and seed 4 are no point of the full uniform figure");
+    }
+
+    #[test]
+    fn a_row_of_another_recipe_is_no_result_and_an_old_file_adopts_the_recipe_of_its_day() {
+        let sweep = Preset::Uniform.sweep(Scale::Quick).with_seeds(1);
+        let point = sweep.points().into_iter().find(|p| sweep.series[p.series].label == "mlp2" && p.x == 20.0).unwrap();
+        let ours = recipe(&point.config);
+        assert_eq!(ours, format!("adam lr {} batch {} width 256", point.config.lr, point.config.batch));
+        let row =
+            |recipe: Option<&str>| PointResult { series: "mlp2".into(), x: 20.0, test_accuracy: 0.9, epochs: 2, train_examples: 1, samples_per_sec: 1.0, seed: 1, recipe: recipe.map(String::from) };
+        assert!(sweep.is_result_of(&point, &row(Some(&ours))));
+        assert!(!sweep.is_result_of(&point, &row(Some("adam lr 0.0001 batch 256 width 256"))), "trained with another recipe: retrain, do not keep");
+        // The recipe goes through the CSV; a file from before the column still reads.
+        let text = to_csv(&[row(Some(&ours))], Axis::Alpha);
+        assert!(text.starts_with("series,alpha,test_accuracy,epochs,train_examples,samples_per_sec,seed,recipe\n"), "{text}");
+        assert_eq!(from_csv(&text).unwrap()[0].recipe.as_deref(), Some(ours.as_str()));
+        let old = from_csv("series,alpha,test_accuracy,epochs,train_examples,samples_per_sec,seed\nmlp2,20.0,0.9,2,1,1.0,1\nvgg,20.0,0.9,2,1,1.0,1\n").unwrap();
+        assert!(old.iter().all(|r| r.recipe.is_none()) && sweep.is_result_of(&point, &old[0]));
+        let mut adopted = old.clone();
+        sweep.adopt_recipes(&mut adopted);
+        assert_eq!(adopted[0].recipe.as_deref(), Some(ours.as_str()), "the row of a point takes its recipe");
+        assert_eq!(adopted[1].recipe, None, "a row of no point stays unknown");
+        // Once written with its recipe, a changed preset no longer takes it for its own.
+        let mut changed = sweep.clone();
+        changed.series.iter_mut().for_each(|s| s.base.lr *= 2.0);
+        let point = changed.points().into_iter().find(|p| changed.series[p.series].label == "mlp2" && p.x == 20.0).unwrap();
+        assert!(!changed.is_result_of(&point, &adopted[0]) && changed.is_result_of(&point, &old[0]));
     }
 
     #[test]

@@ -326,6 +326,7 @@ mod tests {
                 train_examples: 1,
                 samples_per_sec: 1.0,
                 seed: p.config.seed,
+                recipe: None,
             })
             .collect();
         let md = markdown(Scale::Quick, &[(sweep, results)], "results");
@@ -349,6 +350,7 @@ mod tests {
                 train_examples: 1,
                 samples_per_sec: 1.0,
                 seed: p.config.seed,
+                recipe: None,
             })
             .collect()
     }
