@@ -72,6 +72,21 @@ pub fn verdict(checks: &[Check]) -> Verdict {
     }
 }
 
+/// Checks not judged yet because their points are missing (their text says "judged when"): a
+/// verdict with any is provisional and says so.
+pub fn waiting(checks: &[Check]) -> usize {
+    checks.iter().filter(|c| c.holds.is_none() && c.text.contains("judged when")).count()
+}
+
+/// What a verdict line adds when some checks wait for points.
+fn provisional(checks: &[Check]) -> String {
+    match waiting(checks) {
+        0 => String::new(),
+        1 => "; provisional: 1 check waits for missing points".to_string(),
+        n => format!("; provisional: {n} checks wait for missing points"),
+    }
+}
+
 /// The paper's claim that each figure tests (our wording of the paper's finding).
 pub fn claim(figure: &str) -> &'static str {
     match figure {
@@ -240,14 +255,15 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
     // figure comes from its checks, each a number against a stated threshold.
     let _ = writeln!(md, "## Verdicts\n");
     for (sweep, results) in figures {
-        let v = match verdict(&checks(sweep, results)) {
+        let checks = checks(sweep, results);
+        let v = match verdict(&checks) {
             Verdict::Reproduced => "reproduced",
             Verdict::Partly => "partly reproduced",
             Verdict::NotReproduced => "not reproduced",
             Verdict::Open => "not checked",
         };
         let runs = results.iter().map(|r| r.seed).collect::<std::collections::BTreeSet<_>>().len();
-        let _ = writeln!(md, "- {}: {v} ({} runs, {runs} seed{})", sweep.title, results.len(), if runs == 1 { "" } else { "s" });
+        let _ = writeln!(md, "- {}: {v} ({} runs, {runs} seed{}{})", sweep.title, results.len(), if runs == 1 { "" } else { "s" }, provisional(&checks));
     }
     let _ = writeln!(md);
     for (sweep, results) in figures {
@@ -283,7 +299,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
             Verdict::NotReproduced => "claim not reproduced",
             Verdict::Open => "not checked (points missing)",
         };
-        let _ = writeln!(md, "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({held} of {tested} checks hold).\n", claim(&sweep.name));
+        let _ = writeln!(md, "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({held} of {tested} checks hold{}).\n", claim(&sweep.name), provisional(&checks));
         for c in checks {
             let mark = match c.holds {
                 Some(true) => "holds",
@@ -387,6 +403,9 @@ mod tests {
         let check = mae(&partial, "conv4").unwrap();
         assert_eq!(check.holds, None, "3 of 11 alphas: not judged ({})", check.text);
         assert!(check.text.contains("of 11; judged when all are trained"), "{}", check.text);
+        assert_eq!((waiting(&checks(&sweep, &partial)), waiting(&checks(&sweep, &exact))), (2, 0), "conv4's error and headline wait for points");
+        let md = markdown(Scale::Full, &[(sweep.clone(), partial.clone())], "results");
+        assert!(md.contains("checks hold; provisional: 2 checks wait for missing points).") && md.contains("1 seed; provisional: 2 checks wait"), "{md}");
         let headline = |rs: &[PointResult]| checks(&sweep, rs).into_iter().find(|c| c.text.starts_with("conv4 at alpha=100")).unwrap();
         assert_eq!(headline(&partial).holds, None, "{}", headline(&partial).text);
         assert!(headline(&partial).text.contains("not trained yet"));
