@@ -50,6 +50,8 @@ pub fn clean_needed(curve: &[(f64, f64)], target: f64) -> Option<f64> {
 pub struct Check {
     pub text: String,
     pub holds: Option<bool>,
+    /// Not judged yet: its points are missing (a verdict with such checks is provisional).
+    pub waits: bool,
 }
 
 /// A figure's verdict on the paper's claim, from its checks.
@@ -72,10 +74,10 @@ pub fn verdict(checks: &[Check]) -> Verdict {
     }
 }
 
-/// Checks not judged yet because their points are missing (their text says "judged when"): a
-/// verdict with any is provisional and says so.
+/// Checks not judged yet because their points are missing: a verdict with any is provisional
+/// and says so.
 pub fn waiting(checks: &[Check]) -> usize {
-    checks.iter().filter(|c| c.holds.is_none() && c.text.contains("judged when")).count()
+    checks.iter().filter(|c| c.waits).count()
 }
 
 /// What a verdict line adds when some checks wait for points.
@@ -121,14 +123,14 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
     let compare = |what: &str, a: Option<f64>, b: Option<f64>| {
         a.zip(b).map(|(x, y)| {
             let d = (x - y) * 100.0;
-            Check { text: format!("{what}: {d:+.1} points ({} vs {})", pct(a), pct(b)), holds: Some(d > 0.0) }
+            Check { text: format!("{what}: {d:+.1} points ({} vs {})", pct(a), pct(b)), holds: Some(d > 0.0), waits: false }
         })
     };
     match sweep.name.as_str() {
         "uniform" => {
             for s in &sweep.series {
                 if let Some(a) = at(results, &s.label, last) {
-                    out.push(Some(Check { text: format!("{} at alpha={last}: {:.1}% (chance: 10%)", s.label, a * 100.0), holds: Some(a > 0.2) }));
+                    out.push(Some(Check { text: format!("{} at alpha={last}: {:.1}% (chance: 10%)", s.label, a * 100.0), holds: Some(a > 0.2), waits: false }));
                 }
                 if let Some((mae, n)) = paper_error(sweep, results, &s.label) {
                     let within = if s.label == "perceptron" { 5.0 } else { 3.0 };
@@ -139,6 +141,7 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                     out.push(Some(Check {
                         text: format!("{} against the paper: mean absolute error {mae:.1} points over {n} alphas{part} (target: within {within})", s.label),
                         holds: complete.then_some(mae <= within),
+                        waits: !complete,
                     }));
                 }
             }
@@ -150,7 +153,7 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             if sweep.series.iter().any(|s| s.label == "conv4") {
                 let a = at(results, "conv4", last);
                 let measured = a.map_or("not trained yet; judged when trained".to_string(), |a| format!("{:.1}%", a * 100.0));
-                out.push(Some(Check { text: format!("conv4 at alpha={last}: {measured} (the paper: 91.0%; target: at least 90%)"), holds: a.map(|a| a >= 0.9) }));
+                out.push(Some(Check { text: format!("conv4 at alpha={last}: {measured} (the paper: 91.0%; target: at least 90%)"), holds: a.map(|a| a >= 0.9), waits: a.is_none() }));
             }
         }
         "structured" => {
@@ -166,11 +169,11 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             let (low, high) = (&sweep.series[0].label, &sweep.series[sweep.series.len() - 1].label);
             out.push(compare(&format!("{low} over {high} at alpha={last} (smaller rates degrade more slowly)"), at(results, low, last), at(results, high, last)));
             let drop = |label: &str| at(results, label, first).zip(at(results, label, last)).map(|(a, b)| a - b);
-            out.push(
-                drop(low)
-                    .zip(drop(high))
-                    .map(|(l, h)| Check { text: format!("fall from alpha={first} to alpha={last}: {low} {:.1} points, {high} {:.1} points", l * 100.0, h * 100.0), holds: Some(l < h) }),
-            );
+            out.push(drop(low).zip(drop(high)).map(|(l, h)| Check {
+                text: format!("fall from alpha={first} to alpha={last}: {low} {:.1} points, {high} {:.1} points", l * 100.0, h * 100.0),
+                holds: Some(l < h),
+                waits: false,
+            }));
         }
         "noise-source" => {
             out.push(compare(&format!("white-noise images over same-dataset images at alpha={last}"), at(results, "white", last), at(results, "mnist", last)));
@@ -182,6 +185,7 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                 out.push(at(results, s, first).zip(at(results, s, last)).map(|(a, b)| Check {
                     text: format!("{s} at alpha={last} vs alpha={first}: {} vs {} (noise cannot help; at most 0.5 points above)", pct(Some(b)), pct(Some(a))),
                     holds: Some(b <= a + 0.005),
+                    waits: false,
                 }));
             }
         }
@@ -207,7 +211,7 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                 });
                 // Unchecked when no curve reaches the target on this grid.
                 let holds = if judged && needed.iter().any(Option::is_some) { Some(grows) } else { None };
-                out.push(Some(Check { text: format!("clean examples needed for {:.0}% accuracy: {}", target * 100.0, row.join(", ")), holds }));
+                out.push(Some(Check { text: format!("clean examples needed for {:.0}% accuracy: {}", target * 100.0, row.join(", ")), holds, waits: false }));
             }
         }
         "compare-methods" => {
@@ -215,11 +219,11 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                 out.push(compare(&format!("{method} over ce at epsilon={last}"), at(results, method, last), at(results, "ce", last)));
             }
             for s in sweep.series.iter().filter(|s| !["ce", "forward", "coteach"].contains(&s.label.as_str())) {
-                out.push(
-                    at(results, &s.label, last)
-                        .zip(at(results, "ce", last))
-                        .map(|(a, b)| Check { text: format!("{} vs ce at epsilon={last}: {:+.1} points ({} vs {})", s.label, (a - b) * 100.0, pct(Some(a)), pct(Some(b))), holds: None }),
-                );
+                out.push(at(results, &s.label, last).zip(at(results, "ce", last)).map(|(a, b)| Check {
+                    text: format!("{} vs ce at epsilon={last}: {:+.1} points ({} vs {})", s.label, (a - b) * 100.0, pct(Some(a)), pct(Some(b))),
+                    holds: None,
+                    waits: false,
+                }));
             }
         }
         "noisy-images" => {
@@ -228,6 +232,7 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                 out.push(Some(Check {
                     text: format!("repeated vs novel at alpha={last}: {} vs {} ({d:.1} points apart; within 2 counts as equal)", pct(Some(a)), pct(Some(b))),
                     holds: Some(d <= 2.0),
+                    waits: false,
                 }));
             }
         }
