@@ -117,6 +117,28 @@ fn a_stopped_sweep_resumes_from_its_file_and_values_picks_points() {
 }
 
 #[test]
+fn a_sweep_refuses_to_set_for_all_its_series_what_its_figure_compares() {
+    let out = std::env::temp_dir().join(format!("lnl-refused-overrides-{}", std::process::id()));
+    let out = out.to_str().unwrap();
+    for (preset, flag, value, says) in [
+        ("clean-size", "--clean", "500", "--clean: the clean-size figure sweeps clean; choose its points with --values"),
+        ("batch-size", "--batch", "64", "--batch: the series of the batch-size figure differ in batch (32, 64, 128, 192, 256); choose one with --series"),
+        ("learning-rate", "--lr", "0.01", "--lr: the series of the learning-rate figure differ in lr"),
+        ("learning-rate", "--optimizer", "sgd", "--optimizer: the series of the learning-rate figure differ in lr (0.00005, 0.0001, 0.0003, 0.001) (--optimizer resets it)"),
+    ] {
+        let run = cli(&["sweep", "--preset", preset, "--out", out, flag, value]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success() && stderr.contains(says), "{preset} {flag}: {stderr}");
+    }
+    // One series of them is no comparison: its batch can be set.
+    let run =
+        cli(&["sweep", "--preset", "batch-size", "--series", "batch 64", "--batch", "128", "--values", "0", "--epochs", "1", "--clean", "500", "--min-samples", "1", "--seeds", "1", "--out", out]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(!std::path::Path::new(out).join("clean-size-quick.csv").exists(), "a refused sweep trains nothing");
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
 fn a_sweep_killed_mid_point_resumes_it_from_its_checkpoint_to_the_same_result() {
     let dir = std::env::temp_dir().join(format!("lnl-checkpoint-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -192,6 +192,24 @@ struct SweepArgs {
     shard: Option<(usize, usize)>,
 }
 
+impl SweepArgs {
+    /// The run parameters these flags set for every series, as (parameter, text) in the order
+    /// the settings line names them.
+    fn overrides(&self) -> Vec<(&'static str, String)> {
+        [
+            ("epochs", self.epochs.map(|e| e.to_string())),
+            ("clean", self.clean.map(|n| n.to_string())),
+            ("optimizer", self.optimizer.map(|o| <&str>::from(o).to_string())),
+            ("lr", self.lr.map(|lr| lr.to_string())),
+            ("batch", self.batch.map(|b| b.to_string())),
+            ("width", self.width.map(|w| w.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(name, text)| Some((name, text?)))
+        .collect()
+    }
+}
+
 /// How `sweep` and `report` train their points.
 #[derive(Args, Clone, Copy)]
 struct Compute {
@@ -386,42 +404,39 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     if let Some(n) = args.min_samples {
         sweep.min_samples = n;
     }
-    // The preset's settings line (printed, and in the chart) must say what this run changed.
-    let overrides: Vec<String> = [
-        args.epochs.map(|e| format!("--epochs {e}")),
-        args.clean.map(|n| format!("--clean {n}")),
-        args.optimizer.map(|o| format!("--optimizer {}", <&str>::from(o))),
-        args.lr.map(|lr| format!("--lr {lr}")),
-        args.batch.map(|b| format!("--batch {b}")),
-        args.width.map(|w| format!("--width {w}")),
-        args.min_samples.map(|n| format!("--min-samples {n}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if !overrides.is_empty() {
-        sweep.note = format!("{}; overridden by {}", sweep.note, overrides.join(" "));
+    let overrides = args.overrides();
+    let overridden = |name: &str| overrides.iter().any(|(n, _)| *n == name);
+    let mut changed = sweep.series.clone();
+    for s in &mut changed {
+        for (name, text) in &overrides {
+            params::set(&mut s.base, name, text)?;
+        }
+        // A new optimizer brings its own rate unless `--lr` is given too.
+        params::follow_defaults(&mut s.base, |p| overridden(p) || !params::parameter(p).and_then(|q| q.follows).is_some_and(overridden));
     }
-    for s in &mut sweep.series {
-        if let Some(e) = args.epochs {
-            s.base.epochs = e;
+    // What the figure compares (its axis, or what its series differ in) cannot be set for all of
+    // it: the run would not be the figure it names, nor its settings line true.
+    for p in PARAMETERS {
+        let Some(flag) = [Some(p.name), p.follows].into_iter().flatten().find(|&f| overridden(f)) else { continue };
+        let why = if flag == p.name { String::new() } else { format!(" (--{flag} resets it)") };
+        if sweep.axis.parameter() == p.name {
+            return Err(format!("--{flag}: the {} figure sweeps {}{why}; choose its points with --values", sweep.name, p.name));
         }
-        if let Some(n) = args.clean {
-            s.base.clean = n;
+        let mut values: Vec<String> = Vec::new();
+        for v in sweep.series.iter().map(|s| p.get(&s.base)) {
+            if !values.contains(&v) {
+                values.push(v);
+            }
         }
-        if let Some(o) = args.optimizer {
-            s.base.optimizer = o;
-            s.base.lr = o.default_lr();
+        if values.len() > 1 && sweep.series.iter().zip(&changed).any(|(a, b)| p.get(&a.base) != p.get(&b.base)) {
+            return Err(format!("--{flag}: the series of the {} figure differ in {} ({}){why}; choose one with --series", sweep.name, p.name, values.join(", ")));
         }
-        if let Some(lr) = args.lr {
-            s.base.lr = lr;
-        }
-        if let Some(b) = args.batch {
-            s.base.batch = b;
-        }
-        if let Some(w) = args.width {
-            s.base.width = w;
-        }
+    }
+    sweep.series = changed;
+    // The preset's settings line (printed, and in the chart) must say what this run changed.
+    let flags: Vec<String> = overrides.iter().map(|(name, text)| format!("--{name} {text}")).chain(args.min_samples.map(|n| format!("--min-samples {n}"))).collect();
+    if !flags.is_empty() {
+        sweep.note = format!("{}; overridden by {}", sweep.note, flags.join(" "));
     }
     let mut points = sweep.points();
     if let Some(bad) = args.values.iter().find(|v| !sweep.values.contains(v)) {
@@ -443,7 +458,7 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     // The file is the sweep's state (delete it to start over with other settings); its rows of
     // other series or values stay.
     let mut earlier = read_results(&csv)?;
-    if overrides.is_empty() {
+    if flags.is_empty() {
         sweep.adopt_recipes(&mut earlier);
     }
     let missing = missing_points(&sweep, &points, &earlier);
