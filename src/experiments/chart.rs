@@ -230,8 +230,10 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, frame: &Frame, cu
     let (x_span, y_span) = (x1 - x0 + 2.0 * pad, y1 - y0);
     chart
         .configure_mesh()
-        // Tick labels at least ~2.5 rows apart: a short plot (a legend below it) gets fewer.
-        .y_labels(((plot.1 - strip as f64) / (2.5 * row)).floor().clamp(3.0, 10.0) as usize)
+        // Tick labels at least ~1.8 rows apart: at most N labels are never closer than the
+        // axis over N - 1. A short plot (a legend below it) gets fewer, but a 0-100% axis of
+        // ~155 px still steps by 20% (asking for ~2.5 rows gave it 0% and 50% alone).
+        .y_labels(((plot.1 - strip as f64) / (1.8 * row) + 1.0).floor().clamp(3.0, 10.0) as usize)
         .x_desc(&frame.x_label)
         .y_desc(&frame.y_label)
         .light_line_style(RGBColor(235, 235, 235))
@@ -442,5 +444,17 @@ mod tests {
         assert!(legend_place(&falling, (0.0, 4.0), (0.7, 1.0), (0.3, 0.2)) == Legend::Corner(Corner::LowerLeft));
         assert!(legend_place(&falling, (0.0, 4.0), (0.7, 1.0), (0.97, 0.2)) == Legend::Below, "a box as wide as the plot");
         assert!(place(&memorisation, (360, 300), "memorisation-phone"));
+        // The page's memorisation panel (300 px tall, half a desktop row, its legend below in
+        // the page's short labels): still a tick every 20%, not 0% and 50% alone.
+        let panel: Vec<Curve> = ["right labels: fitted", "wrong labels: memorised", "wrong labels: true class", "wrong labels: other class", "co-teaching: kept labels right"]
+            .iter()
+            .zip(memorisation.iter().cycle())
+            .enumerate()
+            .map(|(i, (label, c))| Curve { label: label.to_string(), color: color(i), ..c.clone() })
+            .collect();
+        let mut svg = String::new();
+        let mapping = draw(&SVGBackend::with_string(&mut svg, (390, 300)).into_drawing_area(), &frame, &panel).unwrap();
+        std::fs::write("target/charts/legend-memorisation-panel.svg", &svg).unwrap();
+        assert!(mapping.legend_below && mapping.y_labels.len() >= 5, "{:?}", mapping.y_labels);
     }
 }
