@@ -11,5 +11,6 @@ pub mod model;
 pub mod noise;
 pub mod optim;
 pub mod packed;
+pub mod pool;
 pub mod seed;
 pub mod training;

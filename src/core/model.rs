@@ -8,10 +8,10 @@
 //! - `conv2`: conv 32, then 10 logits (the small two-layer conv net of its batch-size figure).
 
 use crate::core::data::{CLASSES, PIXELS, SIDE};
+use crate::core::pool::max_pool2x2;
 use crate::core::seed::{Stream, rng};
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
@@ -144,7 +144,6 @@ impl Architecture {
 #[derive(Module, Debug)]
 pub struct Classifier {
     convs: Vec<Conv2d>,
-    pool: MaxPool2d,
     layers: Vec<Linear>,
 }
 
@@ -176,7 +175,7 @@ impl Classifier {
             conv.bias = Some(Param::from_tensor(Tensor::<1>::from_data(TensorData::new(uniform(c_out), [c_out]), device)));
             convs.push(conv);
         }
-        Self { convs, pool: MaxPool2dConfig::new([2, 2]).init(), layers }
+        Self { convs, layers }
     }
 
     /// Logits for a batch of normalised images `[batch, 784]`.
@@ -185,7 +184,10 @@ impl Classifier {
             let [batch, _] = x.dims();
             let mut maps = x.reshape([batch, 1, SIDE, SIDE]);
             for conv in &self.convs {
-                maps = self.pool.forward(relu(conv.forward(maps)));
+                // ReLU after the pool: the same values and gradients (both are monotone, and
+                // a window whose maximum is <= 0 passes no gradient either way) on a quarter of
+                // the elements.
+                maps = relu(max_pool2x2(conv.forward(maps)));
             }
             let [_, channels, side, _] = maps.dims();
             x = maps.reshape([batch, channels * side * side]);

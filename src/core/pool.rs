@@ -1,0 +1,184 @@
+//! The conv nets' 2x2 max pooling (stride 2), as a burn backend extension.
+//!
+//! burn-flex pools through a generic 3-D loop that costs ~22 ns a pooled value: a quarter of a
+//! Conv4 training step (BENCHMARKS.md, "The conv nets"). This kernel reads each 2x2 window
+//! directly and gives what `max_pool2d_with_indices` gives (the same values, the same index of
+//! the first maximum, NaN winning), so training is unchanged, bit for bit, only faster; its
+//! gradient is burn's own `max_pool2d_with_indices_backward`. Other backends use burn's pooling.
+
+// burn-ndarray is deprecated upstream; kept for comparison (see `backend.rs`).
+#![allow(deprecated)]
+
+use burn::backend::autodiff::NodeId;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::ModuleOps;
+use burn::backend::tensor::{FloatTensor, IntTensor};
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, backend_extension};
+use burn::tensor::{IntDType, Tensor};
+
+/// burn's pooling arguments for a 2x2 window of stride 2, no padding.
+const KERNEL: [usize; 2] = [2, 2];
+const NO_PADDING: [usize; 2] = [0, 0];
+const NO_DILATION: [usize; 2] = [1, 1];
+
+/// 2x2 max pooling of stride 2 over `[batch, channels, height, width]`.
+pub fn max_pool2x2(x: Tensor<4>) -> Tensor<4> {
+    Tensor::from_dispatch(<Dispatch as PoolBackend>::max_pool2x2(x.into_dispatch()))
+}
+
+/// The pooling forward with the indices its gradient needs, in burn's form (each the offset of
+/// the window's first maximum in its `height x width` plane).
+pub trait PoolWithIndices: Backend {
+    fn max_pool2x2_with_indices(x: FloatTensor<Self>) -> (FloatTensor<Self>, IntTensor<Self>) {
+        let pooled = Self::max_pool2d_with_indices(x, KERNEL, KERNEL, NO_PADDING, NO_DILATION, false, IntDType::I64);
+        (pooled.output, pooled.indices)
+    }
+}
+
+#[backend_extension(Flex: cfg(feature = "flex"), NdArray: cfg(feature = "ndarray"), Autodiff)]
+pub trait PoolBackend: Backend {
+    fn max_pool2x2(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::max_pool2d(x, KERNEL, KERNEL, NO_PADDING, NO_DILATION, false)
+    }
+}
+
+#[cfg(feature = "ndarray")]
+impl PoolWithIndices for burn::backend::NdArray {}
+#[cfg(feature = "ndarray")]
+impl PoolBackend for burn::backend::NdArray {}
+
+#[cfg(feature = "flex")]
+mod flex {
+    use super::*;
+    use burn::backend::Flex;
+    use burn::backend::flex::FlexTensor;
+    use burn::tensor::{DType, TensorData};
+
+    /// Each window's maximum and, if asked, its index, as burn-flex's pooling picks them: the
+    /// first value, then any later one that is larger or NaN.
+    fn pool(x: FlexTensor, indices: bool) -> (FlexTensor, Option<FlexTensor>) {
+        let x = x.to_contiguous();
+        let &[batch, channels, height, width] = x.layout().shape().as_slice() else { panic!("max_pool2x2 takes [batch, channels, height, width]") };
+        let (out_h, out_w) = (height / 2, width / 2);
+        let data: &[f32] = x.storage();
+        let mut values = Vec::with_capacity(batch * channels * out_h * out_w);
+        let mut index = Vec::with_capacity(if indices { values.capacity() } else { 0 });
+        for plane in data.chunks_exact(height * width) {
+            for i in 0..out_h {
+                for j in 0..out_w {
+                    let first = 2 * i * width + 2 * j;
+                    let (mut best, mut at) = (plane[first], first);
+                    for k in [first + 1, first + width, first + width + 1] {
+                        if plane[k] > best || plane[k].is_nan() {
+                            (best, at) = (plane[k], k);
+                        }
+                    }
+                    values.push(best);
+                    if indices {
+                        index.push(at as i64);
+                    }
+                }
+            }
+        }
+        let shape = [batch, channels, out_h, out_w];
+        (FlexTensor::from_data(TensorData::new(values, shape)), indices.then(|| FlexTensor::from_data(TensorData::new(index, shape))))
+    }
+
+    fn is_f32(x: &FlexTensor) -> bool {
+        x.dtype() == DType::F32
+    }
+
+    impl PoolWithIndices for Flex {
+        fn max_pool2x2_with_indices(x: FlexTensor) -> (FlexTensor, FlexTensor) {
+            if !is_f32(&x) {
+                let pooled = Self::max_pool2d_with_indices(x, KERNEL, KERNEL, NO_PADDING, NO_DILATION, false, IntDType::I64);
+                return (pooled.output, pooled.indices);
+            }
+            let (values, index) = pool(x, true);
+            (values, index.expect("asked for"))
+        }
+    }
+
+    impl PoolBackend for Flex {
+        fn max_pool2x2(x: FlexTensor) -> FlexTensor {
+            if is_f32(&x) { pool(x, false).0 } else { Self::max_pool2d(x, KERNEL, KERNEL, NO_PADDING, NO_DILATION, false) }
+        }
+    }
+}
+
+/// The gradient: each pooled value's gradient goes to the input its index names.
+#[derive(Debug)]
+struct MaxPool2x2Backward;
+
+impl<B: Backend> Backward<B, 1> for MaxPool2x2Backward {
+    type State = (NodeId, IntTensor<B>);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, checkpointer: &mut Checkpointer) {
+        let [parent] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (x_state, indices) = ops.state;
+        let x = checkpointer.retrieve_node_output(x_state);
+        if let Some(node) = parent {
+            let x_grad = B::max_pool2d_with_indices_backward(x, KERNEL, KERNEL, NO_PADDING, NO_DILATION, false, grad, indices).x_grad;
+            grads.register::<B>(node.id, x_grad);
+        }
+    }
+}
+
+impl<B: Backend + PoolBackend + PoolWithIndices, C: CheckpointStrategy> PoolBackend for Autodiff<B, C> {
+    fn max_pool2x2(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match MaxPool2x2Backward.prepare::<C>([x.node()]).compute_bound().stateful() {
+            OpsKind::Tracked(mut prep) => {
+                let x_state = prep.checkpoint(&x);
+                let (values, indices) = B::max_pool2x2_with_indices(Self::inner(x));
+                prep.finish((x_state, indices), values)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::max_pool2x2(Self::inner(x))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::pool::MaxPool2dConfig;
+    use burn::tensor::{Device, Distribution};
+
+    /// Values, indices and gradients equal burn's `MaxPool2d`'s, ties and NaN included, on
+    /// every backend compiled in, trained and not.
+    #[test]
+    fn pools_and_differentiates_as_burns_max_pool() {
+        let devices = [
+            #[cfg(feature = "flex")]
+            Device::flex(),
+            #[cfg(feature = "ndarray")]
+            Device::ndarray(),
+        ];
+        let burns = MaxPool2dConfig::new(KERNEL).init();
+        for device in devices {
+            for (device, trained) in [(device.clone(), false), (device.autodiff(), true)] {
+                // Rounded to quarters: many windows hold ties. Odd sides drop the last row/column.
+                let x = Tensor::<4>::random([3, 2, 7, 6], Distribution::Uniform(-1.0, 1.0), &device).mul_scalar(4.0).round().div_scalar(4.0);
+                let x = x.clone().slice_assign([0..1, 0..1, 0..1, 0..1], Tensor::full([1, 1, 1, 1], f32::NAN, &device));
+                let (ours, theirs) = (max_pool2x2(x.clone()), burns.forward(x.clone()));
+                assert_eq!(ours.dims(), [3, 2, 3, 3]);
+                assert_eq!(
+                    ours.into_data().try_into_vec_as::<f32>().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    theirs.into_data().try_into_vec_as::<f32>().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                );
+                if trained {
+                    let weights = Tensor::<4>::random([3, 2, 3, 3], Distribution::Uniform(-1.0, 1.0), &device);
+                    let grad_of = |pool: &dyn Fn(Tensor<4>) -> Tensor<4>| {
+                        let x = x.clone().detach().require_grad();
+                        let grads = (pool(x.clone()) * weights.clone()).sum().backward();
+                        x.grad(&grads).unwrap().into_data().try_into_vec_as::<f32>().unwrap()
+                    };
+                    assert_eq!(grad_of(&max_pool2x2), grad_of(&|x| burns.forward(x)));
+                }
+            }
+        }
+    }
+}
