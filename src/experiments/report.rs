@@ -81,6 +81,18 @@ pub fn waiting(checks: &[Check]) -> usize {
 }
 
 /// What a verdict line adds when some checks wait for points.
+/// The seeds the points were run with: "3 seeds" when every point has as many, else the range
+/// and how many points have the most (a sweep's later seeds still training).
+fn seeds(results: &[PointResult]) -> String {
+    let runs: Vec<usize> = spreads(results).iter().map(|s| s.runs).collect();
+    let (fewest, most) = (runs.iter().copied().min().unwrap_or(0), runs.iter().copied().max().unwrap_or(0));
+    if fewest == most {
+        format!("{most} seed{}", if most == 1 { "" } else { "s" })
+    } else {
+        format!("{fewest} to {most} seeds a point: {most} at {} of {} points", runs.iter().filter(|&&n| n == most).count(), runs.len())
+    }
+}
+
 fn provisional(checks: &[Check]) -> String {
     match waiting(checks) {
         0 => String::new(),
@@ -267,8 +279,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
             Verdict::NotReproduced => "not reproduced",
             Verdict::Open => "not checked",
         };
-        let runs = results.iter().map(|r| r.seed).collect::<std::collections::BTreeSet<_>>().len();
-        let _ = writeln!(md, "- {}: {v} ({} runs, {runs} seed{}{})", sweep.title, results.len(), if runs == 1 { "" } else { "s" }, provisional(&checks));
+        let _ = writeln!(md, "- {}: {v} ({} runs, {}{})", sweep.title, results.len(), seeds(results), provisional(&checks));
     }
     let _ = writeln!(md);
     for (sweep, results) in figures {
@@ -411,6 +422,10 @@ mod tests {
         assert_eq!((waiting(&checks(&sweep, &partial)), waiting(&checks(&sweep, &exact))), (2, 0), "conv4's error and headline wait for points");
         let md = markdown(Scale::Full, &[(sweep.clone(), partial.clone())], "results");
         assert!(md.contains("checks hold; provisional: 2 checks wait for missing points).") && md.contains("1 seed; provisional: 2 checks wait"), "{md}");
+        // Later seeds of some points only: the verdict line does not say every point has them.
+        let later: Vec<PointResult> = exact.iter().filter(|r| r.series == "mlp1" && r.x <= 10.0).flat_map(|r| [2, 3].map(|seed| PointResult { seed, ..r.clone() })).collect();
+        assert_eq!(seeds(&[exact.clone(), later].concat()), "1 to 3 seeds a point: 3 at 2 of 55 points");
+        assert_eq!(seeds(&exact), "1 seed");
         let headline = |rs: &[PointResult]| checks(&sweep, rs).into_iter().find(|c| c.text.starts_with("conv4 at alpha=100")).unwrap();
         assert_eq!(headline(&partial).holds, None, "{}", headline(&partial).text);
         assert!(headline(&partial).text.contains("not trained yet"));
