@@ -8,12 +8,45 @@ const $ = (id) => document.getElementById(id);
 let sweep = null;
 let painted = ''; // what the chart shows: preset, finished points, width
 
+// A figure of at most this many points lists them all; a larger one folds them by series (the
+// full uniform figure has 165), each series a line saying how many are finished.
+const FEW_POINTS = 30;
+let chips = []; // per series: its <details>, <summary>, the reader's choice, and its points' <li>s
+
 function choose() {
   if (sweep) sweep.cancel();
   const spec = JSON.parse(preset($('figure-preset').value, $('figure-scale').value, Number($('figure-seeds').value)));
   sweep = new Sweep(spec, $('figure-scale').value, render);
   painted = '';
+  buildChips(spec);
   render();
+}
+
+/** The point list, built once a figure: render() updates it in place (a rebuild per progress message would drop the keyboard focus). */
+function buildChips(spec) {
+  const list = $('figure-points');
+  list.textContent = '';
+  chips = spec.series.map((series) => {
+    const item = document.createElement('li');
+    item.className = 'series';
+    const details = document.createElement('details');
+    const summary = document.createElement('summary');
+    const points = document.createElement('ul');
+    details.append(summary, points);
+    item.append(details);
+    list.append(item);
+    const group = { label: series.label, details, summary, list: points, points: [], wish: undefined };
+    // Click (mouse, Enter or Space) is the reader's choice; the toggles render() makes are not.
+    summary.addEventListener('click', () => {
+      group.wish = !details.open;
+    });
+    return group;
+  });
+  for (const point of spec.points) {
+    const li = document.createElement('li');
+    chips[point.series].list.append(li);
+    chips[point.series].points.push({ li, point });
+  }
 }
 
 function render() {
@@ -32,19 +65,23 @@ function render() {
   $('figure-cancel').disabled = !sweep.running;
   $('figure-clear').disabled = sweep.running || done === 0;
 
-  const list = $('figure-points');
-  list.textContent = '';
-  for (const p of spec.points) {
-    const li = document.createElement('li');
-    const result = sweep.results[p.query];
-    const progress = sweep.progress[p.query];
-    const failure = sweep.failed[p.query];
-    li.className = result ? 'done' : failure ? 'failed' : progress !== undefined ? 'running' : 'waiting';
-    li.title = failure || p.label;
-    const name = `${spec.series[p.series].label} · ${spec.axis}=${p.x}${spec.seeds > 1 ? ` · seed ${p.seed}` : ''}`;
-    li.textContent = result ? `${name}: ${(result.test_accuracy * 100).toFixed(1)}%${result.imported ? ' (imported)' : ''}` : progress !== undefined ? `${name}: ${Math.round(progress * 100)}%` : failure ? `${name}: failed` : name;
-    if (progress !== undefined) li.style.setProperty('--progress', `${Math.round(progress * 100)}%`);
-    list.append(li);
+  for (const group of chips) {
+    const counts = { done: 0, running: 0, failed: 0 };
+    for (const { li, point: p } of group.points) {
+      const result = sweep.results[p.query];
+      const progress = sweep.progress[p.query];
+      const failure = sweep.failed[p.query];
+      li.className = result ? 'done' : failure ? 'failed' : progress !== undefined ? 'running' : 'waiting';
+      if (li.className in counts) counts[li.className]++;
+      li.title = failure || p.label;
+      const name = `${spec.series[p.series].label} · ${spec.axis}=${p.x}${spec.seeds > 1 ? ` · seed ${p.seed}` : ''}`;
+      li.textContent = result ? `${name}: ${(result.test_accuracy * 100).toFixed(1)}%${result.imported ? ' (imported)' : ''}` : progress !== undefined ? `${name}: ${Math.round(progress * 100)}%` : failure ? `${name}: failed` : name;
+      li.style.setProperty('--progress', progress !== undefined ? `${Math.round(progress * 100)}%` : '0%');
+    }
+    group.summary.textContent = `${group.label}: ${counts.done} of ${group.points.length} finished${counts.running ? `, ${counts.running} training` : ''}${counts.failed ? `, ${counts.failed} failed` : ''}`;
+    // A series the reader has not opened or closed shows its points while one of them trains or
+    // has failed; a figure of a few points shows them all.
+    group.details.open = group.wish ?? (spec.points.length <= FEW_POINTS || counts.running + counts.failed > 0);
   }
   // The chart changes only when a point finishes: progress messages (every slice of every
   // worker) must not redraw it, or the page's thread competes with the workers for the cores.

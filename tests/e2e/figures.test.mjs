@@ -123,6 +123,17 @@ test('a CSV written by the command line (or a cluster) imports into its figure; 
   assert.deepEqual([state.done, state.total, state.state], [String(rows), total, 'idle']);
   assert.match(await page.textContent('#figure-points'), /mlp2 · alpha=100 · seed 1: \d+\.\d% \(imported\)/);
   if (csv.some((l) => l.startsWith('conv4,'))) assert.match(await page.textContent('#figure-points'), /conv4 · alpha=0 · seed 1: \d+\.\d% \(imported\)/);
+  // 165 points fold into a line per series saying how many are finished; a series opens on a
+  // click and stays open when the panel redraws.
+  const mlp2 = page.locator('#figure-points li.series', { hasText: /^mlp2:/ });
+  assert.equal(await page.locator('#figure-points li.series').count(), 5);
+  assert.equal(await page.locator('#figure-points details[open]').count(), 0, 'a large figure starts folded');
+  assert.match(await mlp2.locator('summary').textContent(), /^mlp2: 11 of 33 finished$/);
+  assert.equal(await mlp2.locator('li.done').first().isVisible(), false);
+  await mlp2.locator('summary').click();
+  await page.setViewportSize({ width: 1200, height: 900 }); // a resize redraws the panel
+  await page.waitForTimeout(200);
+  assert.equal(await mlp2.locator('li.done').first().isVisible(), true, 'the opened series stays open');
   await page.locator('#figures').screenshot({ path: 'target/screenshots/figure-imported-full.png' });
   // Kept like trained points: still there after a reload.
   await page.reload();
