@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod config;
+pub mod conv;
 pub mod data;
 pub mod evaluation;
 pub mod method;

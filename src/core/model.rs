@@ -7,6 +7,7 @@
 //!   weights, as the paper's "Conv4" of its uniform-noise figure);
 //! - `conv2`: conv 32, then 10 logits (the small two-layer conv net of its batch-size figure).
 
+use crate::core::conv::conv3x3;
 use crate::core::data::{CLASSES, PIXELS, SIDE};
 use crate::core::pool::max_pool2x2;
 use crate::core::seed::{Stream, rng};
@@ -30,8 +31,9 @@ pub enum Architecture {
     Conv4,
 }
 
-/// The conv layers' kernel side (3x3, padding 1: a layer keeps its input's side; the pool halves it).
-pub const KERNEL: usize = 3;
+/// The conv layers' kernel side (3x3, padding 1: a layer keeps its input's side; the pool halves
+/// it), fixed by the conv kernel.
+pub use crate::core::conv::KERNEL;
 
 impl Architecture {
     /// Dense hidden layers of `width` units.
@@ -187,7 +189,8 @@ impl Classifier {
                 // ReLU after the pool: the same values and gradients (both are monotone, and
                 // a window whose maximum is <= 0 passes no gradient either way) on a quarter of
                 // the elements.
-                maps = relu(max_pool2x2(conv.forward(maps)));
+                let bias = conv.bias.as_ref().expect("every conv layer has a bias").val();
+                maps = relu(max_pool2x2(conv3x3(maps, conv.weight.val(), bias)));
             }
             let [_, channels, side, _] = maps.dims();
             x = maps.reshape([batch, channels * side * side]);

@@ -392,9 +392,9 @@ impl Preset {
                     })
                     .collect::<Vec<_>>(),
                 if quick {
-                    "MLP2 settings per architecture; paper: full 60k clean set"
+                    "every network trained by the same recipe; paper: full 60k clean set"
                 } else {
-                    "MLP2 settings per architecture, conv4 at Adam lr 0.0001, batch 256 (trained before the recipe search); paper: full 60k clean set"
+                    "every network trained by the same recipe but conv4 (Adam lr 0.0001, batch 256: trained before the recipe search); paper: full 60k clean set"
                 },
             ),
             Preset::Structured => (
@@ -691,7 +691,7 @@ mod tests {
             }
         }
         let uniform = Preset::Uniform.sweep(Scale::Full).note;
-        assert!(uniform.contains("conv4 at Adam lr 0.0001, batch 256") && uniform.contains("otherwise n = 60000, Adam lr 0.0003, batch 512"), "{uniform}");
+        assert!(uniform.contains("but conv4 (Adam lr 0.0001, batch 256") && uniform.contains("otherwise n = 60000, Adam lr 0.0003, batch 512"), "{uniform}");
     }
 
     #[test]
