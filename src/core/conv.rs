@@ -45,10 +45,15 @@ pub trait ConvGradients: Backend {
         grad: FloatTensor<Self>,
         x_grad: bool,
     ) -> (Option<FloatTensor<Self>>, FloatTensor<Self>, FloatTensor<Self>) {
-        let dx = x_grad.then(|| Self::conv2d_x_backward(x.clone(), weight.clone(), grad.clone(), options()));
-        let dw = Self::conv2d_weight_backward(x.clone(), weight, grad.clone(), options());
-        (dx, dw, Self::conv2d_bias_backward(x, bias, grad))
+        burns_backward::<Self>(x, weight, bias, grad, x_grad)
     }
+}
+
+/// [`ConvGradients::conv3x3_backward`] by burn's own conv gradients.
+fn burns_backward<B: Backend>(x: FloatTensor<B>, weight: FloatTensor<B>, bias: FloatTensor<B>, grad: FloatTensor<B>, x_grad: bool) -> (Option<FloatTensor<B>>, FloatTensor<B>, FloatTensor<B>) {
+    let dx = x_grad.then(|| B::conv2d_x_backward(x.clone(), weight.clone(), grad.clone(), options()));
+    let dw = B::conv2d_weight_backward(x.clone(), weight, grad.clone(), options());
+    (dx, dw, B::conv2d_bias_backward(x, bias, grad))
 }
 
 #[backend_extension(Flex: cfg(feature = "flex"), NdArray: cfg(feature = "ndarray"), Autodiff)]
@@ -195,9 +200,7 @@ mod flex {
     impl ConvGradients for Flex {
         fn conv3x3_backward(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, grad: FlexTensor, x_grad: bool) -> (Option<FlexTensor>, FlexTensor, FlexTensor) {
             let Some(Shapes { batch, c_in, c_out, side }) = shapes(&x, &weight).filter(|_| grad.dtype() == DType::F32) else {
-                let dx = x_grad.then(|| Self::conv2d_x_backward(x.clone(), weight.clone(), grad.clone(), options()));
-                let dw = Self::conv2d_weight_backward(x.clone(), weight, grad.clone(), options());
-                return (dx, dw, Self::conv2d_bias_backward(x, bias, grad));
+                return burns_backward::<Self>(x, weight, bias, grad, x_grad);
             };
             let (x, weight, grad) = (x.to_contiguous(), weight.to_contiguous(), grad.to_contiguous());
             let (xs, ws, gs): (&[f32], &[f32], &[f32]) = (x.storage(), weight.storage(), grad.storage());
