@@ -3,7 +3,7 @@
 //! once; the CLI builds its flags from it, the page gets it from the wasm (`parameters()`), and
 //! URL queries are read and written through it. Ranges are `core::config::limits`.
 
-use crate::core::config::{NoiseKind, RunConfig, limits};
+use crate::core::config::{LrSchedule, NoiseKind, RunConfig, limits};
 use crate::core::method::{Method, Transition};
 use crate::core::model::Architecture;
 use crate::core::noise::{NoisyImages, Order};
@@ -101,7 +101,7 @@ macro_rules! choices {
         }
     )*};
 }
-choices!(Architecture, NoiseKind, Order, NoisyImages, OptimizerKind, Method, Transition);
+choices!(Architecture, NoiseKind, Order, NoisyImages, OptimizerKind, Method, Transition, LrSchedule);
 
 /// A table row for a field of [`RunConfig`]: its text form comes from the field's type.
 macro_rules! param {
@@ -147,6 +147,7 @@ pub const PARAMETERS: &[Parameter] = &[
     param!("noisy-images", noisy_images, Kind::Choice { choices: NoisyImages::VARIANTS }, "noisy examples re-use the clean images or use never-seen ones", applies "noise" => |c: &RunConfig| !c.noise.is_flip()),
     param!("optimizer", optimizer, Kind::Choice { choices: OptimizerKind::VARIANTS }, "the optimizer"),
     param!("lr", lr, real(limits::LR, true), "learning rate", follows "optimizer" => |c: &mut RunConfig| c.lr = c.optimizer.default_lr()),
+    param!("lr-schedule", lr_schedule, Kind::Choice { choices: LrSchedule::VARIANTS }, "the learning rate over the run: linear decay to zero, or constant"),
     param!("batch", batch, integer(limits::BATCH), "batch size"),
     param!("epochs", epochs, integer(limits::EPOCHS), "epochs"),
     param!("h-alpha", h_alpha, Kind::Flag, "train with the infinite-batch loss H_alpha"),

@@ -4,7 +4,7 @@
 mod common;
 
 use label_noise_lab::core::backend::Backend;
-use label_noise_lab::core::config::{NoiseKind, RunConfig};
+use label_noise_lab::core::config::{LrSchedule, NoiseKind, RunConfig};
 use label_noise_lab::core::evaluation::{Eval, Reporting};
 use label_noise_lab::core::model::Architecture;
 use label_noise_lab::core::noise::{NoisyImages, Order};
@@ -142,6 +142,29 @@ fn reports_stream_and_a_caller_can_stop_early() {
     assert_eq!(seen.len(), 79 / 20 + 1, "3 step reports and the epoch report");
     assert!(seen.windows(2).all(|w| w[0].epoch < w[1].epoch && w[0].step < w[1].step));
     assert!(seen.iter().all(|m| m.samples_per_sec > 0.0 && m.loss.is_finite()));
+}
+
+#[test]
+fn the_rate_decays_linearly_to_zero_or_stays_constant_by_the_schedule() {
+    let rates = |schedule| {
+        let config = RunConfig { model: Architecture::Perceptron, clean: 1_000, alpha: 1.0, epochs: 2, batch: 100, lr: 0.01, lr_schedule: schedule, ..RunConfig::default() };
+        let mut trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap();
+        let mut rates = Vec::new();
+        while !trainer.is_done() {
+            rates.push(trainer.learning_rate());
+            trainer.step();
+        }
+        (rates, trainer.summary().test_accuracy)
+    };
+    let (linear, linear_accuracy) = rates(LrSchedule::Linear);
+    let (constant, constant_accuracy) = rates(LrSchedule::Constant);
+    assert_eq!(linear.len(), 40, "2 epochs of 20 batches");
+    assert_eq!(constant.len(), 40);
+    assert!(constant.iter().all(|&r| r == 0.01), "{constant:?}");
+    assert_eq!(linear[0], 0.01);
+    assert!((linear[20] - 0.005).abs() < 1e-12, "halfway: half the rate ({})", linear[20]);
+    assert!((linear[39] - 0.01 / 40.0).abs() < 1e-12, "the last step: one step's share ({})", linear[39]);
+    assert_ne!(linear_accuracy, constant_accuracy, "the schedule changes the training");
 }
 
 #[test]

@@ -18,6 +18,7 @@ const PRESENTATION = {
   width: { label: 'hidden width', group: 'Model', control: 'range' },
   optimizer: { label: 'optimizer', group: 'Training', advanced: true },
   lr: { label: 'learning rate', group: 'Training', control: 'number', step: 'any', advanced: true },
+  'lr-schedule': { label: 'rate schedule', group: 'Training', advanced: true },
   batch: { label: 'batch size', group: 'Training', control: 'number', advanced: true },
   epochs: { label: 'epochs', group: 'Training', control: 'number' },
   'h-alpha': { label: 'H_alpha loss', group: 'Training', advanced: true },

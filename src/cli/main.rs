@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use label_noise_lab::bench;
 use label_noise_lab::core::backend::Backend;
-use label_noise_lab::core::config::{NoiseKind, RunConfig};
+use label_noise_lab::core::config::{LrSchedule, NoiseKind, RunConfig};
 use label_noise_lab::core::data::Dataset;
 use label_noise_lab::core::evaluation::Reporting;
 use label_noise_lab::core::noise::{Order, WrongClassRanking};
@@ -178,6 +178,9 @@ struct SweepArgs {
     /// Override the preset's optimizer (its default rate unless `--lr` is given): for a recipe search.
     #[arg(long, value_parser = parse_optimizer)]
     optimizer: Option<OptimizerKind>,
+    /// Override the preset's learning-rate schedule (linear or constant): for a recipe search.
+    #[arg(long = "lr-schedule", value_parser = parse_schedule)]
+    lr_schedule: Option<LrSchedule>,
     /// Only these values of the swept parameter, comma separated (e.g. 0,20,50,100: a long
     /// series' telling points first).
     #[arg(long, value_delimiter = ',')]
@@ -201,6 +204,7 @@ impl SweepArgs {
             ("clean", self.clean.map(|n| n.to_string())),
             ("optimizer", self.optimizer.map(|o| <&str>::from(o).to_string())),
             ("lr", self.lr.map(|lr| lr.to_string())),
+            ("lr-schedule", self.lr_schedule.map(|s| <&str>::from(s).to_string())),
             ("batch", self.batch.map(|b| b.to_string())),
             ("width", self.width.map(|w| w.to_string())),
         ]
@@ -276,6 +280,10 @@ fn parse_backend(s: &str) -> Result<Backend, String> {
 
 fn parse_optimizer(s: &str) -> Result<OptimizerKind, String> {
     params::choice("optimizer", s)
+}
+
+fn parse_schedule(s: &str) -> Result<LrSchedule, String> {
+    params::choice("lr-schedule", s)
 }
 
 fn main() -> ExitCode {

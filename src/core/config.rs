@@ -56,6 +56,19 @@ impl NoiseKind {
     }
 }
 
+/// How the learning rate moves over a run (the `lr-schedule` parameter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames, strum::VariantArray)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum LrSchedule {
+    /// From `lr` down to zero at the last step: late steps average the label noise out instead
+    /// of chasing it (the lab's recipe).
+    #[default]
+    Linear,
+    /// `lr` throughout (the paper's cue: Adadelta, which it cites, is usually run at a constant rate).
+    Constant,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RunConfig {
@@ -70,6 +83,9 @@ pub struct RunConfig {
     pub noisy_images: NoisyImages,
     pub optimizer: OptimizerKind,
     pub lr: f64,
+    /// Rows and URLs from before the field read as the linear decay they were trained with.
+    #[serde(default)]
+    pub lr_schedule: LrSchedule,
     pub batch: usize,
     pub epochs: usize,
     pub h_alpha: bool,
@@ -96,6 +112,7 @@ impl Default for RunConfig {
             noisy_images: NoisyImages::Reused,
             optimizer: OptimizerKind::Adam,
             lr: OptimizerKind::Adam.default_lr(),
+            lr_schedule: LrSchedule::Linear,
             batch: 128,
             epochs: 5,
             h_alpha: false,

@@ -3,7 +3,7 @@
 //! [`Trainer::run`] streams reports to a callback that can stop the run early.
 
 use crate::core::backend::Backend;
-use crate::core::config::RunConfig;
+use crate::core::config::{LrSchedule, RunConfig};
 use crate::core::data::{CLASSES, Dataset, PIXELS};
 use crate::core::evaluation::{Eval, LossHistogram, Memorisation, QUICK_TEST_STRIDE, Reporting, Schedule};
 use crate::core::method::{Loss, Method, Transition, anchor_transition, keep_fraction, transition_tensor};
@@ -386,11 +386,15 @@ impl Trainer {
         (self.epoch - self.phase_start.1) as f64 + within
     }
 
-    /// The learning rate decays linearly from `lr` to zero over the run: late steps average out
-    /// the label noise instead of chasing it (the paper: smaller learning rates help under noise).
+    /// The rate of the next step, by the run's [`LrSchedule`].
     pub fn learning_rate(&self) -> f64 {
-        let total = (self.steps_per_epoch() * self.config.epochs).max(1) as f64;
-        self.config.lr * (1.0 - (self.step - self.phase_start.0) as f64 / total).max(0.0)
+        match self.config.lr_schedule {
+            LrSchedule::Constant => self.config.lr,
+            LrSchedule::Linear => {
+                let total = (self.steps_per_epoch() * self.config.epochs).max(1) as f64;
+                self.config.lr * (1.0 - (self.step - self.phase_start.0) as f64 / total).max(0.0)
+            }
+        }
     }
 
     /// Trains on one batch. Returns a report when the schedule (see [`Reporting`]) says one is due.

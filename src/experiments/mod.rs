@@ -1,7 +1,7 @@
 //! Sweeps over one parameter (alpha, delta, n, batch size or learning rate) for several series,
 //! and presets that mirror the paper's MNIST figures at a quick and a full scale.
 
-use crate::core::config::{NoiseKind, RunConfig};
+use crate::core::config::{LrSchedule, NoiseKind, RunConfig};
 use crate::core::method::{Method, Transition};
 use crate::core::model::Architecture;
 use crate::core::noise::{NoisyImages, Order};
@@ -138,7 +138,9 @@ pub struct PointResult {
 /// another recipe is no result of a point, so a changed preset retrains it rather than keeping a
 /// number it no longer makes.
 pub fn recipe(c: &RunConfig) -> String {
-    format!("{} lr {} batch {} width {}", <&str>::from(c.optimizer), c.lr, c.batch, c.width)
+    // The linear decay is unnamed: every row from before the lr-schedule parameter was trained with it.
+    let schedule = if c.lr_schedule == LrSchedule::Linear { String::new() } else { format!(" {}", <&str>::from(c.lr_schedule)) };
+    format!("{} lr {}{schedule} batch {} width {}", <&str>::from(c.optimizer), c.lr, c.batch, c.width)
 }
 
 impl Sweep {
@@ -327,13 +329,6 @@ pub enum Scale {
     Full,
 }
 
-/// The full scale's recipe before the search (Adam 1e-4, batch 256): Conv4 trained with it at full
-/// scale (hours a point) and keeps it until retrained (its CSV rows carry it, so a changed recipe
-/// retrains them rather than keeping their numbers).
-fn first_recipe(c: &mut RunConfig) {
-    (c.lr, c.batch) = (0.0001, 256);
-}
-
 /// Every preset, in the order the page and the report show them.
 pub const PRESETS: &[Preset] = <Preset as strum::VariantArray>::VARIANTS;
 
@@ -353,8 +348,7 @@ impl Preset {
             optimizer: OptimizerKind::Adam,
             // Under massive noise the rate and batch matter more than anything. Chosen by
             // measurement against the paper's uniform-noise points, at both scales
-            // (`reproduction/recipe-search/`). Full-scale series trained before the search keep
-            // the first recipe ([`first_recipe`]) until they are retrained: Conv4.
+            // (`reproduction/recipe-search/`).
             lr: 0.0003,
             batch: 512,
             seed: 1,
@@ -377,25 +371,9 @@ impl Preset {
                 [Architecture::Perceptron, Architecture::Mlp1, Architecture::Mlp2, Architecture::Mlp4]
                     .iter()
                     .chain(if quick { None } else { Some(&Architecture::Conv4) })
-                    .map(|&m| {
-                        with(
-                            m.name(),
-                            &|c| {
-                                c.model = m;
-                                // Conv4's full points are hours each (~12 h a seed for the grid).
-                                if m == Architecture::Conv4 {
-                                    first_recipe(c)
-                                }
-                            },
-                            paper::series("mnist_uniform_noise", "alpha", m.paper_name()),
-                        )
-                    })
+                    .map(|&m| with(m.name(), &|c| c.model = m, paper::series("mnist_uniform_noise", "alpha", m.paper_name())))
                     .collect::<Vec<_>>(),
-                if quick {
-                    "every network trained by the same recipe; paper: full 60k clean set"
-                } else {
-                    "every network trained by the same recipe but conv4 (Adam lr 0.0001, batch 256: trained before the recipe search); paper: full 60k clean set"
-                },
+                "every network trained by the same recipe; paper: full 60k clean set",
             ),
             Preset::Structured => (
                 "Structured noise at alpha = 20: test accuracy vs delta",
@@ -679,19 +657,26 @@ mod tests {
     }
 
     #[test]
-    fn both_scales_train_the_searched_recipe_but_full_conv4_trained_before_it() {
+    fn both_scales_train_the_searched_recipe() {
         let recipe_of = |preset: Preset, scale: Scale| preset.sweep(scale).series.iter().map(|s| (s.label.clone(), (s.base.lr, s.base.batch))).collect::<Vec<_>>();
         for preset in [Preset::Uniform, Preset::Structured, Preset::NoiseSource, Preset::NoisyImages, Preset::CleanSize] {
             for (label, lr_batch) in recipe_of(preset, Scale::Quick) {
                 assert_eq!(lr_batch, (0.0003, 512), "{preset:?} quick {label}");
             }
             for (label, lr_batch) in recipe_of(preset, Scale::Full) {
-                let before_the_search = label == "conv4";
-                assert_eq!(lr_batch, if before_the_search { (0.0001, 256) } else { (0.0003, 512) }, "{preset:?} full {label}");
+                assert_eq!(lr_batch, (0.0003, 512), "{preset:?} full {label}");
             }
         }
         let uniform = Preset::Uniform.sweep(Scale::Full).note;
-        assert!(uniform.contains("but conv4 (Adam lr 0.0001, batch 256") && uniform.contains("otherwise n = 60000, Adam lr 0.0003, batch 512"), "{uniform}");
+        assert!(uniform.contains("every network trained by the same recipe; ") && uniform.contains("otherwise n = 60000, Adam lr 0.0003, batch 512"), "{uniform}");
+    }
+
+    #[test]
+    fn a_constant_rate_is_another_recipe_and_the_linear_decay_keeps_its_old_name() {
+        let linear = RunConfig { lr: 0.0003, batch: 512, ..RunConfig::default() };
+        assert_eq!(recipe(&linear), "adam lr 0.0003 batch 512 width 256", "the rows trained before the lr-schedule parameter still match");
+        let constant = RunConfig { lr_schedule: LrSchedule::Constant, ..linear };
+        assert_eq!(recipe(&constant), "adam lr 0.0003 constant batch 512 width 256");
     }
 
     #[test]
