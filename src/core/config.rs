@@ -112,7 +112,7 @@ impl Default for RunConfig {
             noisy_images: NoisyImages::Reused,
             optimizer: OptimizerKind::Adam,
             lr: OptimizerKind::Adam.default_lr(),
-            lr_schedule: LrSchedule::Linear,
+            lr_schedule: LrSchedule::default(),
             batch: 128,
             epochs: 5,
             h_alpha: false,

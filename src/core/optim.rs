@@ -1,8 +1,9 @@
 //! Optimizers: burn's SGD and Adam, plus Adadelta (the optimizer the paper cites), which burn
-//! 0.22 does not ship. One `ModuleOptimizer` lives for the whole run: re-creating it per step
-//! would silently reset Adam's and Adadelta's running averages.
+//! 0.22 does not ship; Adam and Adadelta keep their running averages out of the subnormal range.
+//! One `ModuleOptimizer` lives for the whole run: re-creating it per step would silently reset
+//! Adam's and Adadelta's running averages.
 
-use burn::optim::{AdamConfig, ModuleOptimizer, Optimizer, RecordState, SgdConfig, StateSink, StateSource};
+use burn::optim::{AdamConfig, AdamState, ModuleOptimizer, Optimizer, RecordState, SgdConfig, StateSink, StateSource};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ impl OptimizerKind {
     pub fn build(self) -> ModuleOptimizer {
         match self {
             OptimizerKind::Sgd => SgdConfig::new().init(),
-            OptimizerKind::Adam => AdamConfig::new().init(),
+            OptimizerKind::Adam => ModuleOptimizer::from(Adam(AdamConfig::new().build())),
             OptimizerKind::Adadelta => ModuleOptimizer::from(Adadelta { rho: 0.9, epsilon: 1e-6 }),
         }
     }
@@ -31,6 +32,45 @@ impl OptimizerKind {
             OptimizerKind::Adam => 0.001,
             OptimizerKind::Adadelta => 1.0,
         }
+    }
+}
+
+/// Sets to zero the entries of `x` smaller in magnitude than f32's smallest normal number. A
+/// weight whose input pixel is rarely inked gets no gradient for hundreds of steps, and its
+/// running averages decay geometrically into the subnormal range, where every multiply takes the
+/// processor's slow path (natively and in wasm, which cannot flush them): it halved the page's
+/// default run (BENCHMARKS, "Subnormal moments"). Below 1e-38 an average moves its weight far
+/// less than the weight's last bit, so the trained weights do not change.
+fn flush_subnormal<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let tiny = x.clone().abs().lower_elem(f32::MIN_POSITIVE);
+    x.mask_fill(tiny, 0.0)
+}
+
+/// Steps between two flushes: the flush costs three passes over the parameters, a subnormal
+/// first moment would stay ~150 steps before reaching zero on its own.
+const FLUSH_EVERY: usize = 8;
+
+/// burn's Adam, its running averages kept out of the subnormal range ([`flush_subnormal`]).
+#[derive(Clone)]
+pub struct Adam(burn::optim::Adam);
+
+impl Optimizer for Adam {
+    type State<const D: usize> = AdamState<D>;
+
+    fn step<const D: usize>(&self, lr: burn::optim::LearningRate, tensor: Tensor<D>, grad: Tensor<D>, state: Option<Self::State<D>>) -> (Tensor<D>, Option<Self::State<D>>) {
+        let (tensor, state) = self.0.step(lr, tensor, grad, state);
+        let state = state.map(|AdamState { mut momentum }| {
+            if momentum.time % FLUSH_EVERY == 0 {
+                momentum.moment_1 = flush_subnormal(momentum.moment_1);
+                momentum.moment_2 = flush_subnormal(momentum.moment_2);
+            }
+            AdamState { momentum }
+        });
+        (tensor, state)
+    }
+
+    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
+        burn::optim::Adam::to_device(state, device)
     }
 }
 
@@ -70,7 +110,8 @@ impl Optimizer for Adadelta {
         let square_grad = square_grad.mul_scalar(rho).add(grad.clone().square().mul_scalar(1.0 - rho));
         let delta = square_delta.clone().add_scalar(self.epsilon).sqrt().div(square_grad.clone().add_scalar(self.epsilon).sqrt()).mul(grad);
         let square_delta = square_delta.mul_scalar(rho).add(delta.clone().square().mul_scalar(1.0 - rho));
-        (tensor.sub(delta.mul_scalar(lr)), Some(AdadeltaState { square_grad, square_delta }))
+        let state = AdadeltaState { square_grad: flush_subnormal(square_grad), square_delta: flush_subnormal(square_delta) };
+        (tensor.sub(delta.mul_scalar(lr)), Some(state))
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
@@ -81,6 +122,28 @@ impl Optimizer for Adadelta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A weight that got a gradient once and none since: burn's Adam lets its first moment decay
+    /// into the subnormal range (0.9 a step), ours sets it to zero, and the weights stay the same.
+    #[test]
+    fn adam_flushes_subnormal_moments_and_moves_the_weights_as_burns_adam() {
+        let device = crate::core::backend::Backend::default().device().unwrap();
+        let (ours, burns) = (Adam(AdamConfig::new().build()), AdamConfig::new().build());
+        let subnormal = |m: &Tensor<1>| m.clone().into_data().try_into_vec_as::<f32>().unwrap().iter().any(|v| v.is_subnormal());
+        let (mut x_ours, mut x_burns) = (Tensor::<1>::from_floats([1.0, -2.0], &device), Tensor::<1>::from_floats([1.0, -2.0], &device));
+        let (mut s_ours, mut s_burns) = (None, None);
+        let mut burns_went_subnormal = false;
+        for step in 0..1200 {
+            let g = if step == 0 { Tensor::<1>::from_floats([1e-3, -1e-3], &device) } else { Tensor::<1>::zeros([2], &device) };
+            (x_ours, s_ours) = ours.step(1e-3, x_ours, g.clone(), s_ours);
+            (x_burns, s_burns) = burns.step(1e-3, x_burns, g, s_burns);
+            let (o, b): (&AdamState<1>, &AdamState<1>) = (s_ours.as_ref().unwrap(), s_burns.as_ref().unwrap());
+            assert!(!subnormal(&o.momentum.moment_1) || o.momentum.time % FLUSH_EVERY != 0, "step {step}");
+            burns_went_subnormal |= subnormal(&b.momentum.moment_1);
+        }
+        assert!(burns_went_subnormal, "the test should reach the subnormal range");
+        assert_eq!(x_ours.into_data().try_into_vec_as::<f32>().unwrap(), x_burns.into_data().try_into_vec_as::<f32>().unwrap());
+    }
 
     /// Adadelta's first step on a single parameter, worked by hand:
     /// E[g^2] = 0.1 g^2, step = sqrt(eps)/sqrt(0.1 g^2 + eps) * g.

@@ -62,13 +62,14 @@ impl Throughput {
     /// as zero: the flops and step terms carry them, so they are not counted.
     /// `./build.sh bench` checks the fit on other runs ("estimate vs actual").
     /// The conv terms are not fitted to page runs: they solve the conv nets' training steps
-    /// (Conv4 w128 and Conv2 at batch 128, `bench.html` steps 6 and 7, 2026-12-02 with our own
-    /// pooling: 1,775 and 2,544 samples/s) for a rate of conv flops and a cost per conv output;
-    /// natively the same from `label-noise-lab bench` (2,993 and 3,523 samples/s).
+    /// (Conv4 w128 and Conv2 at batch 128, `BENCH_PARTS=steps node tests/bench/run.mjs` on the
+    /// idle machine, 2026-12-03, with `core::conv`'s kernel: 2,328 and 4,581 samples/s in the
+    /// worker) for a rate of conv flops and a cost per conv output, the other terms as below;
+    /// natively the same from `label-noise-lab bench` (5,296 and 7,813 samples/s).
     pub const BROWSER: Throughput = Throughput {
         train_flops_per_sec: 28.6e9,
-        conv_flops_per_sec: 22.4e9,
-        secs_per_conv_output: 13.4e-9,
+        conv_flops_per_sec: 22.6e9,
+        secs_per_conv_output: 6.5e-9,
         eval_flops_per_sec: 26.8e9,
         secs_per_step: 0.17e-3,
         secs_per_parameter_update: 2.9e-9,
@@ -81,8 +82,8 @@ impl Throughput {
     /// browser's terms scaled by the native/wasm ratios of `label-noise-lab bench` (about 3x).
     pub const NATIVE: Throughput = Throughput {
         train_flops_per_sec: 86e9,
-        conv_flops_per_sec: 47.6e9,
-        secs_per_conv_output: 10.3e-9,
+        conv_flops_per_sec: 64.4e9,
+        secs_per_conv_output: 4.3e-9,
         eval_flops_per_sec: 80e9,
         secs_per_step: 0.06e-3,
         secs_per_parameter_update: 1e-9,
