@@ -5,6 +5,8 @@ import { Sweep } from './sweep.js';
 
 const $ = (id) => document.getElementById(id);
 // steps:8-12: the training methods beside steps:5 (the page's default, ce); memory:1 co-teaching.
+// Not steps:13 (that step 3,000 steps into a run): ~20 s in one call, past the worker watchdog's
+// 12 s of silence; the native table has it.
 const KINDS = ['gemm', ...Array.from({ length: 13 }, (_, k) => `steps:${k}`), 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory', 'memory:1'];
 
 function measure(kinds) {
