@@ -12,21 +12,39 @@ use crate::core::training::{Clock, Sources, Trainer};
 use burn::prelude::*;
 use serde::Serialize;
 
+/// A training step to time: its name in the tables, the run it steps through, and how it is
+/// sampled (in samples; [`steps`] turns them into steps of the run's batch).
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub name: &'static str,
+    pub config: RunConfig,
+    pub sampling: Sampling,
+}
+
+impl Workload {
+    /// Sampled as [`Sampling::STEP_SAMPLES`], or [`Sampling::CONV_STEP_SAMPLES`] for a conv net.
+    fn new(name: &'static str, config: RunConfig) -> Workload {
+        let sampling = if config.model.conv_channels().is_empty() { Sampling::STEP_SAMPLES } else { Sampling::CONV_STEP_SAMPLES };
+        Workload { name, config, sampling }
+    }
+}
+
 /// The standard training workloads: MLP2 width 256 batch 128 first (the reference), then MLP1,
 /// the perceptron, and batches 32 and 256. SGD, as in the issue's reference figures; then the
 /// page's default run's step (Adam), which the benchmark of a run pressed in the page compares with,
-/// the conv nets, the training methods, and last the default step late in a run ([`LATE_ADAM`]).
-pub fn workloads() -> Vec<(&'static str, RunConfig)> {
+/// the conv nets, the training methods, and last the default step late in a run.
+pub fn workloads() -> Vec<Workload> {
     let mlp2 = RunConfig { model: Architecture::Mlp2, width: 256, batch: 128, clean: 60_000, alpha: 0.0, optimizer: OptimizerKind::Sgd, lr: 0.05, epochs: 1, seed: 1, ..RunConfig::default() };
+    let adam = RunConfig { clean: 60_000, alpha: 0.0, ..RunConfig::default() };
     vec![
-        ("MLP2 w256 b128", mlp2.clone()),
-        ("MLP1 w256 b128", RunConfig { model: Architecture::Mlp1, ..mlp2.clone() }),
-        ("perceptron b128", RunConfig { model: Architecture::Perceptron, ..mlp2.clone() }),
-        ("MLP2 w256 b32", RunConfig { batch: 32, ..mlp2.clone() }),
-        ("MLP2 w256 b256", RunConfig { batch: 256, ..mlp2 }),
-        ("MLP2 w256 b128 Adam (the page's default)", RunConfig { clean: 60_000, alpha: 0.0, ..RunConfig::default() }),
-        ("Conv4 w128 b128", RunConfig { model: Architecture::Conv4, width: 128, ..mlp2.clone() }),
-        ("Conv2 b128", RunConfig { model: Architecture::Conv2, ..mlp2 }),
+        Workload::new("MLP2 w256 b128", mlp2.clone()),
+        Workload::new("MLP1 w256 b128", RunConfig { model: Architecture::Mlp1, ..mlp2.clone() }),
+        Workload::new("perceptron b128", RunConfig { model: Architecture::Perceptron, ..mlp2.clone() }),
+        Workload::new("MLP2 w256 b32", RunConfig { batch: 32, ..mlp2.clone() }),
+        Workload::new("MLP2 w256 b256", RunConfig { batch: 256, ..mlp2.clone() }),
+        Workload::new("MLP2 w256 b128 Adam (the page's default)", adam.clone()),
+        Workload::new("Conv4 w128 b128", RunConfig { model: Architecture::Conv4, width: 128, ..mlp2.clone() }),
+        Workload::new("Conv2 b128", RunConfig { model: Architecture::Conv2, ..mlp2 }),
     ]
     .into_iter()
     // Each training method beside the page's default (`ce`): the same step with its own loss;
@@ -39,23 +57,26 @@ pub fn workloads() -> Vec<(&'static str, RunConfig)> {
             Method::Forward => "MLP2 w256 b128 Adam forward (known T)",
             _ => "MLP2 w256 b128 Adam coteach",
         };
-        (label, RunConfig { clean: 60_000, alpha: 0.0, noise: NoiseKind::Symmetric, epsilon: 0.5, method, ..RunConfig::default() })
+        Workload::new(label, RunConfig { noise: NoiseKind::Symmetric, epsilon: 0.5, method, ..adam.clone() })
     }))
-    // Last, so the indices above (`steps:5`, the methods) keep their workloads.
-    .chain(std::iter::once((LATE_ADAM, RunConfig { clean: 60_000, alpha: 10.0, ..RunConfig::default() })))
+    // The page's default step deep into a run. Adam's moments of weights whose pixel is rarely
+    // inked decay for hundreds of steps without a gradient; the steady state after 60 warm-up
+    // steps never sees them small, and on Intel a subnormal one halved a pressed run
+    // (BENCHMARKS, "Subnormal moments"). Timed after 3,000 steps, inside one epoch of
+    // n = 60,000 at alpha = 10. Last, so the indices above (`steps:5`, the methods) keep their
+    // workloads.
+    .chain(std::iter::once(Workload {
+        name: "MLP2 w256 b128 Adam after 3,000 steps",
+        sampling: Sampling { warmup: 3_000 * adam.batch, ..Sampling::STEP_SAMPLES },
+        config: RunConfig { alpha: 10.0, ..adam },
+    }))
     .collect()
 }
-
-/// The page's default step deep into a run. Adam's moments of weights whose pixel is rarely inked
-/// decay for hundreds of steps without a gradient; the steady state after 60 warm-up steps never
-/// sees them small, and on Intel a subnormal one halved a pressed run (BENCHMARKS, "Subnormal
-/// moments"). Timed after 3,000 steps, inside one epoch of n = 60,000 at alpha = 10.
-pub const LATE_ADAM: &str = "MLP2 w256 b128 Adam after 3,000 steps";
 
 /// The largest sets the page allows, alpha = 100 on all 60,000 images (6.06 million examples),
 /// trained plainly and with co-teaching (two networks): what the memory figures measure.
 pub fn memory_workloads() -> Vec<(&'static str, RunConfig)> {
-    let largest = RunConfig { clean: 60_000, alpha: 100.0, ..workloads()[0].1.clone() };
+    let largest = RunConfig { clean: 60_000, alpha: 100.0, ..workloads()[0].config.clone() };
     vec![("alpha=100, n=60,000", largest.clone()), ("alpha=100, n=60,000, coteach", RunConfig { method: Method::Coteach, ..largest })]
 }
 
@@ -120,16 +141,11 @@ pub struct StepFigure {
     pub overall_samples_per_sec: f64,
 }
 
-/// Training steps only (batch assembly included, evaluation excluded), sampled as
-/// [`Sampling::STEP_SAMPLES`] ([`Sampling::CONV_STEP_SAMPLES`] for a conv net, 3,000 more warm-up
-/// steps for [`LATE_ADAM`]). The steps stay inside the first epoch (its last step evaluates).
-pub fn steps(name: &str, config: &RunConfig, sources: &Sources, backend: Backend, clock: Clock) -> Result<StepFigure, String> {
+/// Training steps only (batch assembly included, evaluation excluded), sampled as the workload
+/// says. The steps stay inside the first epoch (its last step evaluates).
+pub fn steps(workload: &Workload, sources: &Sources, backend: Backend, clock: Clock) -> Result<StepFigure, String> {
+    let Workload { name, config, sampling: samples } = workload;
     let mut trainer = Trainer::new(config, sources.clone(), None, backend, clock).map_err(|e| e.to_string())?;
-    let samples = match name {
-        LATE_ADAM => Sampling { warmup: 3_000 * config.batch, ..Sampling::STEP_SAMPLES },
-        _ if config.model.conv_channels().is_empty() => Sampling::STEP_SAMPLES,
-        _ => Sampling::CONV_STEP_SAMPLES,
-    };
     let sampling = Sampling { warmup: samples.warmup / config.batch, blocks: samples.blocks, per_block: (samples.per_block / config.batch).max(1) };
     let needed = sampling.warmup + sampling.blocks * sampling.per_block;
     if needed >= trainer.steps_per_epoch() {
@@ -139,7 +155,7 @@ pub fn steps(name: &str, config: &RunConfig, sources: &Sources, backend: Backend
         trainer.step();
     });
     let rate = steps_per_sec * config.batch as f64;
-    Ok(StepFigure { workload: name.into(), samples_per_sec: rate, gflops: rate * flops_per_sample(config) / 1e9, overall_samples_per_sec: overall * config.batch as f64 })
+    Ok(StepFigure { workload: name.to_string(), samples_per_sec: rate, gflops: rate * flops_per_sample(config) / 1e9, overall_samples_per_sec: overall * config.batch as f64 })
 }
 
 /// The ceiling: a plain f32 matrix multiply of the MLP's biggest shape (128x784 by 784x256) on
@@ -266,7 +282,7 @@ pub fn epoch(name: &str, config: &RunConfig, sources: &Sources, backend: Backend
 
 /// The two end-to-end epochs the issue names: 60,000 clean examples, and alpha = 20 on n = 5,000.
 pub fn epoch_workloads() -> Vec<(&'static str, RunConfig)> {
-    let (_, mlp2) = workloads().remove(0);
+    let mlp2 = workloads().remove(0).config;
     vec![("epoch: 60,000 clean", mlp2.clone()), ("epoch: n=5,000 alpha=20 (105,000)", RunConfig { clean: 5_000, alpha: 20.0, ..mlp2 })]
 }
 
@@ -302,9 +318,9 @@ mod tests {
 
     #[test]
     fn mlp2_costs_the_issues_1_2_mflop_per_sample() {
-        let mlp2 = &workloads()[0].1;
+        let mlp2 = &workloads()[0].config;
         let mflop = flops_per_sample(mlp2) / 1e6;
         assert!((mflop - 1.21).abs() < 0.01, "{mflop}");
-        assert!(flops_per_sample(&workloads()[2].1) < flops_per_sample(mlp2));
+        assert!(flops_per_sample(&workloads()[2].config) < flops_per_sample(mlp2));
     }
 }

@@ -1,6 +1,6 @@
 // Training runs here, never on the page's thread. The wasm trains in ~60 ms slices and the
 // worker yields between them, so pause/stop messages are answered promptly.
-import init, { Lab, take_panic_message } from './pkg/label_noise_lab.js';
+import init, { Lab, probe_speed, take_panic_message } from './pkg/label_noise_lab.js';
 
 let lab = null;
 let running = false;
@@ -64,8 +64,12 @@ async function addChunks(name, chunks, onChunk) {
   }
 }
 
+// The wasm instance, once: 'load' and 'probe' may arrive before it is ready.
+let instantiated = null;
+const ready = () => (instantiated ||= init());
+
 async function load() {
-  await init();
+  await ready();
   lab = new Lab();
   const response = await fetch(site('data/manifest.json'));
   if (!response.ok) throw new Error(`data/manifest.json: HTTP ${response.status} (run ./build.sh)`);
@@ -158,6 +162,11 @@ function sendTemplates(force) {
 onmessage = async ({ data }) => {
   try {
     if (data.type === 'load') await load();
+    else if (data.type === 'probe') {
+      // This host's speed for the page's estimates (between the chunks still streaming in).
+      await ready();
+      postMessage({ type: 'speed', secsPerStep: probe_speed() });
+    }
     else if (data.type === 'start') {
       const run = ++runId;
       running = false;

@@ -718,10 +718,11 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     println!("native, backend {}, one thread; median of {reps} (min-max)", b.name());
     println!("{:<34} {:>22} {:>9} {:>10}", "workload", "samples/s", "GFLOP/s", "of GEMM");
     println!("{:<34} {:>22} {:>9.1} {:>10}", "GEMM 128x784 by 784x256 (ceiling)", "", gemm, "100%");
-    for (name, config) in bench::workloads() {
-        let figures = (0..reps).map(|_| bench::steps(name, &config, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
+    for workload in bench::workloads() {
+        let (name, config) = (workload.name, &workload.config);
+        let figures = (0..reps).map(|_| bench::steps(&workload, &sources, b, system_clock)).collect::<Result<Vec<_>, _>>()?;
         let (rate, lo, hi) = spread(figures.iter().map(|f| f.samples_per_sec).collect());
-        let gflops = rate * bench::flops_per_sample(&config) / 1e9;
+        let gflops = rate * bench::flops_per_sample(config) / 1e9;
         println!("{name:<34} {:>22} {gflops:>9.1} {:>9.0}%", format!("{rate:.0} ({lo:.0}-{hi:.0})"), gflops / gemm * 100.0);
         json["steps"].as_array_mut().unwrap().push(serde_json::json!({ "workload": name, "samples_per_sec": [rate, lo, hi], "gflops": gflops }));
     }

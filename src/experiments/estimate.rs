@@ -41,7 +41,6 @@ pub struct Work {
 #[derive(Clone, Copy, Debug)]
 pub struct Throughput {
     pub train_flops_per_sec: f64,
-    /// Measured from the conv nets' training steps (`./build.sh bench`), not fitted to page runs.
     pub conv_flops_per_sec: f64,
     pub secs_per_conv_output: f64,
     pub eval_flops_per_sec: f64,
@@ -51,35 +50,42 @@ pub struct Throughput {
     pub secs_per_record: f64,
     /// Starting a run: the model, the gallery, the first messages.
     pub secs_per_run: f64,
+    /// What [`crate::experiments::probe::seconds_per_step`] took when these coefficients were
+    /// measured: another host's probe against it scales them all ([`Throughput::at_probe`]).
+    pub probe_secs_per_step: f64,
     pub name: &'static str,
 }
 
 impl Throughput {
-    /// burn-flex in one browser worker (wasm simd128) on the 2-core machine, fitted to runs
-    /// pressed in the real page, Train to Done: `BENCH_PARTS=fit ./build.sh bench` then
-    /// `node tests/bench/fit.mjs` (17 short runs, 2026-12-01: each within 0.96-1.06 of its fit).
+    /// burn-flex in one browser worker (wasm simd128) on the 2-core machine (Intel Xeon, idle),
+    /// fitted to runs pressed in the real page, Train to Done: `BENCH_PARTS=fit node
+    /// tests/bench/run.mjs` then `node tests/bench/fit.mjs` (20 short runs, the conv nets'
+    /// included, 2026-12-03: each within 0.96-1.07 of its fit). `probe_secs_per_step` is the
+    /// median over their pages of the probe as the page takes it, 7.53 ms a step (the pages:
+    /// 6.97-8.20); the page scales every term by its own worker's probe.
     /// Terms per activation, per image (batch assembly) and per report were tried and came out
-    /// as zero: the flops and step terms carry them, so they are not counted.
+    /// as zero: the flops and step terms carry them, so they are not counted. The conv flops
+    /// and conv outputs come out of one fit together (the two conv nets differ in their
+    /// proportion): only their sum is meant, not a rate of either alone.
     /// `./build.sh bench` checks the fit on other runs ("estimate vs actual").
-    /// The conv terms are not fitted to page runs: they solve the conv nets' training steps
-    /// (Conv4 w128 and Conv2 at batch 128, `BENCH_PARTS=steps node tests/bench/run.mjs` on the
-    /// idle machine, 2026-12-03, with `core::conv`'s kernel: 2,328 and 4,581 samples/s in the
-    /// worker) for a rate of conv flops and a cost per conv output, the other terms as below;
-    /// natively the same from `label-noise-lab bench` (5,296 and 7,813 samples/s).
     pub const BROWSER: Throughput = Throughput {
-        train_flops_per_sec: 28.6e9,
-        conv_flops_per_sec: 22.6e9,
-        secs_per_conv_output: 6.5e-9,
-        eval_flops_per_sec: 26.8e9,
-        secs_per_step: 0.17e-3,
-        secs_per_parameter_update: 2.9e-9,
-        secs_per_white_image: 15e-6,
-        secs_per_record: 1.08e-6,
-        secs_per_run: 0.51,
+        train_flops_per_sec: 28.5e9,
+        conv_flops_per_sec: 9.4e9,
+        secs_per_conv_output: 7.1e-9,
+        eval_flops_per_sec: 14.2e9,
+        secs_per_step: 0.20e-3,
+        secs_per_parameter_update: 4.6e-9,
+        secs_per_white_image: 18e-6,
+        secs_per_record: 2.5e-6,
+        secs_per_run: 0.26,
+        probe_secs_per_step: 7.53e-3,
         name: "in this browser",
     };
-    /// burn-flex natively, one thread: not fitted (it only decides the CLI's warnings); the
-    /// browser's terms scaled by the native/wasm ratios of `label-noise-lab bench` (about 3x).
+    /// burn-flex natively, one thread: not fitted (it only decides the CLI's warnings, and the
+    /// CLI does not probe); the browser's terms scaled by the native/wasm ratios of
+    /// `label-noise-lab bench` (about 3x); its conv terms solve the conv nets' native training
+    /// steps (`label-noise-lab bench`, Conv4 w128 and Conv2 at batch 128: 5,296 and 7,813
+    /// samples/s, 2026-12-03). Its probe: the unit test's, on the same machine.
     pub const NATIVE: Throughput = Throughput {
         train_flops_per_sec: 86e9,
         conv_flops_per_sec: 64.4e9,
@@ -91,8 +97,37 @@ impl Throughput {
         secs_per_record: 0.36e-6,
         // No page: no gallery, no messages.
         secs_per_run: 0.05,
+        probe_secs_per_step: 3.1e-3,
         name: "natively",
     };
+
+    /// The same terms on a host whose probe took `probe_secs_per_step`: every term costs that
+    /// much more (or less) time. A probe that measured nothing usable (not a positive number)
+    /// leaves them as they are, and a factor past 100x either way is taken as a broken clock.
+    pub fn at_probe(self, probe_secs_per_step: f64) -> Throughput {
+        let slower = probe_secs_per_step / self.probe_secs_per_step;
+        if !(0.01..=100.0).contains(&slower) {
+            return self;
+        }
+        Throughput {
+            train_flops_per_sec: self.train_flops_per_sec / slower,
+            conv_flops_per_sec: self.conv_flops_per_sec / slower,
+            secs_per_conv_output: self.secs_per_conv_output * slower,
+            eval_flops_per_sec: self.eval_flops_per_sec / slower,
+            secs_per_step: self.secs_per_step * slower,
+            secs_per_parameter_update: self.secs_per_parameter_update * slower,
+            secs_per_white_image: self.secs_per_white_image * slower,
+            secs_per_record: self.secs_per_record * slower,
+            secs_per_run: self.secs_per_run * slower,
+            probe_secs_per_step,
+            name: self.name,
+        }
+    }
+
+    /// This host's speed against the one the coefficients were measured on (0.5: half as fast).
+    pub fn relative_speed(&self, reference: &Throughput) -> f64 {
+        reference.probe_secs_per_step / self.probe_secs_per_step
+    }
 
     /// Seconds for `work`.
     pub fn seconds(&self, work: &Work) -> f64 {
@@ -266,6 +301,30 @@ mod tests {
         let estimated = of(Method::Forward, Transition::Estimated);
         assert_eq!(estimated.steps, 2 * ce.steps, "a plain run first");
         assert!(estimated.seconds > 1.9 * ce.seconds);
+    }
+
+    #[test]
+    fn a_host_twice_as_slow_takes_twice_as_long_for_every_run() {
+        let reference = Throughput::BROWSER;
+        let slow = reference.at_probe(2.0 * reference.probe_secs_per_step);
+        assert!((slow.relative_speed(&reference) - 0.5).abs() < 1e-12);
+        let runs = [
+            RunConfig::default(),
+            RunConfig { model: Architecture::Conv4, width: 128, clean: 2_000, alpha: 5.0, epochs: 1, ..RunConfig::default() },
+            RunConfig { noise: NoiseKind::White, model: Architecture::Perceptron, batch: 32, ..RunConfig::default() },
+            RunConfig { noise: NoiseKind::Structured, h_alpha: true, ..RunConfig::default() },
+        ];
+        for config in &runs {
+            let (at_reference, at_slow) = (Estimate::of(config, Reporting::Live, reference), Estimate::of(config, Reporting::Live, slow));
+            assert!((at_slow.seconds / at_reference.seconds - 2.0).abs() < 1e-9, "{}: {} vs {}", config.label(), at_slow.seconds, at_reference.seconds);
+            assert!((at_slow.eval_seconds / at_reference.eval_seconds - 2.0).abs() < 1e-9);
+            assert_eq!((at_slow.memory_mb, at_slow.work), (at_reference.memory_mb, at_reference.work), "the work and memory are the run's, not the host's");
+        }
+        // The same host, and probes that measured nothing: the fitted terms as they are.
+        for probe in [reference.probe_secs_per_step, 0.0, -1.0, f64::NAN, f64::INFINITY, 1e3 * reference.probe_secs_per_step] {
+            let e = Estimate::of(&runs[0], Reporting::Live, reference.at_probe(probe));
+            assert_eq!(e.seconds, Estimate::of(&runs[0], Reporting::Live, reference).seconds, "probe {probe}");
+        }
     }
 
     #[test]

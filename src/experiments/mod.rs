@@ -12,6 +12,7 @@ use paper::PaperSeries;
 pub mod chart;
 pub mod estimate;
 pub mod paper;
+pub mod probe;
 pub mod report;
 use serde::{Deserialize, Serialize};
 

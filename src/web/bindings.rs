@@ -21,6 +21,14 @@ use wasm_bindgen::prelude::*;
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// How fast this browser trains, as a worker's probe measured it ([`set_probe`]); until one
+    /// has, the fitted machine's terms.
+    static HERE: std::cell::Cell<Throughput> = const { std::cell::Cell::new(Throughput::BROWSER) };
+}
+
+/// The estimate's terms for this host.
+fn here() -> Throughput {
+    HERE.with(|h| h.get())
 }
 
 #[wasm_bindgen(start)]
@@ -78,9 +86,28 @@ pub fn parse_query(query: &str) -> String {
 }
 
 fn describe(config: RunConfig, notices: Vec<String>) -> String {
-    let estimate = Estimate::of(&config, Reporting::Live, Throughput::BROWSER);
-    let verdict = estimate.verdict(Throughput::BROWSER);
-    serde_json::json!({ "config": config, "notices": notices, "query": params::to_query(&config), "estimate": estimate, "time": duration(estimate.seconds), "verdict": verdict }).to_string()
+    let here = here();
+    let estimate = Estimate::of(&config, Reporting::Live, here);
+    let verdict = estimate.verdict(here);
+    let speed = here.relative_speed(&Throughput::BROWSER);
+    serde_json::json!({ "config": config, "notices": notices, "query": params::to_query(&config), "estimate": estimate, "time": duration(estimate.seconds), "verdict": verdict, "speed": speed })
+        .to_string()
+}
+
+/// Seconds per training step of the default model in this thread, measured in ~0.1-0.3 s on
+/// synthetic images (a worker calls it when it starts; the page passes it to [`set_probe`]).
+#[wasm_bindgen]
+pub fn probe_speed() -> Result<f64, JsError> {
+    crate::experiments::probe::seconds_per_step(Backend::default(), clock).map_err(js_error)
+}
+
+/// From now on, estimates in this thread are for a host whose [`probe_speed`] was
+/// `secs_per_step`; returns its speed against the machine the estimate was fitted on.
+#[wasm_bindgen]
+pub fn set_probe(secs_per_step: f64) -> f64 {
+    let here = Throughput::BROWSER.at_probe(secs_per_step);
+    HERE.with(|h| h.set(here));
+    here.relative_speed(&Throughput::BROWSER)
 }
 
 /// `42 s`, `12 min`: how the page writes a duration (the same words as the estimate).
@@ -120,7 +147,7 @@ pub fn preset(name: &str, scale: &str, seeds: Option<usize>) -> Result<String, J
         // Each point's estimated seconds: the page trains the longest first, so that the last
         // points to finish are short ones and no worker idles long at the end.
         .map(|p| {
-            let seconds = Estimate::of(&p.config, Reporting::Final, Throughput::BROWSER).seconds;
+            let seconds = Estimate::of(&p.config, Reporting::Final, here()).seconds;
             serde_json::json!({ "series": p.series, "x": p.x, "seed": p.config.seed, "query": params::to_query(&p.config), "label": p.config.label(), "seconds": seconds })
         })
         .collect();

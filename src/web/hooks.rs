@@ -26,7 +26,6 @@ impl Lab {
         self.trainer = None;
         let sources = self.sources(&RunConfig::default())?;
         let b = Backend::default();
-        let pick = |list: Vec<(&'static str, RunConfig)>, k: &str| list.into_iter().nth(k.parse::<usize>().unwrap_or(usize::MAX)).ok_or_else(|| JsError::new("no such workload"));
         let value = match kind.split_once(':') {
             None if kind == "offsets" => serde_json::to_value(bench::page_offsets(clock, 20)).map_err(js_error)?,
             None if kind == "products" => serde_json::to_value(bench::step_products(b, clock).map_err(js_error)?).map_err(js_error)?,
@@ -45,8 +44,8 @@ impl Lab {
                 serde_json::json!({ "wasm_memory_mb": bytes as f64 / 1e6, "examples": trainer.training_set().examples.len() })
             }
             Some(("steps", k)) => {
-                let (name, config) = pick(bench::workloads(), k)?;
-                serde_json::to_value(bench::steps(name, &config, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
+                let workload = pick(bench::workloads(), k)?;
+                serde_json::to_value(bench::steps(&workload, &sources, b, clock).map_err(js_error)?).map_err(js_error)?
             }
             Some(("epoch", k)) => {
                 let (name, config) = pick(bench::epoch_workloads(), k)?;
@@ -56,4 +55,9 @@ impl Lab {
         };
         Ok(value.to_string())
     }
+}
+
+/// The `k`-th of a benchmark's workloads.
+fn pick<T>(list: Vec<T>, k: &str) -> Result<T, JsError> {
+    list.into_iter().nth(k.parse::<usize>().unwrap_or(usize::MAX)).ok_or_else(|| JsError::new("no such workload"))
 }

@@ -2,6 +2,7 @@
 // Done, a figure preset from Run until its last point, and the page's pre-run estimate beside
 // the wall time of every run. Prints markdown tables (BENCHMARKS.md keeps the latest).
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { serve, browser } from '../e2e/harness.mjs';
 import { spread, fmt } from './stats.mjs';
@@ -44,6 +45,10 @@ export const FIT_CONFIGS = [
   'model=mlp1&width=256&h-alpha=true&clean=2000&alpha=20&epochs=20',
   'model=perceptron&noise=white&clean=5000&alpha=20&epochs=1',
   'model=mlp1&width=64&noise=white&clean=5000&alpha=10&epochs=2',
+  // The conv nets, at widths and batches whose conv flops and conv outputs differ in proportion.
+  'model=conv2&batch=128&clean=2000&alpha=2&epochs=1',
+  'model=conv4&width=64&batch=64&clean=1000&alpha=2&epochs=1',
+  'model=conv4&width=128&batch=256&clean=1000&alpha=1&epochs=1',
 ];
 
 const dataset = (page, id) => page.evaluate((id) => ({ ...document.getElementById(id).dataset }), id);
@@ -56,7 +61,9 @@ async function pressTrain(b, origin, query) {
   // Every image has arrived (Fashion-MNIST streams last): the run waits for no data.
   await page.waitForFunction(() => document.getElementById('data-status').textContent === '', null, { timeout: 120_000 });
   await page.waitForTimeout(3000);
-  const estimate = Number((await dataset(page, 'estimate')).seconds);
+  // The estimate, and the worker's probe of this host that scaled it (fit.mjs records it).
+  const { seconds, speed, probe } = await dataset(page, 'estimate');
+  const estimate = Number(seconds);
   // The estimate's terms, for fitting its coefficients (fit.mjs).
   const work = await page.evaluate(async (query) => {
     const wasm = await import('./pkg/label_noise_lab.js');
@@ -72,7 +79,7 @@ async function pressTrain(b, origin, query) {
   // The page's longest main-thread task from opening to Done (its own PerformanceObserver).
   const longestTask = Number(await page.evaluate(() => document.body.dataset.longestTask || 0));
   await page.close();
-  return { estimate, work, wall, samples: Number(status.samples), accuracy: Number(status.testAccuracy), shown, longestTask };
+  return { estimate, speed: Number(speed), probe: Number(probe), work, wall, samples: Number(status.samples), accuracy: Number(status.testAccuracy), shown, longestTask };
 }
 
 /** The default run's pure training step in the same browser (tests/hooks/bench.html on the `bench` build, `steps:5`). */
@@ -142,6 +149,17 @@ export async function fitRuns() {
 }
 
 export async function waitFor(runs, parts) {
+  // BENCH_LOAD=2: as many busy processes beside the browser, for a host slowed by other work
+  // (the probe should see it and the estimate follow).
+  const load = Array.from({ length: Number(process.env.BENCH_LOAD || 0) }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  try {
+    await pagesAndFigures(runs, parts);
+  } finally {
+    for (const p of load) p.kill();
+  }
+}
+
+async function pagesAndFigures(runs, parts) {
   const srv = await serve();
   // The step alone needs the benchmark hooks; the page runs are the product's.
   const hooked = await serve(undefined, { hooks: true });
@@ -173,14 +191,14 @@ async function pageRuns(b, origin, hookedOrigin, runs) {
   console.log(`| longest main-thread task, page open to Done (the page stays responsive below ~100 ms) | ${fmt(spread(defaults.map((r) => r.longestTask)))} ms |`);
 
   // (c) Estimate vs actual for a spread of configurations.
-  console.log('\n| run pressed in the page | estimate s | actual s | actual / estimate | end-to-end samples/s | test accuracy | longest main-thread task |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| run pressed in the page | estimate s | actual s | actual / estimate | end-to-end samples/s | test accuracy | longest main-thread task | probe: ms a step (speed) |');
+  console.log('|---|---|---|---|---|---|---|---|');
   const rows = [];
   for (const [label, query] of CONFIGS) {
     console.error(`estimate vs actual: ${label}`);
     const r = query === DEFAULT ? defaults[0] : await pressTrain(b, origin, query);
     rows.push({ label, query, ...r });
-    console.log(`| ${label} | ${r.estimate.toFixed(1)} | ${r.wall.toFixed(1)} | ${(r.wall / r.estimate).toFixed(2)} | ${Math.round(r.samples / r.wall)} | ${(r.accuracy * 100).toFixed(1)}% | ${r.longestTask} ms |`);
+    console.log(`| ${label} | ${r.estimate.toFixed(1)} | ${r.wall.toFixed(1)} | ${(r.wall / r.estimate).toFixed(2)} | ${Math.round(r.samples / r.wall)} | ${(r.accuracy * 100).toFixed(1)}% | ${r.longestTask} ms | ${(r.probe * 1e3).toFixed(1)} (${r.speed.toFixed(2)}) |`);
   }
   const ratios = rows.map((r) => r.wall / r.estimate);
   console.log(`\nActual / estimate: ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)} (target: within 0.75-1.25 for every row).`);

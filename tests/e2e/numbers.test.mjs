@@ -37,6 +37,30 @@ test('choosing an optimizer gives its own default rate, as the CLI and a URL wit
   await page.close();
 });
 
+test("the estimate is for this device: the worker's probe of its speed scales it", async () => {
+  const { page, errors } = await open(lab.b, `${lab.srv.origin}/`);
+  await waitState(page, ['ready']);
+  // A fresh page has no stored probe: its worker measures one once the page is usable and one
+  // once all of MNIST has arrived; the faster applies and is stored for the next visit.
+  await page.waitForFunction(() => document.getElementById('estimate').dataset.probes === '2', null, { timeout: 60_000 });
+  const shown = await page.evaluate(() => ({ ...document.getElementById('estimate').dataset, title: document.getElementById('estimate').title, stored: localStorage.getItem('label-noise-lab:probe') }));
+  const probe = Number(shown.probe);
+  assert.ok(probe > 1e-4 && probe < 1, `seconds per step of the default model: ${probe}`);
+  assert.equal(Number(shown.stored), probe);
+  // The speed shown is the one this probe gives (the core's ratio to the fitted machine).
+  const speed = await page.evaluate(async (p) => (await import('./pkg/label_noise_lab.js')).set_probe(p), probe);
+  assert.ok(Math.abs(Number(shown.speed) - speed) < 1e-3, `page ${shown.speed}, probe ${speed}`);
+  assert.match(shown.title, new RegExp(`${Math.round(speed * 100)}% of the machine`));
+  // A device half as fast: the next estimate the page shows takes twice as long.
+  await page.evaluate(async (p) => (await import('./pkg/label_noise_lab.js')).set_probe(2 * p), probe);
+  await set(page, 'epochs', '5');
+  const slower = await page.evaluate(() => ({ ...document.getElementById('estimate').dataset }));
+  assert.ok(Math.abs(Number(slower.seconds) / Number(shown.seconds) - 2) < 0.01, `${shown.seconds} s, then ${slower.seconds} s`);
+  assert.ok(Math.abs(Number(slower.speed) - speed / 2) < 1e-3);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a real run ends within the estimate, the status line shows its end-to-end rate, the loss axis is plain numbers', async () => {
   // About 10 s in this browser: MLP2, 105,000 samples, a live curve.
   const query = 'model=mlp2&width=256&clean=5000&alpha=20&epochs=1&seed=4';
