@@ -313,7 +313,7 @@ function showEstimate({ estimate, time, speed }) {
   // Seconds from Train to Done with the data loaded (the benchmark compares it with the wall time).
   $('estimate').dataset.seconds = estimate.seconds.toFixed(2);
   $('estimate').dataset.speed = speed.toFixed(3);
-  $('estimate').title = `For this device's speed as measured when the page opened: ${Math.round(speed * 100)}% of the machine the estimate was fitted on.`;
+  $('estimate').title = `For this device's speed, measured by the training worker after the page opened: ${Math.round(speed * 100)}% of the machine the estimate was fitted on.`;
 }
 
 /** Whether a new run of `config` may start: refused or, once, warned about by its estimate. */
