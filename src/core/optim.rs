@@ -83,18 +83,23 @@ pub struct Adadelta {
 
 #[derive(Clone)]
 pub struct AdadeltaState<const D: usize> {
+    /// Steps taken: the averages are flushed every [`FLUSH_EVERY`] of them, as Adam's.
+    time: usize,
     square_grad: Tensor<D>,
     square_delta: Tensor<D>,
 }
 
 impl<const D: usize> RecordState for AdadeltaState<D> {
     fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
+        out.push_scalar(prefix, "time", self.time.into());
         out.push_tensor(prefix, "square_grad", self.square_grad.to_data());
         out.push_tensor(prefix, "square_delta", self.square_delta.to_data());
     }
 
     fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
-        Some(Self { square_grad: Tensor::from_data(src.take_tensor(prefix, "square_grad")?, device), square_delta: Tensor::from_data(src.take_tensor(prefix, "square_delta")?, device) })
+        // A checkpoint saved before the step count was kept flushes on the next multiple.
+        let time = src.take_scalar(prefix, "time").and_then(|t| usize::try_from(t).ok()).unwrap_or(0);
+        Some(Self { time, square_grad: Tensor::from_data(src.take_tensor(prefix, "square_grad")?, device), square_delta: Tensor::from_data(src.take_tensor(prefix, "square_delta")?, device) })
     }
 }
 
@@ -102,20 +107,24 @@ impl Optimizer for Adadelta {
     type State<const D: usize> = AdadeltaState<D>;
 
     fn step<const D: usize>(&self, lr: burn::optim::LearningRate, tensor: Tensor<D>, grad: Tensor<D>, state: Option<Self::State<D>>) -> (Tensor<D>, Option<Self::State<D>>) {
-        let (square_grad, square_delta) = match state {
-            Some(s) => (s.square_grad, s.square_delta),
-            None => (grad.zeros_like(), grad.zeros_like()),
+        let (time, square_grad, square_delta) = match state {
+            Some(s) => (s.time + 1, s.square_grad, s.square_delta),
+            None => (1, grad.zeros_like(), grad.zeros_like()),
         };
         let rho = self.rho as f64;
         let square_grad = square_grad.mul_scalar(rho).add(grad.clone().square().mul_scalar(1.0 - rho));
         let delta = square_delta.clone().add_scalar(self.epsilon).sqrt().div(square_grad.clone().add_scalar(self.epsilon).sqrt()).mul(grad);
         let square_delta = square_delta.mul_scalar(rho).add(delta.clone().square().mul_scalar(1.0 - rho));
-        let state = AdadeltaState { square_grad: flush_subnormal(square_grad), square_delta: flush_subnormal(square_delta) };
+        let state = if time % FLUSH_EVERY == 0 {
+            AdadeltaState { time, square_grad: flush_subnormal(square_grad), square_delta: flush_subnormal(square_delta) }
+        } else {
+            AdadeltaState { time, square_grad, square_delta }
+        };
         (tensor.sub(delta.mul_scalar(lr)), Some(state))
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        AdadeltaState { square_grad: state.square_grad.to_device(device), square_delta: state.square_delta.to_device(device) }
+        AdadeltaState { time: state.time, square_grad: state.square_grad.to_device(device), square_delta: state.square_delta.to_device(device) }
     }
 }
 
@@ -164,5 +173,25 @@ mod tests {
         let (x2, _) = opt.step(1.0, Tensor::from_floats([0.0, 0.0], &device), g, Some(state));
         let second = x2.into_data().try_into_vec_as::<f32>().unwrap();
         assert!(second[0].abs() > (got[0] - 1.0).abs());
+    }
+
+    /// As Adam's: after one gradient its E[g^2] decays by rho a step into the subnormal range
+    /// (reached between two flushes) and is zero after every eighth step.
+    #[test]
+    fn adadelta_flushes_subnormal_averages_every_few_steps() {
+        let device = crate::core::backend::Backend::default().device().unwrap();
+        let opt = Adadelta { rho: 0.9, epsilon: 1e-6 };
+        let subnormal = |m: &Tensor<1>| m.clone().into_data().try_into_vec_as::<f32>().unwrap().iter().any(|v| v.is_subnormal());
+        let (mut x, mut state) = (Tensor::<1>::from_floats([1.0, -2.0], &device), None);
+        let mut went_subnormal = false;
+        for step in 0..1200 {
+            let g = if step == 0 { Tensor::<1>::from_floats([1e-3, -1e-3], &device) } else { Tensor::<1>::zeros([2], &device) };
+            (x, state) = opt.step(1.0, x, g, state);
+            let s: &AdadeltaState<1> = state.as_ref().unwrap();
+            assert_eq!(s.time, step + 1);
+            assert!(!subnormal(&s.square_grad) || !s.time.is_multiple_of(FLUSH_EVERY), "step {step}");
+            went_subnormal |= subnormal(&s.square_grad);
+        }
+        assert!(went_subnormal, "the test should reach the subnormal range");
     }
 }

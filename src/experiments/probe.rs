@@ -1,7 +1,10 @@
 //! How fast this host trains right now, in a fraction of a second. The browser estimate's
-//! coefficients were fitted on one machine ([`Throughput::BROWSER`], which records what this
-//! probe took there); a device twice as slow, or one busy with other work, takes about twice as
-//! long for every term, so the page scales them by the probe ([`Throughput::at_probe`]).
+//! coefficients were fitted on one machine ([`BROWSER`], which records what this probe took
+//! there); a device twice as slow, or one busy with other work, takes about twice as long for
+//! every term, so the page scales them by the probe ([`at_probe`]).
+//!
+//! [`BROWSER`]: crate::experiments::estimate::Throughput::BROWSER
+//! [`at_probe`]: crate::experiments::estimate::Throughput::at_probe
 
 use crate::core::backend::Backend;
 use crate::core::config::RunConfig;
@@ -10,9 +13,6 @@ use crate::core::evaluation::Reporting;
 use crate::core::seed::mix;
 use crate::core::training::{Clock, Sources, TrainError, Trainer};
 use std::sync::Arc;
-
-#[cfg(doc)]
-use crate::experiments::estimate::Throughput;
 
 /// The page's default model and batch (MLP2 width 256, batch 128, Adam): the matrix products,
 /// the element-wise work and the per-step launches of a typical run, in their usual proportion.

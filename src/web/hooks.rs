@@ -9,6 +9,19 @@ use crate::core::training::Trainer;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+/// The figures the browser's table measures, in order: `tests/hooks/bench.js` asks its worker for
+/// them, so a workload added to `bench.rs` is measured in the browser too. A step whose warm-up
+/// is longer than the standard one (the default step after 3,000 steps, ~20 s in one call, past
+/// the worker watchdog's 12 s of silence) is left to the native table.
+#[wasm_bindgen]
+pub fn bench_kinds() -> Vec<String> {
+    let steps = bench::workloads().into_iter().enumerate().filter(|(_, w)| w.sampling.warmup <= bench::Sampling::STEP_SAMPLES.warmup).map(|(k, _)| format!("steps:{k}"));
+    let epochs = (0..bench::epoch_workloads().len()).map(|k| format!("epoch:{k}"));
+    // `memory` is the first memory workload (`memory:0`), as the runner names it.
+    let memory = (0..bench::memory_workloads().len()).map(|k| if k == 0 { "memory".to_string() } else { format!("memory:{k}") });
+    ["gemm".to_string()].into_iter().chain(steps).chain(["products".to_string(), "offsets".to_string()]).chain(epochs).chain(memory).collect()
+}
+
 /// Panics on purpose, so the test suite can see that a panic in the worker reaches the page as a
 /// clear error and that Reset recovers.
 #[wasm_bindgen]

@@ -4,19 +4,20 @@ import { TrainingWorker } from './workers.js';
 import { Sweep } from './sweep.js';
 
 const $ = (id) => document.getElementById(id);
-// steps:8-12: the training methods beside steps:5 (the page's default, ce); memory:1 co-teaching.
-// Not steps:13 (that step 3,000 steps into a run): ~20 s in one call, past the worker watchdog's
-// 12 s of silence; the native table has it.
-const KINDS = ['gemm', ...Array.from({ length: 13 }, (_, k) => `steps:${k}`), 'products', 'offsets', 'epoch:0', 'epoch:1', 'memory', 'memory:1'];
 
-function measure(kinds) {
+/** The figures named in `only`, or (null) every figure the core lists for the browser. */
+function measure(only) {
   return new Promise((resolve, reject) => {
     const results = {};
+    let kinds = only;
     let i = 0;
     const worker = new TrainingWorker(
       (data) => {
-        if (data.type === 'ready') worker.post({ type: 'bench', kind: kinds[i] });
-        else if (data.type === 'bench') {
+        if (data.type === 'ready') worker.post(kinds ? { type: 'bench', kind: kinds[i] } : { type: 'bench-kinds' });
+        else if (data.type === 'bench-kinds') {
+          kinds = data.kinds;
+          worker.post({ type: 'bench', kind: kinds[i] });
+        } else if (data.type === 'bench') {
           results[data.kind] = data.result;
           $('bench-status').textContent = `Running… ${++i} of ${kinds.length}`;
           if (i < kinds.length) worker.post({ type: 'bench', kind: kinds[i] });
@@ -54,7 +55,7 @@ function sweepSeconds(points, workers) {
 async function main() {
   // `?kinds=gemm,steps:0`: only those (the runner measures what users wait for beside them).
   const only = new URLSearchParams(location.search).get('kinds');
-  const results = await measure(only ? only.split(',') : KINDS);
+  const results = await measure(only ? only.split(',') : null);
   if (only) return finish(results);
   const one = await sweepSeconds(6, 1);
   const two = await sweepSeconds(6, 2);
