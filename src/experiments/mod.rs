@@ -141,7 +141,9 @@ pub struct PointResult {
 pub fn recipe(c: &RunConfig) -> String {
     // The linear decay is unnamed: every row from before the lr-schedule parameter was trained with it.
     let schedule = if c.lr_schedule == LrSchedule::Linear { String::new() } else { format!(" {}", <&str>::from(c.lr_schedule)) };
-    format!("{} lr {}{schedule} batch {} width {}", <&str>::from(c.optimizer), c.lr, c.batch, c.width)
+    // The model is named since the batch-size figure moved from MLP2 to Conv2 under the same
+    // labels (the committed CSVs were given the model each row was trained with).
+    format!("{} lr {}{schedule} batch {} width {} model {}", <&str>::from(c.optimizer), c.lr, c.batch, c.width, c.model.name())
 }
 
 impl Sweep {
@@ -361,6 +363,8 @@ impl Preset {
             Series { label: label.to_string(), base: c, paper }
         };
         let alphas = |q: &[f64], f: &[f64]| if quick { q.to_vec() } else { f.to_vec() };
+        // The paper ran its batch-size figure on a small conv net: Conv2 where the compute allows.
+        let batch_model = if quick { Architecture::Mlp2 } else { Architecture::Conv2 };
         let scale_note = if quick { "quick scale: a smaller clean set, fewer points and epochs than the paper" } else { "full scale: closer to the paper" };
         let (title, axis, values, series, what) = match self {
             Preset::Uniform => (
@@ -447,8 +451,7 @@ impl Preset {
                         // lr 3e-4: at 1e-4 (our default) a batch of 256 is still under-trained after
                         // the same epochs, and that hides the effect; at 1e-3 batch 32 collapses.
                         let set = |c: &mut RunConfig| {
-                            c.batch = b;
-                            c.lr = 0.0003
+                            (c.model, c.batch, c.lr) = (batch_model, b, 0.0003);
                         };
                         with(&format!("batch {b}"), &set, paper::series("mnist_batch_size", "alpha", &b.to_string()))
                     })
@@ -456,12 +459,16 @@ impl Preset {
                         "H_alpha",
                         &|c| {
                             c.h_alpha = true;
-                            (c.batch, c.lr) = (128, 0.0003)
+                            (c.model, c.batch, c.lr) = (batch_model, 128, 0.0003)
                         },
                         paper::series("mnist_batch_size", "alpha", "H_alpha"),
                     )))
                     .collect(),
-                "batches at Adam lr 0.0003, equal epochs; H_alpha at the same rate, batch 128 and the samples (so steps) of the batch-128 curve; the paper used a small conv net",
+                if quick {
+                    "MLP2 here, so a class waits minutes (the full scale trains Conv2, the paper's small two-layer conv net); batches at Adam lr 0.0003, equal epochs; H_alpha at the same rate, batch 128 and the samples (so steps) of the batch-128 curve"
+                } else {
+                    "Conv2, the paper's small two-layer conv net; batches at Adam lr 0.0003, equal epochs; H_alpha at the same rate, batch 128 and the samples (so steps) of the batch-128 curve"
+                },
             ),
             Preset::LearningRate => (
                 "Learning rate: test accuracy vs alpha",
@@ -632,7 +639,7 @@ mod tests {
                 train_examples: 1,
                 samples_per_sec: 1.0,
                 seed: 1,
-                recipe: Some("adam lr 0.0003 batch 512 width 256".into()),
+                recipe: Some("adam lr 0.0003 batch 512 width 256 model mlp1".into()),
             }],
             sweep.axis,
         );
@@ -641,7 +648,7 @@ mod tests {
         assert!(columns.starts_with("bad CSV: its columns are series, alpha, test_accuracy but a sweep's are series, the swept parameter, test_accuracy, epochs"), "{columns}");
         let field = from_csv(&good.replace(",20.0,", ",twenty,")).unwrap_err();
         assert_eq!(field, "bad CSV: line 2: alpha: invalid float literal");
-        let short = from_csv(&good.replace(",adam lr 0.0003 batch 512 width 256\n", "\n")).unwrap_err();
+        let short = from_csv(&good.replace(",adam lr 0.0003 batch 512 width 256 model mlp1\n", "\n")).unwrap_err();
         assert!(short.starts_with("bad CSV: line 2: "), "{short}");
     }
 
@@ -675,9 +682,11 @@ mod tests {
     #[test]
     fn a_constant_rate_is_another_recipe_and_the_linear_decay_keeps_its_old_name() {
         let linear = RunConfig { lr: 0.0003, batch: 512, ..RunConfig::default() };
-        assert_eq!(recipe(&linear), "adam lr 0.0003 batch 512 width 256", "the rows trained before the lr-schedule parameter still match");
-        let constant = RunConfig { lr_schedule: LrSchedule::Constant, ..linear };
-        assert_eq!(recipe(&constant), "adam lr 0.0003 constant batch 512 width 256");
+        assert_eq!(recipe(&linear), "adam lr 0.0003 batch 512 width 256 model mlp2", "the rows trained before the lr-schedule parameter (the committed CSVs, given their model) still match");
+        let constant = RunConfig { lr_schedule: LrSchedule::Constant, ..linear.clone() };
+        assert_eq!(recipe(&constant), "adam lr 0.0003 constant batch 512 width 256 model mlp2");
+        let conv = RunConfig { model: Architecture::Conv2, ..linear };
+        assert_eq!(recipe(&conv), "adam lr 0.0003 batch 512 width 256 model conv2", "another model is another recipe");
     }
 
     #[test]
@@ -685,11 +694,11 @@ mod tests {
         let sweep = Preset::Uniform.sweep(Scale::Quick).with_seeds(1);
         let point = sweep.points().into_iter().find(|p| sweep.series[p.series].label == "mlp2" && p.x == 20.0).unwrap();
         let ours = recipe(&point.config);
-        assert_eq!(ours, format!("adam lr {} batch {} width 256", point.config.lr, point.config.batch));
+        assert_eq!(ours, format!("adam lr {} batch {} width 256 model mlp2", point.config.lr, point.config.batch));
         let row =
             |recipe: Option<&str>| PointResult { series: "mlp2".into(), x: 20.0, test_accuracy: 0.9, epochs: 2, train_examples: 1, samples_per_sec: 1.0, seed: 1, recipe: recipe.map(String::from) };
         assert!(sweep.is_result_of(&point, &row(Some(&ours))));
-        assert!(!sweep.is_result_of(&point, &row(Some("adam lr 0.0001 batch 256 width 256"))), "trained with another recipe: retrain, do not keep");
+        assert!(!sweep.is_result_of(&point, &row(Some("adam lr 0.0001 batch 256 width 256 model mlp2"))), "trained with another recipe: retrain, do not keep");
         // The recipe goes through the CSV; a file from before the column still reads.
         let text = to_csv(&[row(Some(&ours))], Axis::Alpha);
         assert!(text.starts_with("series,alpha,test_accuracy,epochs,train_examples,samples_per_sec,seed,recipe\n"), "{text}");
