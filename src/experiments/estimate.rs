@@ -61,9 +61,9 @@ impl Throughput {
     /// fitted to runs pressed in the real page, Train to Done: `BENCH_PARTS=fit node
     /// tests/bench/run.mjs` then `node tests/bench/fit.mjs` (21 short runs, the conv nets'
     /// included, one of them a Conv4 run long enough for training to outweigh its evaluations,
-    /// 2026-12-05: each within 0.87-1.17 of its fit).
-    /// `probe_secs_per_step` is the median over their pages of the probe as the page takes it
-    /// (the median of its settled blocks), 7.23 ms a step (the pages: 6.47-7.57); the page
+    /// 2026-12-05, after the vectorised pooling: each within 0.87-1.15 of its fit, the MLPs'
+    /// 0.96-1.05). `probe_secs_per_step` is the median over their pages of the probe as the page
+    /// takes it (the median of its settled blocks), 7.10 ms a step (the pages: 6.33-7.37); the page
     /// scales every term by its own worker's probe.
     /// Terms per activation, per image (batch assembly) and per report were tried and came out
     /// as zero: the flops and step terms carry them, so they are not counted. The conv flops
@@ -71,16 +71,16 @@ impl Throughput {
     /// proportion): only their sum is meant, not a rate of either alone.
     /// `./build.sh bench` checks the fit on other runs ("estimate vs actual").
     pub const BROWSER: Throughput = Throughput {
-        train_flops_per_sec: 30.0e9,
-        conv_flops_per_sec: 15.1e9,
-        secs_per_conv_output: 6.7e-9,
-        eval_flops_per_sec: 20.0e9,
-        secs_per_step: 0.106e-3,
-        secs_per_parameter_update: 3.7e-9,
-        secs_per_white_image: 16.2e-6,
+        train_flops_per_sec: 30.4e9,
+        conv_flops_per_sec: 15.0e9,
+        secs_per_conv_output: 3.0e-9,
+        eval_flops_per_sec: 20.8e9,
+        secs_per_step: 0.044e-3,
+        secs_per_parameter_update: 3.9e-9,
+        secs_per_white_image: 16.1e-6,
         secs_per_record: 1.4e-6,
-        secs_per_run: 0.29,
-        probe_secs_per_step: 7.23e-3,
+        secs_per_run: 0.35,
+        probe_secs_per_step: 7.10e-3,
         name: "in this browser",
     };
     /// burn-flex natively, one thread: not fitted (it only decides the CLI's warnings, and the
