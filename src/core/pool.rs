@@ -59,8 +59,7 @@ mod flex {
 
     /// Each window's maximum and, if asked, its index, as burn-flex's pooling picks them: the
     /// first value, then any later one that is larger or NaN (so the first maximum, or the last
-    /// NaN). Found with selects, not branches: which of the four wins is data, and a branch on
-    /// it is mispredicted half the time (that made the pool with indices 6x the one without).
+    /// NaN), plane by plane ([`pool_plane`]).
     fn pool(x: FlexTensor, indices: bool) -> (FlexTensor, Option<FlexTensor>) {
         let x = x.to_contiguous();
         let &[batch, channels, height, width] = x.layout().shape().as_slice() else { panic!("max_pool2x2 takes [batch, channels, height, width]") };
@@ -86,8 +85,9 @@ mod flex {
 
     /// One plane, row pair by row pair. Each window is decided by three compare-and-selects in
     /// reading order (top-left, top-right, bottom-left, bottom-right), the same for every window:
-    /// the compiler vectorises it across the row (the earlier per-window maximum, search and NaN
-    /// fix-up did not vectorise and cost ~5 ns a window natively).
+    /// selects, not branches (which value wins is data, and a branch on it is mispredicted half
+    /// the time), and the compiler vectorises them across the row (the earlier per-window
+    /// maximum, search and NaN fix-up did not vectorise and cost ~5 ns a window natively).
     fn pool_plane<const INDICES: bool>(plane: &[f32], width: usize, out_w: usize, values: &mut [f32], index: &mut [i64]) {
         for (i, out) in values.chunks_exact_mut(out_w).enumerate() {
             let top = &plane[2 * i * width..][..2 * out_w];
