@@ -10,6 +10,22 @@ import { serve, open, waitState, shot, sharedBrowser, palette } from './harness.
 const SHORT = 'model=mlp1&width=64&clean=2000&alpha=5&epochs=2&seed=3';
 const lab = sharedBrowser();
 
+/** The font size and weight pairs of the text laid out on the page now. A pair first laid out
+ * mid-run loads a font strike while the worker holds a core: 50-150 ms of a blocked main thread
+ * on 2 cores (see style.css). */
+function fontPairs(page) {
+  return page.evaluate(() => {
+    const pairs = new Set();
+    for (const el of document.querySelectorAll('body *')) {
+      const text = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+      if (!text || !el.getClientRects().length) continue;
+      const style = getComputedStyle(el);
+      pairs.add(`${style.fontSize} ${style.fontWeight}`);
+    }
+    return [...pairs].sort();
+  });
+}
+
 /** Pixels of the chart canvas close to an RGB colour. */
 async function pixelsNear(page, [r, g, bl]) {
   return page.evaluate(([r, g, bl]) => {
@@ -30,6 +46,7 @@ test('a short run trains in the worker, draws its curve and keeps the page respo
   await page.waitForFunction(() => document.getElementById('chart').dataset.xLabels !== undefined);
   const [first, second] = await palette(page);
   assert.equal(await pixelsNear(page, first), 0, 'no curve before training');
+  const atLoad = await fontPairs(page);
   await page.click('#play');
   await waitState(page, ['training']);
   await page.waitForFunction(() => document.getElementById('run-status').dataset.testAccuracy, null, { timeout: 60_000 });
@@ -40,6 +57,8 @@ test('a short run trains in the worker, draws its curve and keeps the page respo
   const accuracy = Number(status.testAccuracy);
   assert.ok(accuracy > 0.6 && accuracy <= 1, `clean test accuracy ${accuracy}`);
   assert.ok((await pixelsNear(page, first)) > 200, 'the first run is drawn in the first palette colour');
+  const midRun = (await fontPairs(page)).filter((pair) => !atLoad.includes(pair));
+  assert.deepEqual(midRun, [], `text sizes and weights first laid out mid-run (at load: ${atLoad.join(', ')})`);
   const longest = Number(await page.evaluate(() => document.body.dataset.longestTask || 0));
   assert.ok(longest < 200, `longest main-thread task ${longest} ms`);
   assert.match(await page.textContent('#runs'), /mlp1 alpha=5 uniform/);
