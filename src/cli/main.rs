@@ -286,7 +286,26 @@ fn parse_schedule(s: &str) -> Result<LrSchedule, String> {
     params::choice("lr-schedule", s)
 }
 
+/// glibc's malloc hands a freed block over its mmap threshold (128 KiB at first, rising with use)
+/// back to the system, and the next training step faults it in again, zeroed: on a Conv2
+/// batch-256 sweep point a third of the time went to page faults and memset. Blocks up to
+/// 32 MiB (glibc's highest threshold) now come from the heap, and the heap keeps its freed top;
+/// a run's memory is then its peak (~330 MB for Conv2 batch 256, was ~270). Same numbers, 1.6x
+/// the speed there (BENCHMARKS.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    // SAFETY: mallopt only sets the allocator's parameters; a refused value leaves glibc's.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory() {}
+
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
