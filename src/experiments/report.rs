@@ -54,6 +54,11 @@ pub struct Check {
     pub waits: bool,
 }
 
+/// A check that cannot be judged yet: one of its points is not trained.
+fn waits(what: &str) -> Check {
+    Check { text: format!("{what}: not trained yet; judged when trained"), holds: None, waits: true }
+}
+
 /// A figure's verdict on the paper's claim, from its checks.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Verdict {
@@ -132,18 +137,22 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
     let last = sweep.values.last().copied().unwrap_or(0.0);
     let first = sweep.values.first().copied().unwrap_or(0.0);
     let mut out: Vec<Option<Check>> = Vec::new();
+    // A check whose points are missing is listed as waiting, never left out: a figure with
+    // half its points must not read as complete.
     let compare = |what: &str, a: Option<f64>, b: Option<f64>| {
-        a.zip(b).map(|(x, y)| {
-            let d = (x - y) * 100.0;
-            Check { text: format!("{what}: {d:+.1} points ({} vs {})", pct(a), pct(b)), holds: Some(d > 0.0), waits: false }
-        })
+        Some(a.zip(b).map_or_else(
+            || waits(what),
+            |(x, y)| {
+                let d = (x - y) * 100.0;
+                Check { text: format!("{what}: {d:+.1} points ({} vs {})", pct(a), pct(b)), holds: Some(d > 0.0), waits: false }
+            },
+        ))
     };
     match sweep.name.as_str() {
         "uniform" => {
             for s in &sweep.series {
-                if let Some(a) = at(results, &s.label, last) {
-                    out.push(Some(Check { text: format!("{} at alpha={last}: {:.1}% (chance: 10%)", s.label, a * 100.0), holds: Some(a > 0.2), waits: false }));
-                }
+                let what = format!("{} at alpha={last} far above chance (10%)", s.label);
+                out.push(Some(at(results, &s.label, last).map_or_else(|| waits(&what), |a| Check { text: format!("{what}: {:.1}%", a * 100.0), holds: Some(a > 0.2), waits: false })));
                 if let Some((mae, n)) = paper_error(sweep, results, &s.label) {
                     let within = if s.label == "perceptron" { 5.0 } else { 3.0 };
                     // An average over part of the curve says little of the whole: judged once
@@ -157,7 +166,7 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                     }));
                 }
             }
-            for deep in ["mlp1", "mlp2", "mlp4", "conv4"] {
+            for deep in ["mlp1", "mlp2", "mlp4", "conv4"].into_iter().filter(|d| sweep.series.iter().any(|s| s.label == *d)) {
                 out.push(compare(&format!("{deep} over the perceptron at alpha={last}"), at(results, deep, last), at(results, "perceptron", last)));
             }
             // The paper's headline number: shown as open while the point is not trained, never
@@ -181,11 +190,11 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             let (low, high) = (&sweep.series[0].label, &sweep.series[sweep.series.len() - 1].label);
             out.push(compare(&format!("{low} over {high} at alpha={last} (smaller rates degrade more slowly)"), at(results, low, last), at(results, high, last)));
             let drop = |label: &str| at(results, label, first).zip(at(results, label, last)).map(|(a, b)| a - b);
-            out.push(drop(low).zip(drop(high)).map(|(l, h)| Check {
-                text: format!("fall from alpha={first} to alpha={last}: {low} {:.1} points, {high} {:.1} points", l * 100.0, h * 100.0),
-                holds: Some(l < h),
-                waits: false,
-            }));
+            let what = format!("fall from alpha={first} to alpha={last}, {low} less than {high}");
+            out.push(Some(drop(low).zip(drop(high)).map_or_else(
+                || waits(&what),
+                |(l, h)| Check { text: format!("{what}: {:.1} points, {:.1} points", l * 100.0, h * 100.0), holds: Some(l < h), waits: false },
+            )));
         }
         "noise-source" => {
             out.push(compare(&format!("white-noise images over same-dataset images at alpha={last}"), at(results, "white", last), at(results, "mnist", last)));
@@ -194,11 +203,11 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             out.push(compare(&format!("white-noise images over Fashion-MNIST images at alpha={last}"), at(results, "white", last), at(results, "fashion", last)));
             // Noise cannot help: a curve that rises with alpha means the longer training did.
             for s in ["fashion", "white"] {
-                out.push(at(results, s, first).zip(at(results, s, last)).map(|(a, b)| Check {
-                    text: format!("{s} at alpha={last} vs alpha={first}: {} vs {} (noise cannot help; at most 0.5 points above)", pct(Some(b)), pct(Some(a))),
-                    holds: Some(b <= a + 0.005),
-                    waits: false,
-                }));
+                let what = format!("{s} at alpha={last} vs alpha={first} (noise cannot help; at most 0.5 points above)");
+                out.push(Some(at(results, s, first).zip(at(results, s, last)).map_or_else(
+                    || waits(&what),
+                    |(a, b)| Check { text: format!("{what}: {} vs {}", pct(Some(b)), pct(Some(a))), holds: Some(b <= a + 0.005), waits: false },
+                )));
             }
         }
         "clean-size" => {
@@ -239,14 +248,14 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             }
         }
         "noisy-images" => {
-            if let Some((a, b)) = at(results, "repeated", last).zip(at(results, "novel", last)) {
-                let d = (a - b).abs() * 100.0;
-                out.push(Some(Check {
-                    text: format!("repeated vs novel at alpha={last}: {} vs {} ({d:.1} points apart; within 2 counts as equal)", pct(Some(a)), pct(Some(b))),
-                    holds: Some(d <= 2.0),
-                    waits: false,
-                }));
-            }
+            let what = format!("repeated vs novel at alpha={last} (within 2 points counts as equal)");
+            out.push(Some(at(results, "repeated", last).zip(at(results, "novel", last)).map_or_else(
+                || waits(&what),
+                |(a, b)| {
+                    let d = (a - b).abs() * 100.0;
+                    Check { text: format!("{what}: {} vs {}, {d:.1} points apart", pct(Some(a)), pct(Some(b))), holds: Some(d <= 2.0), waits: false }
+                },
+            )));
         }
         _ => {}
     }
@@ -320,6 +329,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
             let mark = match c.holds {
                 Some(true) => "holds",
                 Some(false) => "**does not hold**",
+                None if c.waits => "waits",
                 None => "for the record",
             };
             let _ = writeln!(md, "- {}: {mark}", c.text);
@@ -419,9 +429,13 @@ mod tests {
         let check = mae(&partial, "conv4").unwrap();
         assert_eq!(check.holds, None, "3 of 11 alphas: not judged ({})", check.text);
         assert!(check.text.contains("of 11; judged when all are trained"), "{}", check.text);
-        assert_eq!((waiting(&checks(&sweep, &partial)), waiting(&checks(&sweep, &exact))), (2, 0), "conv4's error and headline wait for points");
+        // conv4's error, headline, distance from chance and lead over the perceptron wait.
+        assert_eq!((waiting(&checks(&sweep, &partial)), waiting(&checks(&sweep, &exact))), (4, 0), "{:?}", checks(&sweep, &partial));
         let md = markdown(Scale::Full, &[(sweep.clone(), partial.clone())], "results");
-        assert!(md.contains("checks hold; provisional: 2 checks wait for missing points).") && md.contains("1 seed; provisional: 2 checks wait"), "{md}");
+        assert!(md.contains("checks hold; provisional: 4 checks wait for missing points).") && md.contains("1 seed; provisional: 4 checks wait"), "{md}");
+        // A series the figure does not have is not waited for (the quick scale has no Conv4).
+        let quick = Preset::Uniform.sweep(Scale::Quick);
+        assert_eq!(waiting(&checks(&quick, &results(&quick, |_, alpha| 0.95 - alpha / 300.0))), 0);
         // Later seeds of some points only: the verdict line does not say every point has them.
         let later: Vec<PointResult> = exact.iter().filter(|r| r.series == "mlp1" && r.x <= 10.0).flat_map(|r| [2, 3].map(|seed| PointResult { seed, ..r.clone() })).collect();
         assert_eq!(seeds(&[exact.clone(), later].concat()), "1 to 3 seeds a point: 3 at 2 of 55 points");
@@ -430,6 +444,19 @@ mod tests {
         assert_eq!(headline(&partial).holds, None, "{}", headline(&partial).text);
         assert!(headline(&partial).text.contains("not trained yet"));
         assert_eq!(headline(&exact).holds, Some(true), "{}", headline(&exact).text);
+
+        // Batch size: with H_alpha not trained, the batches' check is judged and H_alpha's waits,
+        // listed, not left out (the figure must not read as complete).
+        let sweep = Preset::BatchSize.sweep(Scale::Full).with_seeds(1);
+        let batches = results(&sweep, |series, alpha| if series == "batch 32" { 0.98 - alpha / 200.0 } else { 0.98 - alpha / 500.0 });
+        let no_h: Vec<PointResult> = batches.iter().filter(|r| r.series != "H_alpha").cloned().collect();
+        let c = checks(&sweep, &no_h);
+        assert_eq!((verdict(&c), waiting(&c), c.len()), (Verdict::Reproduced, 1, 2), "{c:?}");
+        assert!(c.iter().any(|c| c.waits && c.text.starts_with("H_alpha over batch 32") && c.text.contains("not trained yet")), "{c:?}");
+        let md = markdown(Scale::Full, &[(sweep.clone(), no_h)], "results");
+        assert!(md.contains("(1 of 1 checks hold; provisional: 1 check waits for missing points)"), "{md}");
+        assert!(md.contains("- H_alpha over batch 32 at alpha=50: not trained yet; judged when trained: waits\n"), "{md}");
+        assert_eq!(waiting(&checks(&sweep, &batches)), 0);
 
         // Clean-set size: the needed n must grow with alpha.
         let sweep = Preset::CleanSize.sweep(Scale::Quick);
