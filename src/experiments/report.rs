@@ -191,10 +191,9 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             out.push(compare(&format!("{low} over {high} at alpha={last} (smaller rates degrade more slowly)"), at(results, low, last), at(results, high, last)));
             let drop = |label: &str| at(results, label, first).zip(at(results, label, last)).map(|(a, b)| a - b);
             let what = format!("fall from alpha={first} to alpha={last}, {low} less than {high}");
-            out.push(Some(drop(low).zip(drop(high)).map_or_else(
-                || waits(&what),
-                |(l, h)| Check { text: format!("{what}: {:.1} points, {:.1} points", l * 100.0, h * 100.0), holds: Some(l < h), waits: false },
-            )));
+            out.push(Some(
+                drop(low).zip(drop(high)).map_or_else(|| waits(&what), |(l, h)| Check { text: format!("{what}: {:.1} points, {:.1} points", l * 100.0, h * 100.0), holds: Some(l < h), waits: false }),
+            ));
         }
         "noise-source" => {
             out.push(compare(&format!("white-noise images over same-dataset images at alpha={last}"), at(results, "white", last), at(results, "mnist", last)));
@@ -204,10 +203,11 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             // Noise cannot help: a curve that rises with alpha means the longer training did.
             for s in ["fashion", "white"] {
                 let what = format!("{s} at alpha={last} vs alpha={first} (noise cannot help; at most 0.5 points above)");
-                out.push(Some(at(results, s, first).zip(at(results, s, last)).map_or_else(
-                    || waits(&what),
-                    |(a, b)| Check { text: format!("{what}: {} vs {}", pct(Some(b)), pct(Some(a))), holds: Some(b <= a + 0.005), waits: false },
-                )));
+                out.push(Some(
+                    at(results, s, first)
+                        .zip(at(results, s, last))
+                        .map_or_else(|| waits(&what), |(a, b)| Check { text: format!("{what}: {} vs {}", pct(Some(b)), pct(Some(a))), holds: Some(b <= a + 0.005), waits: false }),
+                ));
             }
         }
         "clean-size" => {
