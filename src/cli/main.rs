@@ -290,7 +290,7 @@ fn parse_schedule(s: &str) -> Result<LrSchedule, String> {
 /// back to the system, and the next training step faults it in again, zeroed: on a Conv2
 /// batch-256 sweep point a third of the time went to page faults and memset. Blocks up to
 /// 32 MiB (glibc's highest threshold) now come from the heap, and the heap keeps its freed top;
-/// a run's memory is then its peak (~330 MB for Conv2 batch 256, was ~270). Same numbers, 1.6x
+/// a run's memory is then its peak (291 MB for a Conv2 batch-256 run, was 270). Same numbers, 1.65x
 /// the speed there (BENCHMARKS.md).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_freed_memory() {
