@@ -83,6 +83,42 @@ fn live_reporting_starts_early_evaluates_subsamples_and_never_changes_the_traini
 }
 
 #[test]
+fn early_stop_reporting_keeps_what_every_epoch_reporting_would_at_less_cost() {
+    // A small clean set with re-used noisy images, trained long enough to memorise their labels.
+    let config = RunConfig { model: Architecture::Mlp1, width: 128, clean: 500, alpha: 10.0, epochs: 25, batch: 32, lr: 0.001, seed: 3, ..RunConfig::default() };
+    let run = |reporting: Reporting| {
+        let mut trainer = Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap().reporting(reporting);
+        trainer.run(|_| ControlFlow::Continue(()))
+    };
+    let every = run(Reporting::Epochs);
+    let early = run(Reporting::EarlyStop);
+    assert_eq!(every.fingerprints, early.fingerprints, "evaluating never changes the training");
+    assert_eq!(every.history.len(), 25);
+    // Reports at the epochs whose held-out accuracy is within one standard error of the best
+    // before them, and at the last; the kept one is the latest within reach of the best. (The
+    // split: the 9,500 images of the 10,000-image clean pool that n = 500 leaves.)
+    let floor = |best: f64| best - (best * (1.0 - best) / 9_500.0).sqrt();
+    let held_out: Vec<(f64, f64)> = every.history.iter().map(|m| (m.epoch, m.held_out_accuracy.unwrap())).collect();
+    let mut expected: Vec<f64> = held_out.iter().enumerate().filter(|(i, (_, a))| held_out[..*i].iter().all(|(_, b)| *a >= floor(*b))).map(|(_, (e, _))| *e).collect();
+    if expected.last() != Some(&25.0) {
+        expected.push(25.0);
+    }
+    assert_eq!(early.history.iter().map(|m| m.epoch).collect::<Vec<_>>(), expected);
+    assert!(early.history.len() < every.history.len(), "{} reports", early.history.len());
+    let best = held_out.iter().map(|(_, a)| *a).fold(0.0, f64::max);
+    let kept_epoch = held_out.iter().rev().find(|(_, a)| *a >= floor(best)).unwrap().0;
+    let (kept, kept_every) = (early.early_stop.as_ref().unwrap(), every.early_stop.as_ref().unwrap());
+    assert_eq!((kept.epoch, kept.test_accuracy), (kept_every.epoch, kept_every.test_accuracy));
+    assert_eq!(kept.epoch, kept_epoch);
+    assert_eq!(every.history.last().unwrap().early_stop_epoch, Some(kept_epoch), "the live chart's cross marks the same epoch");
+    // And here it matters: the memorising network's last epoch is worse than where it stopped.
+    assert!(kept.test_accuracy > early.test_accuracy + 0.05, "kept {} at epoch {}, last {}", kept.test_accuracy, kept.epoch, early.test_accuracy);
+    // Without a held-out split (n = 60,000) there is nothing to judge by: one report, at the end.
+    assert!(!RunConfig { clean: 60_000, ..config.clone() }.noise_spec().has_held_out());
+    assert!(RunConfig { clean: 58_000, ..config.clone() }.noise_spec().has_held_out());
+}
+
+#[test]
 fn every_noise_kind_optimizer_and_h_alpha_trains_and_learns() {
     let base = RunConfig { model: Architecture::Mlp1, width: 128, clean: 2_000, alpha: 10.0, epochs: 1, seed: 2, ..RunConfig::default() };
     // Each case with a floor about 8-10 points under what it reached when written (seed 2), so a

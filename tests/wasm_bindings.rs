@@ -44,12 +44,12 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     lab.add_chunk("mnist", "test", &encode(SplitKind::Test, 0, &labels, &pixels)).unwrap();
     assert!(lab.add_chunk("mnist", "broken.lnl.gz", b"LNL1 nope").is_err());
     // Data streams in: a run that needs images which have not arrived yet is refused.
-    let err = lab.start("model=perceptron&clean=600&alpha=0", 1000, true).err().map(|e| String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message()));
+    let err = lab.start("model=perceptron&clean=600&alpha=0", 1000, "live").err().map(|e| String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message()));
     assert!(err.as_deref().is_some_and(|m| m.contains("needs 1000") && m.contains("500 have loaded")), "{err:?}");
     assert_eq!(Lab::train_images_needed("clean=600&noisy-images=novel&alpha=1", 1000), 1000);
     assert_eq!(lab.train_images_loaded(), 500);
     // 15,000 samples: a live curve's quick points (the first after ~4,600 samples), then the full end.
-    lab.start("model=perceptron&clean=500&alpha=0&epochs=30&batch=50", 500, true).unwrap();
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=30&batch=50", 500, "live").unwrap();
     let mut reports = Vec::new();
     while !lab.is_done() {
         reports.extend(serde_json::from_str::<Vec<serde_json::Value>>(&lab.train_for(50.0, false).unwrap()).unwrap());
@@ -59,7 +59,7 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     assert_eq!(reports.last().unwrap()["eval"], "full");
     assert_eq!(lab.samples_trained(), 15_000);
     // Stepping one epoch stops at the epoch's end.
-    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=64", 500, true).unwrap();
+    lab.start("model=perceptron&clean=500&alpha=0&epochs=3&batch=64", 500, "live").unwrap();
     lab.train_for(60_000.0, true).unwrap();
     assert_eq!((lab.epochs_done(), lab.samples_trained()), (1, 500));
     while !lab.is_done() {
@@ -83,7 +83,7 @@ fn lab_trains_on_packed_chunks_in_the_browser() {
     assert_eq!(lab.input_templates(32).len(), 10 * PIXELS, "the perceptron's ten class templates");
     // The conv nets train in the browser too.
     for model in ["conv2", "conv4"] {
-        lab.start(&format!("model={model}&width=32&clean=500&alpha=0&epochs=4&batch=50"), 500, false).unwrap();
+        lab.start(&format!("model={model}&width=32&clean=500&alpha=0&epochs=4&batch=50"), 500, "final").unwrap();
         while !lab.is_done() {
             lab.train_for(50.0, false).unwrap();
         }

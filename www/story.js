@@ -101,7 +101,7 @@ function setStory(state, text) {
 function next() {
   if (!ready || active || !queue.length) return;
   active = queue.shift();
-  worker.post({ type: 'start', query: active.query, live: true });
+  worker.post({ type: 'start', query: active.query });
 }
 
 /** Trains `run`; `onReport(metrics)` per report; resolves with the final test accuracy. */

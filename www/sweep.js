@@ -73,7 +73,7 @@ export class Sweep {
     slot.point = this.queue.shift() || null;
     if (slot.point) {
       this.progress[slot.point.query] = 0;
-      slot.worker.post({ type: 'start', query: slot.point.query, live: false });
+      slot.worker.post({ type: 'start', query: slot.point.query, reporting: this.spec.reporting });
     } else {
       slot.worker.terminate();
       this.workers = this.workers.filter((s) => s !== slot);
@@ -88,7 +88,9 @@ export class Sweep {
       this.progress[slot.point.query] = data.progress;
       this.onUpdate();
     } else if (data.type === 'done' && slot.point) {
-      const { test_accuracy, epochs, samples_per_sec } = data.summary;
+      // The point's accuracy is the report early stopping keeps (as `Sweep::result` reads it).
+      const { test_accuracy } = data.summary.early_stop ?? data.summary;
+      const { epochs, samples_per_sec } = data.summary;
       this.finish(slot, { test_accuracy, epochs, samples_per_sec });
       this.next(slot);
     } else if (data.type === 'error' && !data.fatal && slot.point) {

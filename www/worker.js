@@ -181,9 +181,10 @@ onmessage = async ({ data }) => {
         });
       }
       if (run !== runId) return; // stopped or replaced while waiting for data
-      // The lab's own runs draw a live curve; a figure's points evaluate once, at the end.
-      liveRun = data.live !== false;
-      const info = JSON.parse(lab.start(data.query, totalTrain, liveRun));
+      // The lab's own runs draw a live curve; a figure's points report as their preset says.
+      const reporting = data.reporting ?? 'live';
+      liveRun = reporting === 'live';
+      const info = JSON.parse(lab.start(data.query, totalTrain, reporting));
       const gallery = lab.gallery(32);
       postMessage({ type: 'started', info, gallery }, [gallery.buffer]);
       running = true;

@@ -615,8 +615,7 @@ fn train_point(
     bar: &ProgressBar,
 ) -> Result<RunSummary, TrainError> {
     let dir = checkpoint_dir(root, sweep, point);
-    // A point keeps only its final accuracy: it evaluates once, at the end.
-    let mut trainer = Trainer::new(&point.config, sources.clone(), ranking, backend, system_clock)?.reporting(Reporting::Final).resume(&dir)?;
+    let mut trainer = Trainer::new(&point.config, sources.clone(), ranking, backend, system_clock)?.reporting(sweep.reporting).resume(&dir)?;
     if trainer.samples_trained() > 0 {
         bar.suspend(|| eprintln!("{}: resumed at {:.1}% from {}", point.config.label(), trainer.progress() * 100.0, dir.display()));
     }

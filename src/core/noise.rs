@@ -266,8 +266,12 @@ pub struct NoiseSpec {
 /// is a fair sample: its first 10,000 images hold 863 to 1,127 of each digit, against 5,421 to 6,742 per 60,000.)
 pub const CLEAN_POOL_STEP: usize = crate::core::data::BLOCK_IMAGES;
 
-/// Records in a run's held-out noisy split (see [`TrainingSet::held_out`]).
-pub const HELD_OUT: usize = 2_000;
+/// Records in a run's held-out noisy split (see [`TrainingSet::held_out`]): as many as its unused
+/// MNIST images allow up to `HELD_OUT`, and none under `MIN_HELD_OUT`. Many, because with alpha
+/// noisy labels per clean one the split's accuracy moves only 1/(1+alpha) as much as the test
+/// accuracy: at alpha = 10, 2,000 records could not tell 80% from 70% test accuracy apart.
+pub const HELD_OUT: usize = 10_000;
+pub const MIN_HELD_OUT: usize = 2_000;
 
 impl NoiseSpec {
     /// Noisy examples added to the clean ones (none for flips, which relabel the clean ones).
@@ -291,7 +295,7 @@ impl NoiseSpec {
             return total;
         }
         let pool = self.clean_pool(total);
-        if pool - self.clean < HELD_OUT && pool + HELD_OUT <= total { pool + HELD_OUT } else { pool }
+        if pool - self.clean < MIN_HELD_OUT && pool + MIN_HELD_OUT <= total { (pool + HELD_OUT).min(total) } else { pool }
     }
 
     fn novel_mnist(&self) -> bool {
@@ -299,20 +303,32 @@ impl NoiseSpec {
     }
 
     /// The MNIST images of the held-out split when the noisy images are not never-seen MNIST
-    /// ones: [`HELD_OUT`] images of the clean pool outside the clean set if it has room, else
-    /// the ones after the pool if the file has them (so for n up to 58,000).
+    /// ones: the clean pool's images outside the clean set (up to [`HELD_OUT`]) if there are at
+    /// least [`MIN_HELD_OUT`], else the ones after the pool if the file has them (so for n up to
+    /// 58,000): a run needs more of the file than its pool only when its pool is (nearly) full.
     fn held_out_images(&self, seed: u64, available: usize) -> Vec<u32> {
         let pool = self.clean_pool(TRAIN_IMAGES);
         let ids: Vec<u32> = if available < pool {
             Vec::new() // a smaller file than MNIST's (tests): its clean pool is another one
-        } else if pool - self.clean >= HELD_OUT {
-            clean_order(seed, pool)[self.clean..self.clean + HELD_OUT].to_vec()
-        } else if pool + HELD_OUT <= TRAIN_IMAGES {
-            (pool as u32..(pool + HELD_OUT) as u32).collect()
+        } else if pool - self.clean >= MIN_HELD_OUT {
+            clean_order(seed, pool)[self.clean..pool.min(self.clean + HELD_OUT)].to_vec()
+        } else if pool + MIN_HELD_OUT <= TRAIN_IMAGES {
+            (pool as u32..(pool + HELD_OUT).min(TRAIN_IMAGES) as u32).collect()
         } else {
             Vec::new()
         };
         ids.into_iter().filter(|&i| (i as usize) < available).collect()
+    }
+
+    /// Whether a run with all of MNIST loaded has a held-out noisy split (see
+    /// [`TrainingSet::held_out`]): whether early stopping has anything to judge by.
+    pub fn has_held_out(&self) -> bool {
+        if self.novel_mnist() {
+            TRAIN_IMAGES - self.clean > self.noisy_count()
+        } else {
+            let pool = self.clean_pool(TRAIN_IMAGES);
+            pool - self.clean >= MIN_HELD_OUT || pool + MIN_HELD_OUT <= TRAIN_IMAGES
+        }
     }
 
     /// Every MNIST image outside the clean set, in seeded order (where never-seen noisy images come from).
@@ -579,7 +595,7 @@ mod tests {
             let needed = spec.mnist_images_needed(labels.len());
             // The clean pool, and the held-out split's images after it when the pool is full.
             let pool = clean.div_ceil(10_000) * 10_000;
-            assert_eq!(needed, if pool - clean < HELD_OUT { pool + HELD_OUT } else { pool });
+            assert_eq!(needed, if pool - clean < MIN_HELD_OUT { pool + HELD_OUT } else { pool });
             let full = TrainingSet::build(&spec, 4, &labels, None, None).unwrap();
             let prefix = TrainingSet::build(&spec, 4, &labels[..needed], None, None).unwrap();
             assert_eq!(full.examples, prefix.examples);

@@ -5,7 +5,7 @@
 use crate::core::backend::Backend;
 use crate::core::config::{LrSchedule, RunConfig};
 use crate::core::data::{CLASSES, Dataset, PIXELS};
-use crate::core::evaluation::{Eval, LossHistogram, Memorisation, QUICK_TEST_STRIDE, Reporting, Schedule};
+use crate::core::evaluation::{Eval, FULL_HELD_OUT, LossHistogram, Memorisation, QUICK_TEST_STRIDE, Reporting, Schedule};
 use crate::core::method::{Loss, Method, Transition, anchor_transition, keep_fraction, transition_tensor};
 use crate::core::model::Classifier;
 use crate::core::noise::{Example, ImageRef, TrainingSet, WrongClassRanking};
@@ -66,8 +66,9 @@ pub struct Metrics {
     /// Accuracy against the given labels on the held-out noisy split, at full points; `None` at
     /// live points and when the run has no split (n above 58,000).
     pub held_out_accuracy: Option<f64>,
-    /// The epoch of the best held-out point so far: where early stopping on that split would
-    /// have stopped (the plain first run of estimated forward correction does not count).
+    /// Where early stopping on that split would have stopped so far: the latest report within
+    /// one standard error of the best held-out accuracy (the plain first run of estimated
+    /// forward correction does not count).
     pub early_stop_epoch: Option<f64>,
     /// Co-teaching: the loss below which the current keep fraction of the sample falls, and the
     /// share of the kept examples (since the previous report) whose labels are right.
@@ -465,7 +466,10 @@ impl Trainer {
         if end_of_epoch {
             self.epoch += 1;
         }
-        let due = self.schedule.due(self.step, self.total_samples, end_of_epoch, end_of_epoch && self.is_done());
+        let due = self
+            .schedule
+            .due(self.step, self.total_samples, end_of_epoch, end_of_epoch && self.is_done())
+            .or_else(|| (end_of_epoch && self.schedule.reporting == Reporting::EarlyStop && !self.estimating() && self.held_out_within_reach()).then_some(Eval::Full));
         let report = due.map(|eval| {
             self.schedule.reported(self.total_samples, eval);
             self.report(end_of_epoch, eval, t0)
@@ -479,6 +483,37 @@ impl Trainer {
             self.total_busy_secs += secs;
         }
         report
+    }
+
+    /// Accuracy against the given labels on the first `len` records of the held-out noisy split
+    /// (`None` without a split).
+    fn held_out_accuracy(&self, model: &Classifier, len: usize) -> Option<f64> {
+        let held_out = &self.held_out[..len.min(self.held_out.len())];
+        let predictions = self.predict(model, held_out.iter().map(|e| e.image));
+        (!held_out.is_empty()).then(|| fraction(held_out.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), held_out.len()))
+    }
+
+    /// The least held-out accuracy early stopping may keep, the best so far being `best`: one
+    /// standard error of the split's accuracy below it. With alpha noisy labels per clean one the
+    /// split's accuracy moves only 1/(1+alpha) as much as the test accuracy, so at large alpha
+    /// the best of a few epochs is often an early one by chance; of the reports this close to the
+    /// best, early stopping keeps the latest.
+    fn held_out_floor(&self, best: f64) -> f64 {
+        best - (best * (1.0 - best) / self.held_out.len().max(1) as f64).sqrt()
+    }
+
+    /// Whether the network now is one early stopping could keep (what [`Reporting::EarlyStop`]
+    /// checks at each epoch end, on the whole held-out split).
+    fn held_out_within_reach(&self) -> bool {
+        let model = self.model.as_ref().expect("model present").valid();
+        self.held_out_accuracy(&model, FULL_HELD_OUT).is_some_and(|a| self.best_held_out.is_none_or(|(best, _)| a >= self.held_out_floor(best)))
+    }
+
+    /// The report early stopping on the held-out noisy split keeps: the latest whose accuracy
+    /// there is within one standard error of the best (see [`Self::held_out_floor`]).
+    fn kept_report(&self) -> Option<usize> {
+        let floor = self.held_out_floor(self.best_held_out?.0);
+        self.history.iter().rposition(|m| !m.estimating && m.held_out_accuracy.is_some_and(|a| a >= floor))
     }
 
     /// Evaluates (all test images, the whole training sample and held-out split, or the quick
@@ -517,9 +552,7 @@ impl Trainer {
         });
         let kept_precision = (self.kept.1 > 0).then(|| fraction(self.kept.0, self.kept.1));
 
-        let held_out = &self.held_out[..held_out_len.min(self.held_out.len())];
-        let held_out_predictions = self.predict(&model, held_out.iter().map(|e| e.image));
-        let held_out_accuracy = (!held_out.is_empty()).then(|| fraction(held_out.iter().zip(&held_out_predictions).filter(|(e, p)| e.label == **p).count(), held_out.len()));
+        let held_out_accuracy = self.held_out_accuracy(&model, held_out_len);
         let epoch = if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 };
         let estimating = self.estimating();
         if let (Some(a), false) = (held_out_accuracy, estimating)
@@ -527,12 +560,11 @@ impl Trainer {
         {
             self.best_held_out = Some((a, self.history.len()));
         }
-        let early_stop_epoch = self.best_held_out.map(|(_, i)| self.history.get(i).map_or(epoch, |m| m.epoch));
 
         let now = (self.clock)();
         self.busy_secs += now - t0;
         self.total_busy_secs += now - t0;
-        let metrics = Metrics {
+        let mut metrics = Metrics {
             epoch,
             step: self.step,
             end_of_epoch,
@@ -546,7 +578,7 @@ impl Trainer {
             memorisation,
             loss_histogram,
             held_out_accuracy,
-            early_stop_epoch,
+            early_stop_epoch: None, // set below, once this report is in the history
             keep_threshold,
             kept_precision,
             estimating,
@@ -556,6 +588,8 @@ impl Trainer {
         };
         (self.loss_sum, self.loss_steps, self.samples, self.busy_secs, self.kept) = (0.0, 0, 0, 0.0, (0, 0));
         self.history.push(metrics.clone());
+        metrics.early_stop_epoch = self.kept_report().map(|i| self.history[i].epoch);
+        self.history.last_mut().expect("just pushed").early_stop_epoch = metrics.early_stop_epoch;
         metrics
     }
 
@@ -684,7 +718,7 @@ impl Trainer {
             confusion: self.confusion_matrix(),
             transition: self.set.transition,
             transition_estimate: self.transition_estimate,
-            early_stop: self.best_held_out.and_then(|(_, i)| self.history.get(i).cloned()),
+            early_stop: self.kept_report().map(|i| self.history[i].clone()),
             fingerprints: Fingerprints {
                 training_set: self.set.fingerprint(),
                 initial_weights: self.initial_weights.clone(),

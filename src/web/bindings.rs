@@ -147,13 +147,13 @@ pub fn preset(name: &str, scale: &str, seeds: Option<usize>) -> Result<String, J
         // Each point's estimated seconds: the page trains the longest first, so that the last
         // points to finish are short ones and no worker idles long at the end.
         .map(|p| {
-            let seconds = Estimate::of(&p.config, Reporting::Final, here()).seconds;
+            let seconds = Estimate::of(&p.config, sweep.reporting, here()).seconds;
             serde_json::json!({ "series": p.series, "x": p.x, "seed": p.config.seed, "query": params::to_query(&p.config), "label": p.config.label(), "seconds": seconds })
         })
         .collect();
     Ok(serde_json::json!({
         "name": sweep.name, "title": sweep.title, "axis": sweep.axis.parameter(), "note": sweep.note,
-        "values": sweep.values, "series": series, "points": points, "seeds": sweep.seeds.len(), "all_seeds": SEEDS.len(),
+        "values": sweep.values, "series": series, "points": points, "reporting": sweep.reporting, "seeds": sweep.seeds.len(), "all_seeds": SEEDS.len(),
         "presets": PRESETS.iter().map(|p| p.name()).collect::<Vec<_>>(),
     })
     .to_string())
@@ -190,7 +190,18 @@ pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<Strin
     let finished: Vec<Finished> = serde_json::from_str(results_json).map_err(js_error)?;
     let results: Vec<PointResult> = finished
         .into_iter()
-        .map(|f| PointResult { series: f.series, x: f.x, test_accuracy: f.test_accuracy, seed: f.seed, epochs: 0, train_examples: 0, samples_per_sec: 0.0, recipe: None })
+        .map(|f| PointResult {
+            series: f.series,
+            x: f.x,
+            test_accuracy: f.test_accuracy,
+            seed: f.seed,
+            epochs: 0,
+            train_examples: 0,
+            samples_per_sec: 0.0,
+            recipe: None,
+            stop_epoch: None,
+            last_accuracy: None,
+        })
         .collect();
     let (_, curves) = chart::sweep_summary(&sweep, &results);
     let curves: Vec<_> =
@@ -248,9 +259,10 @@ impl Lab {
     }
 
     /// Starts a run from a URL query; returns the summary of what will train as JSON. The worker
-    /// calls it once [`Lab::train_images_needed`] images have arrived. `live`: the lab's curve
-    /// (see [`Reporting::Live`]); otherwise one evaluation at the end, for a figure's point.
-    pub fn start(&mut self, query: &str, total_train_images: usize, live: bool) -> Result<String, JsError> {
+    /// calls it once [`Lab::train_images_needed`] images have arrived. `reporting`: `live` for the
+    /// lab's curve, or what a figure's point does (its preset's `reporting`, see [`Reporting`]).
+    pub fn start(&mut self, query: &str, total_train_images: usize, reporting: &str) -> Result<String, JsError> {
+        let reporting: Reporting = serde_json::from_value(serde_json::Value::from(reporting)).map_err(|_| JsError::new(&format!("unknown reporting {reporting:?}")))?;
         let (config, _) = params::from_query(query);
         let (needed, loaded) = (config.noise_spec().mnist_images_needed(total_train_images), self.train_images_loaded());
         if loaded < needed {
@@ -260,7 +272,7 @@ impl Lab {
         if config.noise == NoiseKind::Structured && config.order != Order::Random && self.ranking.is_none() {
             self.ranking = Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
         }
-        let trainer = Trainer::new(&config, sources, self.ranking.as_ref(), Backend::default(), clock).map_err(js_error)?.reporting(if live { Reporting::Live } else { Reporting::Final });
+        let trainer = Trainer::new(&config, sources, self.ranking.as_ref(), Backend::default(), clock).map_err(js_error)?.reporting(reporting);
         let info = serde_json::json!({
             "config": config,
             "label": config.label(),
