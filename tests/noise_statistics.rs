@@ -183,6 +183,7 @@ fn held_out_records_are_never_trained_on_and_follow_the_runs_label_process() {
         let held = set.held_out(&spec, 3, labels, None);
         // Never-seen noisy images leave most of MNIST unused; otherwise the clean pool's rest.
         assert_eq!(held.len(), if noisy_images == NoisyImages::Novel { HELD_OUT } else { 10_000 - 3_000 }, "{noise:?}");
+        assert_eq!(held.len(), spec.held_out_len(), "{noise:?}: what estimates and recipes count");
         let trained: HashSet<_> = set.examples.iter().map(|e| e.image).collect();
         assert!(held.iter().all(|e| !trained.contains(&e.image)), "{noise:?} {noisy_images:?}: a held-out image is trained on");
         let share = held.iter().filter(|e| e.true_label != Some(e.label)).count() as f64 / held.len() as f64;
@@ -192,5 +193,18 @@ fn held_out_records_are_never_trained_on_and_follow_the_runs_label_process() {
     }
     let big = NoiseSpec { clean: 59_000, alpha: 1.0, noise: Noise::Uniform, noisy_images: NoisyImages::Reused };
     let set = TrainingSet::build(&big, 3, labels, None, None).unwrap();
-    assert!(set.held_out(&big, 3, labels, None).is_empty(), "no unused images above n = 58,000");
+    assert!(set.held_out(&big, 3, labels, None).is_empty() && big.held_out_len() == 0, "no unused images above n = 58,000");
+    // Every size the figures use: the split drawn is the one counted.
+    for (clean, alpha, noisy_images) in [
+        (100, 10.0, NoisyImages::Reused),
+        (10_000, 0.0, NoisyImages::Reused),
+        (50_000, 1.0, NoisyImages::Reused),
+        (58_000, 1.0, NoisyImages::Reused),
+        (2_500, 20.0, NoisyImages::Novel),
+        (40_000, 0.5, NoisyImages::Novel),
+    ] {
+        let spec = NoiseSpec { clean, alpha, noise: Noise::Uniform, noisy_images };
+        let set = TrainingSet::build(&spec, 5, labels, None, None).unwrap();
+        assert_eq!(set.held_out(&spec, 5, labels, None).len(), spec.held_out_len(), "n = {clean}, alpha = {alpha}, {noisy_images:?}");
+    }
 }

@@ -114,8 +114,8 @@ fn early_stop_reporting_keeps_what_every_epoch_reporting_would_at_less_cost() {
     // And here it matters: the memorising network's last epoch is worse than where it stopped.
     assert!(kept.test_accuracy > early.test_accuracy + 0.05, "kept {} at epoch {}, last {}", kept.test_accuracy, kept.epoch, early.test_accuracy);
     // Without a held-out split (n = 60,000) there is nothing to judge by: one report, at the end.
-    assert!(!RunConfig { clean: 60_000, ..config.clone() }.noise_spec().has_held_out());
-    assert!(RunConfig { clean: 58_000, ..config.clone() }.noise_spec().has_held_out());
+    assert_eq!(RunConfig { clean: 60_000, ..config.clone() }.noise_spec().held_out_len(), 0);
+    assert_eq!(RunConfig { clean: 58_000, ..config.clone() }.noise_spec().held_out_len(), 2_000);
 }
 
 #[test]

@@ -320,14 +320,19 @@ impl NoiseSpec {
         ids.into_iter().filter(|&i| (i as usize) < available).collect()
     }
 
-    /// Whether a run with all of MNIST loaded has a held-out noisy split (see
-    /// [`TrainingSet::held_out`]): whether early stopping has anything to judge by.
-    pub fn has_held_out(&self) -> bool {
+    /// Records in the held-out noisy split of a run with all of MNIST loaded (see
+    /// [`TrainingSet::held_out`]); 0 when it has none, and early stopping nothing to judge by.
+    pub fn held_out_len(&self) -> usize {
         if self.novel_mnist() {
-            TRAIN_IMAGES - self.clean > self.noisy_count()
+            return (TRAIN_IMAGES - self.clean).saturating_sub(self.noisy_count()).min(HELD_OUT);
+        }
+        let pool = self.clean_pool(TRAIN_IMAGES);
+        if pool - self.clean >= MIN_HELD_OUT {
+            (pool - self.clean).min(HELD_OUT)
+        } else if pool + MIN_HELD_OUT <= TRAIN_IMAGES {
+            (TRAIN_IMAGES - pool).min(HELD_OUT)
         } else {
-            let pool = self.clean_pool(TRAIN_IMAGES);
-            pool - self.clean >= MIN_HELD_OUT || pool + MIN_HELD_OUT <= TRAIN_IMAGES
+            0
         }
     }
 

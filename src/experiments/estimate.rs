@@ -193,7 +193,10 @@ impl Estimate {
         let (quick, full) = Schedule::count(reporting, per_epoch, batch, epochs);
         let sample = TRAIN_SAMPLE.min(per_epoch);
         let anchors = if estimated { ANCHOR_SAMPLE.max(TRAIN_SAMPLE).min(per_epoch) } else { 0 };
-        let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample) + QUICK_HELD_OUT) + full * (FULL_TEST + sample + FULL_HELD_OUT) + anchors) as f64;
+        // The held-out split at full reports, and under early stopping at every epoch's end.
+        let held_out = config.noise_spec().held_out_len().min(FULL_HELD_OUT);
+        let checks = if reporting == Reporting::EarlyStop { epochs * held_out } else { 0 };
+        let eval_images = (quick * (QUICK_TEST + QUICK_TRAIN.min(sample) + QUICK_HELD_OUT) + full * (FULL_TEST + sample + held_out) + checks + anchors) as f64;
         let (model, width) = (config.model, config.width);
         let eval = Work {
             eval_flops: eval_images * (model.forward_flops(width) - model.conv_flops()),

@@ -216,7 +216,7 @@ impl Sweep {
     /// ` early-stop` where early stopping can choose (the point has a held-out noisy split), so a
     /// row read at the last epoch is retrained there and kept where both readings are one.
     pub fn recipe(&self, point: &Point) -> String {
-        let early = self.reporting == Reporting::EarlyStop && point.config.noise_spec().has_held_out();
+        let early = self.reporting == Reporting::EarlyStop && point.config.noise_spec().held_out_len() > 0;
         format!("{}{}", recipe(&point.config), if early { " early-stop" } else { "" })
     }
 
