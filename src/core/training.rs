@@ -466,13 +466,16 @@ impl Trainer {
         if end_of_epoch {
             self.epoch += 1;
         }
+        // Early stopping's check: the whole held-out split at every epoch's end (a report that
+        // follows reuses it rather than evaluating the split twice).
+        let checked = (end_of_epoch && self.schedule.reporting == Reporting::EarlyStop && !self.estimating()).then(|| self.held_out_accuracy(&self.valid_model(), FULL_HELD_OUT)).flatten();
         let due = self
             .schedule
             .due(self.step, self.total_samples, end_of_epoch, end_of_epoch && self.is_done())
-            .or_else(|| (end_of_epoch && self.schedule.reporting == Reporting::EarlyStop && !self.estimating() && self.held_out_within_reach()).then_some(Eval::Full));
+            .or_else(|| checked.filter(|&a| self.best_held_out.is_none_or(|(best, _)| a >= self.held_out_floor(best))).map(|_| Eval::Full));
         let report = due.map(|eval| {
             self.schedule.reported(self.total_samples, eval);
-            self.report(end_of_epoch, eval, t0)
+            self.report(end_of_epoch, eval, t0, checked.filter(|_| eval == Eval::Full))
         });
         if end_of_epoch && self.estimating() && self.epoch == self.config.epochs {
             self.start_corrected_run();
@@ -502,11 +505,8 @@ impl Trainer {
         best - (best * (1.0 - best) / self.held_out.len().max(1) as f64).sqrt()
     }
 
-    /// Whether the network now is one early stopping could keep (what [`Reporting::EarlyStop`]
-    /// checks at each epoch end, on the whole held-out split).
-    fn held_out_within_reach(&self) -> bool {
-        let model = self.model.as_ref().expect("model present").valid();
-        self.held_out_accuracy(&model, FULL_HELD_OUT).is_some_and(|a| self.best_held_out.is_none_or(|(best, _)| a >= self.held_out_floor(best)))
+    fn valid_model(&self) -> Classifier {
+        self.model.as_ref().expect("model present").valid()
     }
 
     /// The report early stopping on the held-out noisy split keeps: the latest whose accuracy
@@ -518,9 +518,9 @@ impl Trainer {
 
     /// Evaluates (all test images, the whole training sample and held-out split, or the quick
     /// subsamples) and closes the interval since the previous report; `t0` is when the current
-    /// step began.
-    fn report(&mut self, end_of_epoch: bool, eval: Eval, t0: f64) -> Metrics {
-        let model = self.model.as_ref().expect("model present").valid();
+    /// step began; `held_out`: the split's accuracy if this model's was just measured.
+    fn report(&mut self, end_of_epoch: bool, eval: Eval, t0: f64, held_out: Option<f64>) -> Metrics {
+        let model = self.valid_model();
         let test = &self.images.sources.mnist.test;
         let stride = if eval == Eval::Full { 1 } else { QUICK_TEST_STRIDE };
         let test_indices: Vec<u32> = (0..test.len() as u32).step_by(stride).collect();
@@ -552,7 +552,7 @@ impl Trainer {
         });
         let kept_precision = (self.kept.1 > 0).then(|| fraction(self.kept.0, self.kept.1));
 
-        let held_out_accuracy = self.held_out_accuracy(&model, held_out_len);
+        let held_out_accuracy = held_out.or_else(|| self.held_out_accuracy(&model, held_out_len));
         let epoch = if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 };
         let estimating = self.estimating();
         if let (Some(a), false) = (held_out_accuracy, estimating)
