@@ -14,6 +14,7 @@ use label_noise_lab::core::packed;
 use label_noise_lab::core::training::{Metrics, RunSummary, Sources, TrainError, Trainer, reference_ranking, system_clock};
 use label_noise_lab::experiments::chart;
 use label_noise_lab::experiments::estimate::{Estimate, Throughput, Verdict};
+use label_noise_lab::experiments::report::count;
 use label_noise_lab::experiments::{PRESETS, Point, PointResult, Preset, Scale, Sweep, from_csv, to_csv};
 use label_noise_lab::params::{self, Kind, PARAMETERS};
 use plotters::prelude::*;
@@ -642,7 +643,7 @@ fn run_sweep(sweep: &Sweep, points: &[Point], compute: Compute, checkpoints: &Pa
     }
     let sources = load_sources(points.iter().any(|p| p.config.noise == NoiseKind::Fashion))?;
     let ranking = ranking_for(&points.iter().map(|p| &p.config).collect::<Vec<_>>(), &sources, backend)?;
-    eprintln!("{} ({}): {} points, {} at a time\n{}", sweep.title, sweep.name, points.len(), jobs.max(1), sweep.note);
+    eprintln!("{} ({}): {}, {} at a time\n{}", sweep.title, sweep.name, count(points.len(), "point"), jobs.max(1), sweep.note);
 
     let bar = progress_bar(points.len() as u64, "{bar:40} {pos}/{len} points  eta {eta}");
     let next = Mutex::new(0usize);

@@ -259,6 +259,19 @@ pub struct NoiseSpec {
     pub noisy_images: NoisyImages,
 }
 
+/// Where a run's held-out noisy split takes its MNIST images from (see [`NoiseSpec::held_out_source`]),
+/// with how many it takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum HeldOutSource {
+    /// Never-seen images after the noisy ones, in their seeded order.
+    Unused(usize),
+    /// The clean pool's images after the clean set, in the pool's seeded order.
+    PoolRest(usize),
+    /// The images right after the clean pool.
+    AfterPool(usize),
+    None,
+}
+
 /// The clean set is drawn from a prefix of the MNIST training file: the first `n` rounded up to
 /// a multiple of this. A page that streams the data in 10,000-image chunks can therefore start a
 /// run once the chunks holding that prefix have arrived, and the run is the same as with all of
@@ -295,27 +308,44 @@ impl NoiseSpec {
             return total;
         }
         let pool = self.clean_pool(total);
-        if pool - self.clean < MIN_HELD_OUT && pool + MIN_HELD_OUT <= total { (pool + HELD_OUT).min(total) } else { pool }
+        match self.held_out_source() {
+            HeldOutSource::AfterPool(len) => (pool + len).min(total),
+            _ => pool,
+        }
     }
 
     fn novel_mnist(&self) -> bool {
         self.noisy_images == NoisyImages::Novel && matches!(self.noise, Noise::Uniform | Noise::Structured { .. }) && self.noisy_count() > 0
     }
 
-    /// The MNIST images of the held-out split when the noisy images are not never-seen MNIST
-    /// ones: the clean pool's images outside the clean set (up to [`HELD_OUT`]) if there are at
-    /// least [`MIN_HELD_OUT`], else the ones after the pool if the file has them (so for n up to
-    /// 58,000): a run needs more of the file than its pool only when its pool is (nearly) full.
+    /// Where the held-out split's images come from with all of MNIST loaded, and how many: never-seen
+    /// MNIST images after the noisy ones when those are never-seen images; else the clean pool's
+    /// images outside the clean set if there are at least [`MIN_HELD_OUT`], else the ones after
+    /// the pool if the file has them (so for n up to 58,000): a run needs more of the file than
+    /// its pool only when its pool is (nearly) full. Up to [`HELD_OUT`] in each case.
+    fn held_out_source(&self) -> HeldOutSource {
+        if self.novel_mnist() {
+            return HeldOutSource::Unused((TRAIN_IMAGES - self.clean).saturating_sub(self.noisy_count()).min(HELD_OUT));
+        }
+        let pool = self.clean_pool(TRAIN_IMAGES);
+        if pool - self.clean >= MIN_HELD_OUT {
+            HeldOutSource::PoolRest((pool - self.clean).min(HELD_OUT))
+        } else if pool + MIN_HELD_OUT <= TRAIN_IMAGES {
+            HeldOutSource::AfterPool((TRAIN_IMAGES - pool).min(HELD_OUT))
+        } else {
+            HeldOutSource::None
+        }
+    }
+
+    /// The MNIST images of the held-out split, of the first `available` (see [`Self::held_out_source`]).
     fn held_out_images(&self, seed: u64, available: usize) -> Vec<u32> {
         let pool = self.clean_pool(TRAIN_IMAGES);
-        let ids: Vec<u32> = if available < pool {
-            Vec::new() // a smaller file than MNIST's (tests): its clean pool is another one
-        } else if pool - self.clean >= MIN_HELD_OUT {
-            clean_order(seed, pool)[self.clean..pool.min(self.clean + HELD_OUT)].to_vec()
-        } else if pool + MIN_HELD_OUT <= TRAIN_IMAGES {
-            (pool as u32..(pool + HELD_OUT).min(TRAIN_IMAGES) as u32).collect()
-        } else {
-            Vec::new()
+        let ids: Vec<u32> = match self.held_out_source() {
+            HeldOutSource::Unused(len) => return self.unused_images(seed, available).into_iter().skip(self.noisy_count()).take(len).collect(),
+            _ if available < pool => Vec::new(), // a smaller file than MNIST's (tests): its clean pool is another one
+            HeldOutSource::PoolRest(len) => clean_order(seed, pool)[self.clean..self.clean + len].to_vec(),
+            HeldOutSource::AfterPool(len) => (pool as u32..(pool + len) as u32).collect(),
+            HeldOutSource::None => Vec::new(),
         };
         ids.into_iter().filter(|&i| (i as usize) < available).collect()
     }
@@ -323,16 +353,9 @@ impl NoiseSpec {
     /// Records in the held-out noisy split of a run with all of MNIST loaded (see
     /// [`TrainingSet::held_out`]); 0 when it has none, and early stopping nothing to judge by.
     pub fn held_out_len(&self) -> usize {
-        if self.novel_mnist() {
-            return (TRAIN_IMAGES - self.clean).saturating_sub(self.noisy_count()).min(HELD_OUT);
-        }
-        let pool = self.clean_pool(TRAIN_IMAGES);
-        if pool - self.clean >= MIN_HELD_OUT {
-            (pool - self.clean).min(HELD_OUT)
-        } else if pool + MIN_HELD_OUT <= TRAIN_IMAGES {
-            (TRAIN_IMAGES - pool).min(HELD_OUT)
-        } else {
-            0
+        match self.held_out_source() {
+            HeldOutSource::Unused(len) | HeldOutSource::PoolRest(len) | HeldOutSource::AfterPool(len) => len,
+            HeldOutSource::None => 0,
         }
     }
 
@@ -495,8 +518,7 @@ impl TrainingSet {
     /// no unused MNIST images are left (a clean set above 58,000).
     pub fn held_out(&self, spec: &NoiseSpec, seed: u64, mnist_labels: &[u8], fashion_images: Option<usize>) -> Vec<Example> {
         let available = mnist_labels.len();
-        let images: Vec<u32> =
-            if spec.novel_mnist() { spec.unused_images(seed, available).into_iter().skip(spec.noisy_count()).take(HELD_OUT).collect() } else { spec.held_out_images(seed, available) };
+        let images = spec.held_out_images(seed, available);
         let mut r = rng(seed, Stream::HeldOut);
         let clean_share = 1.0 / (1.0 + spec.alpha);
         images

@@ -126,7 +126,7 @@ pub fn spreads(results: &[PointResult]) -> Vec<Spread> {
     out.into_iter().map(|(s, _)| s).collect()
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PointResult {
     pub series: String,
     pub x: f64,
@@ -646,8 +646,7 @@ mod tests {
                 }
             }
         }
-        let r =
-            PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.8123, epochs: 3, train_examples: 210, samples_per_sec: 5e4, seed: 1, recipe: None, stop_epoch: None, last_accuracy: None };
+        let r = PointResult { series: "mlp1".into(), x: 20.0, test_accuracy: 0.8123, epochs: 3, train_examples: 210, samples_per_sec: 5e4, seed: 1, ..Default::default() };
         let back = from_csv(&to_csv(std::slice::from_ref(&r), Axis::Alpha)).unwrap();
         assert_eq!((back[0].series.as_str(), back[0].x, back[0].test_accuracy, back[0].epochs), ("mlp1", 20.0, 0.8123, 3));
         assert!(from_csv("h\nmlp1,x,1,2,3,4,5").is_err());
@@ -696,8 +695,7 @@ mod tests {
                 samples_per_sec: 1.0,
                 seed: 1,
                 recipe: Some("adam lr 0.0003 batch 512 width 256 model mlp1".into()),
-                stop_epoch: None,
-                last_accuracy: None,
+                ..Default::default()
             }],
             sweep.axis,
         );
@@ -713,18 +711,7 @@ mod tests {
     #[test]
     fn csv_rows_match_the_points_they_are_results_of() {
         let sweep = Preset::Uniform.sweep(Scale::Full);
-        let row = |series: &str, x: f64, seed: u64| PointResult {
-            series: series.into(),
-            x,
-            test_accuracy: 0.9,
-            epochs: 3,
-            train_examples: 1,
-            samples_per_sec: 1.0,
-            seed,
-            recipe: None,
-            stop_epoch: None,
-            last_accuracy: None,
-        };
+        let row = |series: &str, x: f64, seed: u64| PointResult { series: series.into(), x, test_accuracy: 0.9, epochs: 3, train_examples: 1, samples_per_sec: 1.0, seed, ..Default::default() };
         let rows = [row("conv4", 0.0, 1), row("mlp2", 100.0, 3), row("mlp2", 15.0, 1), row("vgg", 0.0, 1), row("mlp2", 100.0, 4)];
         let (matched, strays) = sweep.matching(&rows);
         let found: Vec<(String, f64, u64)> = matched.iter().map(|(p, r)| (sweep.series[p.series].label.clone(), p.x, r.seed)).collect();
@@ -773,8 +760,7 @@ mod tests {
             samples_per_sec: 1.0,
             seed: 1,
             recipe: recipe.map(String::from),
-            stop_epoch: None,
-            last_accuracy: None,
+            ..Default::default()
         };
         assert!(sweep.is_result_of(&point, &row(Some(&ours))));
         assert!(!sweep.is_result_of(&point, &row(Some("adam lr 0.0001 batch 256 width 256 model mlp2"))), "trained with another recipe: retrain, do not keep");

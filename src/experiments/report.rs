@@ -281,6 +281,11 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
     out.into_iter().flatten().collect()
 }
 
+/// `n` and the noun, plural unless `n` is 1: "1 run", "3 runs".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 /// What early stopping did to a figure's runs, in numbers: how many it chose an earlier epoch
 /// for, where, and what the last epoch would have read instead (`None` when no run records it);
 /// `axis` names the swept parameter.
@@ -290,7 +295,12 @@ pub fn early_stopping(results: &[PointResult], axis: &str) -> Option<String> {
         return None;
     }
     let earlier: Vec<&(&PointResult, f64, f64)> = recorded.iter().filter(|(r, stop, _)| *stop < r.epochs as f64).collect();
-    let mut text = format!("Early stopping on the held-out noisy split chose an earlier epoch than the last in {} of the {} runs that have the split", earlier.len(), recorded.len());
+    let mut text = format!(
+        "Early stopping on the held-out noisy split chose an earlier epoch than the last in {} of the {} that {} the split",
+        earlier.len(),
+        count(recorded.len(), "run"),
+        if recorded.len() == 1 { "has" } else { "have" }
+    );
     if let Some(((worst, stop, last), _)) = earlier.iter().map(|e| (**e, e.0.test_accuracy - e.2)).max_by(|a, b| a.1.total_cmp(&b.1)) {
         let gain = earlier.iter().map(|(r, _, last)| r.test_accuracy - last).sum::<f64>() / earlier.len() as f64;
         let _ = write!(
@@ -334,7 +344,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
             Verdict::NotReproduced => "not reproduced",
             Verdict::Open => "not checked",
         };
-        let _ = writeln!(md, "- {}: {v} ({} runs, {}{})", sweep.title, results.len(), seeds(results), provisional(&checks));
+        let _ = writeln!(md, "- {}: {v} ({}, {}{})", sweep.title, count(results.len(), "run"), seeds(results), provisional(&checks));
     }
     let _ = writeln!(md);
     for (sweep, results) in figures {
@@ -417,9 +427,7 @@ mod tests {
                 train_examples: 1,
                 samples_per_sec: 1.0,
                 seed: p.config.seed,
-                recipe: None,
-                stop_epoch: None,
-                last_accuracy: None,
+                ..Default::default()
             })
             .collect();
         let md = markdown(Scale::Quick, &[(sweep, results)], "results");
@@ -443,9 +451,7 @@ mod tests {
                 train_examples: 1,
                 samples_per_sec: 1.0,
                 seed: p.config.seed,
-                recipe: None,
-                stop_epoch: None,
-                last_accuracy: None,
+                ..Default::default()
             })
             .collect()
     }

@@ -188,21 +188,7 @@ pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<Strin
     }
     let sweep = figure(name, scale)?;
     let finished: Vec<Finished> = serde_json::from_str(results_json).map_err(js_error)?;
-    let results: Vec<PointResult> = finished
-        .into_iter()
-        .map(|f| PointResult {
-            series: f.series,
-            x: f.x,
-            test_accuracy: f.test_accuracy,
-            seed: f.seed,
-            epochs: 0,
-            train_examples: 0,
-            samples_per_sec: 0.0,
-            recipe: None,
-            stop_epoch: None,
-            last_accuracy: None,
-        })
-        .collect();
+    let results: Vec<PointResult> = finished.into_iter().map(|f| PointResult { series: f.series, x: f.x, test_accuracy: f.test_accuracy, seed: f.seed, ..Default::default() }).collect();
     let (_, curves) = chart::sweep_summary(&sweep, &results);
     let curves: Vec<_> =
         curves.iter().map(|c| serde_json::json!({ "label": c.label, "color": [c.color.0, c.color.1, c.color.2], "points": c.points, "paper": c.style == Style::Paper, "bars": c.bars })).collect();
