@@ -294,6 +294,31 @@ fn a_run_saved_and_resumed_by_a_new_trainer_is_the_same_run() {
     }
 }
 
+/// Early stopping continued from a run saved without its per-epoch held-out checks would keep
+/// a later epoch than it would have: refused, with what to do. The other way round is fine.
+#[cfg(feature = "checkpoint")]
+#[test]
+fn early_stopping_refuses_a_checkpoint_saved_without_its_checks() {
+    let config = RunConfig { model: Architecture::Perceptron, clean: 1_000, alpha: 1.0, epochs: 3, seed: 2, ..RunConfig::default() };
+    assert!(config.noise_spec().held_out_len() > 0, "the run has a held-out split");
+    let fresh = |reporting| Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap().reporting(reporting);
+    for (saved, resumed, ok) in [(Reporting::Final, Reporting::EarlyStop, false), (Reporting::Epochs, Reporting::EarlyStop, true), (Reporting::EarlyStop, Reporting::Final, true)] {
+        let dir = std::env::temp_dir().join(format!("lnl-checkpoint-reporting-{}-{saved:?}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut first = fresh(saved);
+        while first.progress() < 0.5 {
+            first.step();
+        }
+        first.save_checkpoint(&dir).unwrap();
+        let result = fresh(resumed).resume(&dir);
+        match ok {
+            true => assert!(result.is_ok_and(|t| t.samples_trained() > 0), "{saved:?} then {resumed:?}"),
+            false => assert!(result.is_err_and(|e| e.to_string().contains("without the held-out checks")), "{saved:?} then {resumed:?}"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
 /// Without a checkpoint, resuming is starting: the same run as a fresh trainer.
 #[cfg(feature = "checkpoint")]
 #[test]

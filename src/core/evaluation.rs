@@ -41,10 +41,11 @@ pub const FULL_SPACING: usize = ((FULL_IMAGES as f64) * EVAL_COST / FULL_SHARE) 
 pub enum Reporting {
     /// Once, at the end: the full test set.
     Final,
-    /// At the end, and at each epoch end where the accuracy on the held-out noisy split beats
-    /// every earlier epoch's (checked on that split alone; then a full report): what a figure's
-    /// point keeps, so that the report early stopping would keep is in the history at little
-    /// cost. Runs without a split (n above 58,000) report once, at the end, as with `Final`.
+    /// At the end, and at each epoch end where early stopping could stop: where the accuracy on
+    /// the held-out noisy split, checked at every epoch end, is within one standard error of the
+    /// best so far (then a full report): what a figure's point keeps, so that the report early
+    /// stopping would keep is in the history at little cost. Runs without a split (n above
+    /// 58,000) report once, at the end, as with `Final`.
     EarlyStop,
     /// At the end of every epoch, in full (the CLI's default).
     #[default]

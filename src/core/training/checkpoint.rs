@@ -104,6 +104,13 @@ impl Trainer {
         if state.training_set != self.set.fingerprint() {
             return Err(fail(&at, "does not match this training set (other data or noise code); delete it to start over"));
         }
+        // Early stopping reads the held-out split at every epoch's end: continued from a run
+        // that skipped those checks, it could keep a later epoch than it would have.
+        let checked_every_epoch = matches!(state.schedule.reporting, Reporting::EarlyStop | Reporting::Epochs | Reporting::EverySteps(_));
+        if self.schedule.reporting == Reporting::EarlyStop && !self.held_out.is_empty() && !checked_every_epoch {
+            let saved = state.schedule.reporting;
+            return Err(fail(&at, format!("was saved reporting {saved:?}, without the held-out checks early stopping reads at every epoch's end; delete it to start over")));
+        }
         let load_model = |model: &mut Classifier, file: &str| model.load_from(&mut store(&at.join(file))).map(|_| ()).map_err(|e| fail(&at.join(file), e));
         let mut model = self.model.take().expect("fresh trainer");
         load_model(&mut model, "model.bpk")?;
