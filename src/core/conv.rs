@@ -184,13 +184,17 @@ mod flex {
             let (x, weight, bias) = (x.to_contiguous(), weight.to_contiguous(), bias.to_contiguous());
             let (xs, ws, bs): (&[f32], &[f32], &[f32]) = (x.storage(), weight.storage(), bias.storage());
             let (plane, k) = (side * side, c_in * KERNEL * KERNEL);
-            let mut out = vec![0f32; batch * c_out * plane];
+            // Each output plane starts as its bias, written once (not zeroed first: a zeroed
+            // buffer cost 3.5% of a Conv4 step in memset).
+            let mut out = Vec::with_capacity(batch * c_out * plane);
+            for _ in 0..batch {
+                for &b in bs {
+                    out.resize(out.len() + plane, b);
+                }
+            }
             let mut cols = vec![0f32; k * plane];
             for (image, y) in xs.chunks_exact(c_in * plane).zip(out.chunks_exact_mut(c_out * plane)) {
                 im2col(image, side, &mut cols);
-                for (row, &b) in y.chunks_exact_mut(plane).zip(bs) {
-                    row.fill(b);
-                }
                 product(c_out, plane, k, y, true, (ws, k, 1), (&cols, plane, 1));
             }
             tensor(out, &[batch, c_out, side, side])
