@@ -103,11 +103,7 @@ pub fn waiting(checks: &[Check]) -> usize {
 fn seeds(results: &[PointResult]) -> String {
     let runs: Vec<usize> = spreads(results).iter().map(|s| s.runs).collect();
     let (fewest, most) = (runs.iter().copied().min().unwrap_or(0), runs.iter().copied().max().unwrap_or(0));
-    if fewest == most {
-        format!("{most} seed{}", if most == 1 { "" } else { "s" })
-    } else {
-        format!("{fewest} to {most} seeds a point: {most} at {} of {} points", runs.iter().filter(|&&n| n == most).count(), runs.len())
-    }
+    if fewest == most { count(most, "seed") } else { format!("{fewest} to {most} seeds a point: {most} at {} of {} points", runs.iter().filter(|&&n| n == most).count(), runs.len()) }
 }
 
 /// How many of the figure's runs (points times seeds) are trained: "11 of 324 runs", or "54 runs" when all are.
