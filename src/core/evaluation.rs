@@ -41,11 +41,12 @@ pub const FULL_SPACING: usize = ((FULL_IMAGES as f64) * EVAL_COST / FULL_SHARE) 
 pub enum Reporting {
     /// Once, at the end: the full test set.
     Final,
-    /// At the end, and at each epoch end where early stopping could stop: where the accuracy on
-    /// the held-out noisy split, checked at every epoch end, is within one standard error of the
-    /// best so far (then a full report): what a figure's point keeps, so that the report early
-    /// stopping would keep is in the history at little cost. Runs without a split (n above
-    /// 58,000) report once, at the end, as with `Final`.
+    /// At the end, and at the epoch where early stopping stops: the latest whose accuracy on the
+    /// held-out noisy split, checked at every epoch end, is within one standard error of the
+    /// best. What a figure's point keeps. That epoch's network is kept until the end and only
+    /// then evaluated (before: a full report at every epoch within reach so far, most of a
+    /// small clean set's time). Runs without a split (n above 58,000) report once, at the end,
+    /// as with `Final`.
     EarlyStop,
     /// At the end of every epoch, in full (the CLI's default).
     #[default]
@@ -57,12 +58,13 @@ pub enum Reporting {
 }
 
 /// What one report evaluates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Eval {
     /// [`QUICK_TEST`] test images and [`QUICK_TRAIN`] training examples.
     Quick,
     /// [`FULL_TEST`] test images and [`FULL_TRAIN`] training examples.
+    #[default]
     Full,
 }
 

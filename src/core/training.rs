@@ -39,7 +39,7 @@ pub struct Sources {
 }
 
 /// What a report says; `epoch` is fractional for reports inside an epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     pub epoch: f64,
     pub step: usize,
@@ -208,6 +208,14 @@ struct Peer {
     optimizer: ModuleOptimizer,
 }
 
+/// Early stopping's pick while it is not yet evaluated: the network at the latest epoch end whose
+/// held-out check came within reach of the best so far, and its report's training-side fields
+/// as they stood then.
+struct Candidate {
+    model: Classifier,
+    at: Metrics,
+}
+
 pub struct Trainer {
     config: RunConfig,
     backend: Backend,
@@ -240,8 +248,10 @@ pub struct Trainer {
     /// ([`TRAIN_SAMPLE`]), and up to [`ANCHOR_SAMPLE`] of it the anchor-point search's.
     train_sample: Vec<u32>,
     held_out: Vec<Example>,
-    /// The best held-out point of the current phase: (accuracy, index into `history`).
-    best_held_out: Option<(f64, usize)>,
+    /// The best held-out accuracy of the current phase.
+    best_held_out: Option<f64>,
+    /// Under [`Reporting::EarlyStop`]: the report early stopping would keep, until evaluated.
+    candidate: Option<Candidate>,
     schedule: Schedule,
     clock: Clock,
     started: f64,
@@ -313,6 +323,7 @@ impl Trainer {
             train_sample,
             held_out,
             best_held_out: None,
+            candidate: None,
             schedule: Schedule::new(Reporting::default()),
             clock,
             started: clock(),
@@ -469,11 +480,24 @@ impl Trainer {
         // Early stopping's check: the whole held-out split at every epoch's end (a report that
         // follows reuses it rather than evaluating the split twice).
         let checked = (end_of_epoch && self.schedule.reporting == Reporting::EarlyStop && !self.estimating()).then(|| self.held_out_accuracy(&self.valid_model(), FULL_HELD_OUT)).flatten();
-        let due = self
-            .schedule
-            .due(self.step, self.total_samples, end_of_epoch, end_of_epoch && self.is_done())
-            .or_else(|| checked.filter(|&a| self.best_held_out.is_none_or(|(best, _)| a >= self.held_out_floor(best))).map(|_| Eval::Full));
-        let report = due.map(|eval| {
+        if let Some(a) = checked {
+            // Within reach of the best, this epoch becomes early stopping's pick. It is evaluated
+            // only if it is still the pick at the end: a slowly improving network is within reach
+            // at most epochs, and a full report at each cost small clean sets most of their time.
+            let best = self.note_held_out(a);
+            if a >= self.held_out_floor(best) {
+                self.candidate = Some(Candidate { model: self.valid_model(), at: Metrics { held_out_accuracy: Some(a), ..self.so_far(true) } });
+            }
+        }
+        let last = end_of_epoch && self.is_done();
+        if last {
+            // The pick at an earlier epoch goes into the history before the last report; at this
+            // one, the last report is its report.
+            if let Some(c) = self.candidate.take().filter(|c| c.at.step < self.step) {
+                self.record_candidate(c);
+            }
+        }
+        let report = self.schedule.due(self.step, self.total_samples, end_of_epoch, last).map(|eval| {
             self.schedule.reported(self.total_samples, eval);
             self.report(end_of_epoch, eval, t0, checked.filter(|_| eval == Eval::Full))
         });
@@ -496,6 +520,13 @@ impl Trainer {
         (!held_out.is_empty()).then(|| fraction(held_out.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), held_out.len()))
     }
 
+    /// Records a held-out accuracy of the current phase; returns the best so far.
+    fn note_held_out(&mut self, accuracy: f64) -> f64 {
+        let best = self.best_held_out.map_or(accuracy, |b| b.max(accuracy));
+        self.best_held_out = Some(best);
+        best
+    }
+
     /// The least held-out accuracy early stopping may keep, the best so far being `best`: one
     /// standard error of the split's accuracy below it. With alpha noisy labels per clean one the
     /// split's accuracy moves only 1/(1+alpha) as much as the test accuracy, so at large alpha
@@ -512,7 +543,7 @@ impl Trainer {
     /// The report early stopping on the held-out noisy split keeps: the latest whose accuracy
     /// there is within one standard error of the best (see [`Self::held_out_floor`]).
     fn kept_report(&self) -> Option<usize> {
-        let floor = self.held_out_floor(self.best_held_out?.0);
+        let floor = self.held_out_floor(self.best_held_out?);
         self.history.iter().rposition(|m| !m.estimating && m.held_out_accuracy.is_some_and(|a| a >= floor))
     }
 
@@ -520,11 +551,48 @@ impl Trainer {
     /// subsamples) and closes the interval since the previous report; `t0` is when the current
     /// step began; `held_out`: the split's accuracy if this model's was just measured.
     fn report(&mut self, end_of_epoch: bool, eval: Eval, t0: f64, held_out: Option<f64>) -> Metrics {
-        let model = self.valid_model();
+        let mut metrics = self.evaluate(&self.valid_model(), eval, Metrics { held_out_accuracy: held_out, ..self.so_far(end_of_epoch) });
+        if let (Some(a), false) = (metrics.held_out_accuracy, metrics.estimating) {
+            self.note_held_out(a);
+        }
+        // The interval's time ends after its evaluation, which counts in its rate.
+        let now = (self.clock)();
+        self.busy_secs += now - t0;
+        self.total_busy_secs += now - t0;
+        (metrics.samples_per_sec, metrics.elapsed_secs) = (self.samples as f64 / self.busy_secs.max(1e-9), now - self.started);
+        (self.loss_sum, self.loss_steps, self.samples, self.busy_secs, self.kept) = (0.0, 0, 0, 0.0, (0, 0));
+        self.record(metrics)
+    }
+
+    /// Early stopping's pick, evaluated in full and put in the history (its interval stays open:
+    /// the next report's rate and loss run from the previous report, as without it).
+    fn record_candidate(&mut self, candidate: Candidate) {
+        let metrics = self.evaluate(&candidate.model, Eval::Full, candidate.at);
+        self.record(metrics);
+    }
+
+    /// A report's training-side fields as they stand now; [`Self::evaluate`] fills in the rest.
+    fn so_far(&self, end_of_epoch: bool) -> Metrics {
+        Metrics {
+            epoch: if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 },
+            step: self.step,
+            end_of_epoch,
+            kept_precision: (self.kept.1 > 0).then(|| fraction(self.kept.0, self.kept.1)),
+            estimating: self.estimating(),
+            loss: self.loss_sum / self.loss_steps.max(1) as f64,
+            samples_per_sec: self.samples as f64 / self.busy_secs.max(1e-9),
+            elapsed_secs: (self.clock)() - self.started,
+            ..Metrics::default()
+        }
+    }
+
+    /// `at` with what `model` makes of the test set, the training sample and (unless `at` has
+    /// it) the held-out split. Co-teaching's keep threshold uses the keep share of now.
+    fn evaluate(&self, model: &Classifier, eval: Eval, at: Metrics) -> Metrics {
         let test = &self.images.sources.mnist.test;
         let stride = if eval == Eval::Full { 1 } else { QUICK_TEST_STRIDE };
         let test_indices: Vec<u32> = (0..test.len() as u32).step_by(stride).collect();
-        let test_predictions = self.predict(&model, test_indices.iter().map(|&i| ImageRef::MnistTest(i)));
+        let test_predictions = self.predict(model, test_indices.iter().map(|&i| ImageRef::MnistTest(i)));
         let test_accuracy = fraction(test_indices.iter().zip(&test_predictions).filter(|(i, p)| test.labels[**i as usize] == **p).count(), test_indices.len());
         let mut confusion = [[0u32; CLASSES]; CLASSES];
         for (&i, &p) in test_indices.iter().zip(&test_predictions) {
@@ -534,59 +602,35 @@ impl Trainer {
         let (_, sample_len, held_out_len) = eval.images();
         let sample_len = sample_len.min(TRAIN_SAMPLE).min(self.train_sample.len());
         let sample: Vec<Example> = self.train_sample[..sample_len].iter().map(|&i| self.set.examples[i as usize]).collect();
-        let log_p = self.log_probabilities(&model, sample.iter().map(|e| e.image));
+        let log_p = self.log_probabilities(model, sample.iter().map(|e| e.image));
         let predictions: Vec<u8> = log_p.iter().map(argmax).collect();
         let losses: Vec<f64> = sample.iter().zip(&log_p).map(|(e, l)| -l[e.label as usize] as f64).collect();
-        let train_accuracy = fraction(sample.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), sample.len());
         let noisy: Vec<(&Example, &u8)> = sample.iter().zip(&predictions).filter(|(e, _)| e.noisy).collect();
         let with_true: Vec<&(&Example, &u8)> = noisy.iter().filter(|(e, _)| e.true_label.is_some()).collect();
-        let noisy_true_accuracy = (!with_true.is_empty()).then(|| fraction(with_true.iter().filter(|(e, p)| e.true_label == Some(**p)).count(), with_true.len()));
-        let noisy_label_accuracy = (!noisy.is_empty()).then(|| fraction(noisy.iter().filter(|(e, p)| e.label == **p).count(), noisy.len()));
-        let memorisation = Memorisation::of(sample.iter().zip(&predictions).map(|(e, &p)| (e.label, e.true_label, p)));
-        let loss_histogram = LossHistogram::of(sample.iter().zip(&losses).map(|(e, &l)| (l, e.true_label == Some(e.label))));
         let keep_threshold = self.peer.is_some().then(|| {
             let mut sorted = losses.clone();
             sorted.sort_by(f64::total_cmp);
             let keep = self.keep_share();
             sorted.get(((keep * sorted.len() as f64) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or(0.0)
         });
-        let kept_precision = (self.kept.1 > 0).then(|| fraction(self.kept.0, self.kept.1));
-
-        let held_out_accuracy = held_out.or_else(|| self.held_out_accuracy(&model, held_out_len));
-        let epoch = if end_of_epoch { self.epoch as f64 } else { self.epoch as f64 + self.position as f64 / self.order.len() as f64 };
-        let estimating = self.estimating();
-        if let (Some(a), false) = (held_out_accuracy, estimating)
-            && self.best_held_out.is_none_or(|(best, _)| a > best)
-        {
-            self.best_held_out = Some((a, self.history.len()));
-        }
-
-        let now = (self.clock)();
-        self.busy_secs += now - t0;
-        self.total_busy_secs += now - t0;
-        let mut metrics = Metrics {
-            epoch,
-            step: self.step,
-            end_of_epoch,
+        Metrics {
             test_accuracy,
             eval,
             test_images: test_indices.len(),
             confusion,
-            train_accuracy,
-            noisy_true_accuracy,
-            noisy_label_accuracy,
-            memorisation,
-            loss_histogram,
-            held_out_accuracy,
-            early_stop_epoch: None, // set below, once this report is in the history
+            train_accuracy: fraction(sample.iter().zip(&predictions).filter(|(e, p)| e.label == **p).count(), sample.len()),
+            noisy_true_accuracy: (!with_true.is_empty()).then(|| fraction(with_true.iter().filter(|(e, p)| e.true_label == Some(**p)).count(), with_true.len())),
+            noisy_label_accuracy: (!noisy.is_empty()).then(|| fraction(noisy.iter().filter(|(e, p)| e.label == **p).count(), noisy.len())),
+            memorisation: Memorisation::of(sample.iter().zip(&predictions).map(|(e, &p)| (e.label, e.true_label, p))),
+            loss_histogram: LossHistogram::of(sample.iter().zip(&losses).map(|(e, &l)| (l, e.true_label == Some(e.label)))),
+            held_out_accuracy: at.held_out_accuracy.or_else(|| self.held_out_accuracy(model, held_out_len)),
             keep_threshold,
-            kept_precision,
-            estimating,
-            loss: self.loss_sum / self.loss_steps.max(1) as f64,
-            samples_per_sec: self.samples as f64 / self.busy_secs.max(1e-9),
-            elapsed_secs: now - self.started,
-        };
-        (self.loss_sum, self.loss_steps, self.samples, self.busy_secs, self.kept) = (0.0, 0, 0, 0.0, (0, 0));
+            ..at
+        }
+    }
+
+    /// Appends a report to the history, with where early stopping would stop so far.
+    fn record(&mut self, mut metrics: Metrics) -> Metrics {
         self.history.push(metrics.clone());
         metrics.early_stop_epoch = self.kept_report().map(|i| self.history[i].epoch);
         self.history.last_mut().expect("just pushed").early_stop_epoch = metrics.early_stop_epoch;
@@ -605,7 +649,7 @@ impl Trainer {
         self.model = Some(Classifier::new(self.config.model, self.config.width, &self.train_device, self.config.seed));
         self.optimizer = self.config.optimizer.build();
         self.phase_start = (self.step, self.epoch);
-        self.best_held_out = None;
+        (self.best_held_out, self.candidate) = (None, None);
     }
 
     /// Predicted classes, the argmax on the device (fewer values to read back).
@@ -718,7 +762,11 @@ impl Trainer {
             confusion: self.confusion_matrix(),
             transition: self.set.transition,
             transition_estimate: self.transition_estimate,
-            early_stop: self.kept_report().map(|i| self.history[i].clone()),
+            early_stop: match &self.candidate {
+                // A run stopped before its end: its pick may not be evaluated yet.
+                Some(c) if self.history.last().is_none_or(|m| m.step < c.at.step) => Some(self.evaluate(&c.model, Eval::Full, c.at.clone())),
+                _ => self.kept_report().map(|i| self.history[i].clone()),
+            },
             fingerprints: Fingerprints {
                 training_set: self.set.fingerprint(),
                 initial_weights: self.initial_weights.clone(),

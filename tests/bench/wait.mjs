@@ -211,14 +211,16 @@ async function pageRuns(b, origin, hookedOrigin, runs) {
 }
 
 async function figures(b, origin) {
-  // (b) The quick uniform figure in 1 and 2 workers, and how close its points are to the paper's.
-  console.log('\n| quick uniform figure (16 points), Run to last point | wall time | mean abs. difference from the paper |');
-  console.log('|---|---|---|');
+  // (b) A quick figure (the uniform one unless BENCH_FIGURE names another preset) in 1 and 2
+  // workers, and how close its points are to the paper's.
+  const name = process.env.BENCH_FIGURE || 'uniform';
+  console.log(`\n| quick ${name} figure, Run to last point | wall time | points | mean abs. difference from the paper |`);
+  console.log('|---|---|---|---|');
   // BENCH_FIGURE_WORKERS=2 for the 2-worker row alone.
   for (const workers of (process.env.BENCH_FIGURE_WORKERS || '2,1').split(',').map(Number)) {
-    console.error(`quick uniform figure in ${workers} workers`);
-    const f = await figure(b, origin, 'uniform', workers);
+    console.error(`quick ${name} figure in ${workers} workers`);
+    const f = await figure(b, origin, name, workers);
     const { mae, count } = paperError(f);
-    console.log(`| ${workers} worker${workers > 1 ? 's' : ''} | ${f.wall.toFixed(0)} s | ${mae.toFixed(1)} points over ${count} points |`);
+    console.log(`| ${workers} worker${workers > 1 ? 's' : ''} | ${f.wall.toFixed(0)} s | ${Object.keys(f.points).length} | ${mae.toFixed(1)} points over ${count} points |`);
   }
 }

@@ -4,7 +4,7 @@
 //! run: same batches, same weights bit for bit (a test stops one and compares).
 //!
 //! Layout of a checkpoint directory: `step-<N>/` holds `state.json`, `model.bpk`, `optimizer.bpk`
-//! (and co-teaching's `peer-*.bpk`); `latest` names the newest complete one. It is written before
+//! (and co-teaching's `peer-*.bpk`, early stopping's unevaluated pick `candidate.bpk`); `latest` names the newest complete one. It is written before
 //! `latest` moves, so a process killed mid-save leaves the previous checkpoint intact.
 
 use super::*;
@@ -23,7 +23,10 @@ struct State {
     phase_start: (usize, usize),
     kept: (usize, usize),
     transition_estimate: Option<[[f64; CLASSES]; CLASSES]>,
-    best_held_out: Option<(f64, usize)>,
+    best_held_out: Option<Best>,
+    /// The training-side fields of early stopping's unevaluated pick (its network in `candidate.bpk`).
+    #[serde(default)]
+    candidate: Option<Metrics>,
     schedule: Schedule,
     loss_sum: f64,
     loss_steps: usize,
@@ -33,6 +36,14 @@ struct State {
     total_busy_secs: f64,
     elapsed_secs: f64,
     history: Vec<Metrics>,
+}
+
+/// The best held-out accuracy; checkpoints saved before 2026-12-06 hold it with a history index.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Best {
+    Accuracy(f64),
+    WithIndex(f64, usize),
 }
 
 fn fail(what: &Path, e: impl std::fmt::Display) -> TrainError {
@@ -58,7 +69,8 @@ impl Trainer {
             phase_start: self.phase_start,
             kept: self.kept,
             transition_estimate: self.transition_estimate,
-            best_held_out: self.best_held_out,
+            best_held_out: self.best_held_out.map(Best::Accuracy),
+            candidate: self.candidate.as_ref().map(|c| c.at.clone()),
             schedule: self.schedule,
             loss_sum: self.loss_sum,
             loss_steps: self.loss_steps,
@@ -74,6 +86,9 @@ impl Trainer {
         let model = self.model.as_ref().expect("model is always put back");
         model.save_into(&mut store(&at.join("model.bpk"))).map_err(|e| fail(&at, e))?;
         self.optimizer.save(at.join("optimizer.bpk")).map_err(|e| fail(&at, e))?;
+        if let Some(candidate) = &self.candidate {
+            candidate.model.save_into(&mut store(&at.join("candidate.bpk"))).map_err(|e| fail(&at, e))?;
+        }
         if let Some(peer) = &self.peer {
             peer.model.as_ref().expect("peer is always put back").save_into(&mut store(&at.join("peer-model.bpk"))).map_err(|e| fail(&at, e))?;
             peer.optimizer.save(at.join("peer-optimizer.bpk")).map_err(|e| fail(&at, e))?;
@@ -136,7 +151,13 @@ impl Trainer {
         schedule.reporting = self.schedule.reporting;
         self.schedule = schedule;
         (self.epoch, self.position, self.step, self.phase_start, self.kept) = (state.epoch, state.position, state.step, state.phase_start, state.kept);
-        (self.transition_estimate, self.best_held_out, self.history) = (state.transition_estimate, state.best_held_out, state.history);
+        if let Some(at) = state.candidate {
+            let mut model = Classifier::new(self.config.model, self.config.width, &self.device, self.config.seed);
+            load_model(&mut model, "candidate.bpk")?;
+            self.candidate = Some(Candidate { model, at });
+        }
+        self.best_held_out = state.best_held_out.map(|(Best::Accuracy(a) | Best::WithIndex(a, _))| a);
+        (self.transition_estimate, self.history) = (state.transition_estimate, state.history);
         (self.loss_sum, self.loss_steps, self.samples, self.busy_secs) = (state.loss_sum, state.loss_steps, state.samples, state.busy_secs);
         (self.total_samples, self.total_busy_secs) = (state.total_samples, state.total_busy_secs);
         self.started = (self.clock)() - state.elapsed_secs;
