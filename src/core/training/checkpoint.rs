@@ -46,6 +46,13 @@ enum Best {
     WithIndex(f64, usize),
 }
 
+impl Best {
+    fn accuracy(self) -> f64 {
+        let (Best::Accuracy(a) | Best::WithIndex(a, _)) = self;
+        a
+    }
+}
+
 fn fail(what: &Path, e: impl std::fmt::Display) -> TrainError {
     TrainError::Checkpoint(format!("{}: {e}", what.display()))
 }
@@ -156,11 +163,25 @@ impl Trainer {
             load_model(&mut model, "candidate.bpk")?;
             self.candidate = Some(Candidate { model, at });
         }
-        self.best_held_out = state.best_held_out.map(|(Best::Accuracy(a) | Best::WithIndex(a, _))| a);
+        self.best_held_out = state.best_held_out.map(Best::accuracy);
         (self.transition_estimate, self.history) = (state.transition_estimate, state.history);
         (self.loss_sum, self.loss_steps, self.samples, self.busy_secs) = (state.loss_sum, state.loss_steps, state.samples, state.busy_secs);
         (self.total_samples, self.total_busy_secs) = (state.total_samples, state.total_busy_secs);
         self.started = (self.clock)() - state.elapsed_secs;
         Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Best;
+
+    /// A checkpoint saved before the best held-out accuracy lost its history index still resumes.
+    #[test]
+    fn the_best_held_out_accuracy_reads_in_both_layouts() {
+        let read = |json: &str| serde_json::from_str::<Option<Best>>(json).unwrap().map(Best::accuracy);
+        assert_eq!(read("[0.5,3]"), Some(0.5));
+        assert_eq!(read("0.25"), Some(0.25));
+        assert_eq!(read("null"), None);
     }
 }
