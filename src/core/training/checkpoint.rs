@@ -4,8 +4,9 @@
 //! run: same batches, same weights bit for bit (a test stops one and compares).
 //!
 //! Layout of a checkpoint directory: `step-<N>/` holds `state.json`, `model.bpk`, `optimizer.bpk`
-//! (and co-teaching's `peer-*.bpk`, early stopping's unevaluated pick `candidate.bpk`); `latest` names the newest complete one. It is written before
-//! `latest` moves, so a process killed mid-save leaves the previous checkpoint intact.
+//! (and co-teaching's `peer-*.bpk`, early stopping's unevaluated pick `candidate.bpk`); `latest`
+//! names the newest complete one. It is written before `latest` moves, so a process killed
+//! mid-save leaves the previous checkpoint intact.
 
 use super::*;
 use burn::store::{BurnpackStore, ModuleSnapshot};
@@ -158,7 +159,8 @@ impl Trainer {
         schedule.reporting = self.schedule.reporting;
         self.schedule = schedule;
         (self.epoch, self.position, self.step, self.phase_start, self.kept) = (state.epoch, state.position, state.step, state.phase_start, state.kept);
-        if let Some(at) = state.candidate {
+        // Early stopping's pick, for a run that stops early (one resumed otherwise has no use for it).
+        if let Some(at) = state.candidate.filter(|_| self.schedule.reporting == Reporting::EarlyStop) {
             let mut model = Classifier::new(self.config.model, self.config.width, &self.device, self.config.seed);
             load_model(&mut model, "candidate.bpk")?;
             self.candidate = Some(Candidate { model, at });
