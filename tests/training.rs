@@ -9,7 +9,7 @@ use label_noise_lab::core::evaluation::{Eval, Reporting};
 use label_noise_lab::core::model::Architecture;
 use label_noise_lab::core::noise::{NoisyImages, Order};
 use label_noise_lab::core::optim::OptimizerKind;
-use label_noise_lab::core::training::{Metrics, Trainer, reference_ranking, system_clock};
+use label_noise_lab::core::training::{Metrics, PointReading, Trainer, reference_ranking, system_clock};
 use std::ops::ControlFlow;
 
 fn train(config: &RunConfig) -> label_noise_lab::core::training::RunSummary {
@@ -109,6 +109,9 @@ fn early_stop_reporting_keeps_what_every_epoch_reporting_would_at_less_cost() {
     assert_eq!(every.history.last().unwrap().early_stop_epoch, Some(kept_epoch), "the live chart's cross marks the same epoch");
     // And here it matters: the memorising network's last epoch is worse than where it stopped.
     assert!(kept.test_accuracy > early.test_accuracy + 0.05, "kept {} at epoch {}, last {}", kept.test_accuracy, kept.epoch, early.test_accuracy);
+    // A figure's point keeps the pick only when trained to (the CSV row and the page read this).
+    assert_eq!(early.point, PointReading { test_accuracy: kept.test_accuracy, stop_epoch: Some(kept_epoch) });
+    assert_eq!(every.point, PointReading { test_accuracy: every.test_accuracy, stop_epoch: None });
     // Without a held-out split (n = 60,000) there is nothing to judge by: one report, at the end.
     assert_eq!(RunConfig { clean: 60_000, ..config.clone() }.noise_spec().held_out_len(), 0);
     assert_eq!(RunConfig { clean: 58_000, ..config.clone() }.noise_spec().held_out_len(), 2_000);

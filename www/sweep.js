@@ -88,8 +88,8 @@ export class Sweep {
       this.progress[slot.point.query] = data.progress;
       this.onUpdate();
     } else if (data.type === 'done' && slot.point) {
-      // The point's accuracy is the report early stopping keeps (as `Sweep::result` reads it).
-      const { test_accuracy } = data.summary.early_stop ?? data.summary;
+      // The accuracy the point keeps, as the CLI's CSV row does (`RunSummary::point`).
+      const { test_accuracy } = data.summary.point;
       const { epochs, samples_per_sec } = data.summary;
       this.finish(slot, { test_accuracy, epochs, samples_per_sec });
       this.next(slot);

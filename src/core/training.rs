@@ -103,7 +103,18 @@ pub struct RunSummary {
     pub transition_estimate: Option<[[f64; CLASSES]; CLASSES]>,
     /// The report early stopping on the held-out noisy split would have kept.
     pub early_stop: Option<Metrics>,
+    /// What a figure's point keeps of this run (its CSV row; the page's figures read it too).
+    pub point: PointReading,
     pub fingerprints: Fingerprints,
+}
+
+/// The accuracy a figure's point keeps: early stopping's pick when the run was trained under
+/// [`Reporting::EarlyStop`] and had a split to stop on, else the last report's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointReading {
+    pub test_accuracy: f64,
+    /// The epoch early stopping kept; `None` when the point is the last report.
+    pub stop_epoch: Option<f64>,
 }
 
 /// What must be bit-identical wherever a configuration runs (see [`crate::core::seed::fingerprint`]):
@@ -750,10 +761,20 @@ impl Trainer {
     }
 
     pub fn summary(&self) -> RunSummary {
+        let test_accuracy = self.history.last().map_or(0.0, |m| m.test_accuracy);
+        let early_stop = match &self.candidate {
+            // A run stopped before its end: its pick may not be evaluated yet.
+            Some(c) if self.history.last().is_none_or(|m| m.step < c.at.step) => Some(self.evaluate(&c.model, Eval::Full, c.at.clone())),
+            _ => self.kept_report().map(|i| self.history[i].clone()),
+        };
+        let point = match early_stop.as_ref().filter(|_| self.schedule.reporting == Reporting::EarlyStop) {
+            Some(m) => PointReading { test_accuracy: m.test_accuracy, stop_epoch: Some(m.epoch) },
+            None => PointReading { test_accuracy, stop_epoch: None },
+        };
         RunSummary {
             config: self.config.clone(),
             backend: self.backend.name().to_string(),
-            test_accuracy: self.history.last().map_or(0.0, |m| m.test_accuracy),
+            test_accuracy,
             epochs: self.epoch,
             samples_per_sec: self.total_samples as f64 / self.total_busy_secs.max(1e-9),
             train_examples: self.set.examples.len(),
@@ -762,11 +783,8 @@ impl Trainer {
             confusion: self.confusion_matrix(),
             transition: self.set.transition,
             transition_estimate: self.transition_estimate,
-            early_stop: match &self.candidate {
-                // A run stopped before its end: its pick may not be evaluated yet.
-                Some(c) if self.history.last().is_none_or(|m| m.step < c.at.step) => Some(self.evaluate(&c.model, Eval::Full, c.at.clone())),
-                _ => self.kept_report().map(|i| self.history[i].clone()),
-            },
+            early_stop,
+            point,
             fingerprints: Fingerprints {
                 training_set: self.set.fingerprint(),
                 initial_weights: self.initial_weights.clone(),

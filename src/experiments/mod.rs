@@ -233,18 +233,17 @@ impl Sweep {
 
     /// What `run` (trained with [`Sweep::reporting`]) gives `point`.
     pub fn result(&self, point: &Point, run: &RunSummary) -> PointResult {
-        let stopped = run.early_stop.as_ref().filter(|_| self.reporting == Reporting::EarlyStop);
         PointResult {
             series: self.series[point.series].label.clone(),
             x: point.x,
-            test_accuracy: stopped.map_or(run.test_accuracy, |m| m.test_accuracy),
+            test_accuracy: run.point.test_accuracy,
             epochs: run.epochs,
             train_examples: run.train_examples,
             samples_per_sec: run.samples_per_sec,
             seed: run.config.seed,
             recipe: Some(self.recipe(point)),
-            stop_epoch: stopped.map(|m| m.epoch),
-            last_accuracy: stopped.map(|_| run.test_accuracy),
+            stop_epoch: run.point.stop_epoch,
+            last_accuracy: run.point.stop_epoch.map(|_| run.test_accuracy),
         }
     }
 
