@@ -203,7 +203,8 @@ export function renderGallery(bytes) {
     const cap = document.createElement('figcaption');
     const given = document.createElement('b');
     given.textContent = label;
-    cap.append('given ', given, ` · true ${truth === 255 ? '–' : truth}`);
+    const word = (text) => Object.assign(document.createElement('span'), { className: 'caption-word', textContent: text });
+    cap.append(word('given '), given, ' · ', word('true '), truth === 255 ? '–' : String(truth));
     fig.append(canvas, cap);
     root.append(fig);
   }

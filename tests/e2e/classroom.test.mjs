@@ -110,6 +110,12 @@ for (const [name, url, width] of [['the lab', '/?model=mlp1&width=64&clean=2000&
     assert.ok(overflow <= 0, `${overflow} px of horizontal overflow`);
     const outside = await page.$$eval('canvas', (cs) => cs.filter((c) => c.getBoundingClientRect().width > 0).filter((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5 || c.getBoundingClientRect().left < -0.5).map((c) => c.id || c.className));
     assert.deepEqual(outside, [], 'every chart fits');
+    if (name === 'the lab') {
+      // The training examples' captions: each on one line, still read out in full.
+      const captions = await page.$$eval('#gallery figcaption', (cs) => cs.map((c) => ({ text: c.textContent, lines: c.getBoundingClientRect().height / parseFloat(getComputedStyle(c).fontSize) })));
+      assert.equal(captions.length, 32);
+      assert.ok(captions.every((c) => c.lines < 2 && /^given \d · true [\d–]$/.test(c.text)), JSON.stringify(captions.slice(0, 3)));
+    }
     await page.screenshot({ path: `target/screenshots/phone-${name.replace(' ', '-')}.png`, fullPage: true });
     // The charts alone, to look at their legends (a phone's plot is small for a legend box).
     if (name === 'the lab') for (const id of ['chart', 'memorisation-chart']) await page.locator(`#${id}`).screenshot({ path: `target/screenshots/phone-${id}.png` });
