@@ -249,9 +249,9 @@ struct ReportArgs {
     /// Folder of the sweeps' CSV and SVG files (finished points there are reused; committed).
     #[arg(long, default_value = "reproduction")]
     out: PathBuf,
-    /// The report to write.
-    #[arg(long, default_value = "REPRODUCTION.md")]
-    doc: PathBuf,
+    /// The report to write [default: REPRODUCTION.md, or REPRODUCTION-quick.md at the quick scale].
+    #[arg(long)]
+    doc: Option<PathBuf>,
     /// Only these presets, comma separated.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -714,10 +714,25 @@ fn report(args: ReportArgs) -> Result<(), String> {
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));
     }
-    let md = label_noise_lab::experiments::report::markdown(scale, &figures, &args.out.display().to_string());
-    std::fs::write(&args.doc, md).map_err(|e| format!("{}: {e}", args.doc.display()))?;
-    eprintln!("wrote {}", args.doc.display());
+    // A quick report sets its checks beside the full scale's, from the committed full CSVs
+    // (nothing trained for them here).
+    let full = if scale == Scale::Quick { figures.iter().map(|(s, _)| full_results(&args.out, s)).collect::<Result<Vec<_>, _>>()? } else { Vec::new() };
+    let md = label_noise_lab::experiments::report::markdown(scale, &figures, &full, &args.out.display().to_string());
+    let doc = args.doc.unwrap_or_else(|| PathBuf::from(if scale == Scale::Quick { "REPRODUCTION-quick.md" } else { "REPRODUCTION.md" }));
+    std::fs::write(&doc, md).map_err(|e| format!("{}: {e}", doc.display()))?;
+    eprintln!("wrote {}", doc.display());
     Ok(())
+}
+
+/// The full scale's figure for `quick`'s preset, with the points its CSV in `out` holds.
+fn full_results(out: &Path, quick: &Sweep) -> Result<(Sweep, Vec<PointResult>), String> {
+    let preset: Preset = params::choice("--preset", &quick.name)?;
+    let sweep = preset.sweep(Scale::Full);
+    let mut rows = read_results(&out.join(format!("{}-full.csv", sweep.name)))?;
+    sweep.adopt_recipes(&mut rows);
+    let points = sweep.points();
+    rows.retain(|r| points.iter().any(|p| sweep.is_result_of(p, r)));
+    Ok((sweep, rows))
 }
 
 fn parse_scale(scale: &str) -> Result<Scale, String> {

@@ -48,15 +48,33 @@ pub fn clean_needed(curve: &[(f64, f64)], target: f64) -> Option<f64> {
 /// whether it holds (`None`: a measurement shown for the record, not a test).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Check {
-    pub text: String,
+    /// What is compared ("mlp1 over the perceptron at alpha=100"): the same words at both scales.
+    pub what: String,
+    /// The numbers, or why there are none yet.
+    pub result: String,
     pub holds: Option<bool>,
     /// Not judged yet: its points are missing (a verdict with such checks is provisional).
     pub waits: bool,
+    pub kind: Kind,
+}
+
+/// What a check tests: the shape of the paper's claim (an ordering, a trend: the quick scale
+/// must give the full scale's), or our numbers against the paper's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    Shape,
+    PaperNumbers,
+}
+
+impl Check {
+    pub fn text(&self) -> String {
+        format!("{}: {}", self.what, self.result)
+    }
 }
 
 /// A check that cannot be judged yet: one of its points is not trained.
 fn waits(what: &str) -> Check {
-    Check { text: format!("{what}: not trained yet; judged when trained"), holds: None, waits: true }
+    Check { what: what.into(), result: "not trained yet; judged when trained".into(), holds: None, waits: true, kind: Kind::Shape }
 }
 
 /// The check `what` on `points`: judged by `judge` (the numbers, and whether it holds) once they
@@ -66,7 +84,7 @@ fn judge<T>(what: &str, points: Option<T>, judge: impl FnOnce(T) -> (String, boo
         || waits(what),
         |p| {
             let (numbers, holds) = judge(p);
-            Check { text: format!("{what}: {numbers}"), holds: Some(holds), waits: false }
+            Check { what: what.into(), result: numbers, holds: Some(holds), waits: false, kind: Kind::Shape }
         },
     ))
 }
@@ -171,21 +189,33 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                     let complete = n == sweep.values.len();
                     let part = if complete { String::new() } else { format!(" of {}; judged when all are trained", sweep.values.len()) };
                     out.push(Some(Check {
-                        text: format!("{} against the paper: mean absolute error {mae:.1} points over {n} alphas{part} (target: within {within})", s.label),
+                        what: format!("{} against the paper", s.label),
+                        result: format!("mean absolute error {mae:.1} points over {n} alphas{part} (target: within {within})"),
                         holds: complete.then_some(mae <= within),
                         waits: !complete,
+                        kind: Kind::PaperNumbers,
                     }));
                 }
             }
-            for deep in ["mlp1", "mlp2", "mlp4", "conv4"].into_iter().filter(|d| sweep.series.iter().any(|s| s.label == *d)) {
-                out.push(compare(&format!("{deep} over the perceptron at alpha={last}"), at(results, deep, last), at(results, "perceptron", last)));
+            // Deeper is more robust: each net over the next shallower one the figure has.
+            let depth: Vec<&str> = ["perceptron", "mlp1", "mlp2", "mlp4", "conv4"].into_iter().filter(|d| sweep.series.iter().any(|s| s.label == *d)).collect();
+            for pair in depth.windows(2) {
+                let (shallow, deep) = (pair[0], pair[1]);
+                let shallow_name = if shallow == "perceptron" { "the perceptron" } else { shallow };
+                out.push(compare(&format!("{deep} over {shallow_name} at alpha={last}"), at(results, deep, last), at(results, shallow, last)));
             }
             // The paper's headline number: shown as open while the point is not trained, never
             // left out (a figure without it must not read as complete).
             if sweep.series.iter().any(|s| s.label == "conv4") {
                 let a = at(results, "conv4", last);
                 let measured = a.map_or("not trained yet; judged when trained".to_string(), |a| format!("{:.1}%", a * 100.0));
-                out.push(Some(Check { text: format!("conv4 at alpha={last}: {measured} (the paper: 91.0%; target: at least 90%)"), holds: a.map(|a| a >= 0.9), waits: a.is_none() }));
+                out.push(Some(Check {
+                    what: format!("conv4 at alpha={last}"),
+                    result: format!("{measured} (the paper: 91.0%; target: at least 90%)"),
+                    holds: a.map(|a| a >= 0.9),
+                    waits: a.is_none(),
+                    kind: Kind::PaperNumbers,
+                }));
             }
         }
         "structured" => {
@@ -259,7 +289,7 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
                 // Unchecked when no curve reaches the target on this grid, or a crossing is not
                 // known yet (its points are missing: the check waits).
                 let holds = (judged && all_known && needed.iter().any(Option::is_some)).then_some(grows);
-                out.push(Some(Check { text: format!("clean examples needed for {:.0}% accuracy: {}", target * 100.0, row.join(", ")), holds, waits: judged && !all_known }));
+                out.push(Some(Check { what: format!("clean examples needed for {:.0}% accuracy", target * 100.0), result: row.join(", "), holds, waits: judged && !all_known, kind: Kind::Shape }));
             }
         }
         "compare-methods" => {
@@ -268,9 +298,11 @@ pub fn checks(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
             }
             for s in sweep.series.iter().filter(|s| !["ce", "forward", "coteach"].contains(&s.label.as_str())) {
                 out.push(at(results, &s.label, last).zip(at(results, "ce", last)).map(|(a, b)| Check {
-                    text: format!("{} vs ce at epsilon={last}: {:+.1} points ({} vs {})", s.label, (a - b) * 100.0, pct(Some(a)), pct(Some(b))),
+                    what: format!("{} vs ce at epsilon={last}", s.label),
+                    result: format!("{:+.1} points ({} vs {})", (a - b) * 100.0, pct(Some(a)), pct(Some(b))),
                     holds: None,
                     waits: false,
+                    kind: Kind::Shape,
                 }));
             }
         }
@@ -324,12 +356,52 @@ pub fn early_stopping(results: &[PointResult], axis: &str) -> Option<String> {
     Some(text + ".")
 }
 
-/// The whole report for results at `scale`; charts are linked from `results_dir`.
-pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir: &str) -> String {
+/// The quick scale's shape checks set beside the same checks on the full scale's results: the
+/// quick scale (minutes, in the page) must give the full scale's orderings, whether or not the
+/// paper's claim holds at either. A check the full scale does not make is left out; one whose full
+/// points are not trained waits.
+pub fn against_full(quick: &[Check], full: &[Check]) -> Vec<Check> {
+    let word = |holds: bool| if holds { "holds" } else { "does not hold" };
+    quick
+        .iter()
+        .filter(|q| q.kind == Kind::Shape)
+        .filter_map(|q| {
+            let at_quick = q.holds?;
+            let f = full.iter().find(|f| f.what == q.what)?;
+            if f.waits {
+                return Some(Check { result: format!("quick {}, full not trained yet", word(at_quick)), waits: true, holds: None, ..q.clone() });
+            }
+            let at_full = f.holds?;
+            Some(Check { result: format!("quick {}, full {}", word(at_quick), word(at_full)), holds: Some(at_quick == at_full), ..q.clone() })
+        })
+        .collect()
+}
+
+/// One figure's results with its checks, judged once.
+struct Judged<'a> {
+    sweep: &'a Sweep,
+    results: &'a [PointResult],
+    checks: Vec<Check>,
+    /// At the quick scale: its checks against the full scale's (empty at the full scale, or
+    /// without full results).
+    as_full: Vec<Check>,
+}
+
+/// The whole report for results at `scale`; charts are linked from `results_dir`. `full`: the
+/// full scale's results, which a quick report compares its orderings with (empty for a full one).
+pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], full: &[(Sweep, Vec<PointResult>)], results_dir: &str) -> String {
     let scale_name = match scale {
         Scale::Quick => "quick",
         Scale::Full => "full",
     };
+    let judged: Vec<Judged> = figures
+        .iter()
+        .map(|(sweep, results)| {
+            let checks = checks(sweep, results);
+            let as_full = full.iter().find(|(f, _)| f.name == sweep.name).map_or_else(Vec::new, |(f, rs)| against_full(&checks, &checks_of(f, rs)));
+            Judged { sweep, results, checks, as_full }
+        })
+        .collect();
     let mut md = String::new();
     let _ = writeln!(md, "# Reproduction report: Deep Learning is Robust to Massive Label Noise\n");
     let _ = writeln!(
@@ -342,18 +414,18 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
     // Every comparison with the paper below is computed from the CSVs: the verdict of each
     // figure comes from its checks, each a number against a stated threshold.
     let _ = writeln!(md, "## Verdicts\n");
-    for (sweep, results) in figures {
-        let checks = checks(sweep, results);
-        let v = match verdict(&checks) {
+    for Judged { sweep, results, checks, as_full } in &judged {
+        let v = match verdict(checks) {
             Verdict::Reproduced => "reproduced",
             Verdict::Partly => "partly reproduced",
             Verdict::NotReproduced => "not reproduced",
             Verdict::Open => "not checked",
         };
-        let _ = writeln!(md, "- {}: {v} ({}, {}{})", sweep.title, trained(sweep, results), seeds(results), provisional(&checks));
+        let as_full = if as_full.is_empty() { String::new() } else { format!("; {}", agreement(as_full)) };
+        let _ = writeln!(md, "- {}: {v} ({}, {}{}{as_full})", sweep.title, trained(sweep, results), seeds(results), provisional(checks));
     }
     let _ = writeln!(md);
-    for (sweep, results) in figures {
+    for Judged { sweep, results, checks, as_full } in &judged {
         let _ = writeln!(md, "## {}\n", sweep.title);
         let _ = writeln!(md, "![{}]({results_dir}/{}-{scale_name}.svg)\n", sweep.title, sweep.name);
         let _ = writeln!(md, "Settings: {}. Rerun: `label-noise-lab sweep --preset {} --scale {scale_name}`.\n", sweep.note, sweep.name);
@@ -381,15 +453,14 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
         if let Some(text) = early_stopping(results, sweep.axis.parameter()) {
             let _ = writeln!(md, "\n{text}");
         }
-        let checks = checks(sweep, results);
         let (held, tested) = (checks.iter().filter(|c| c.holds == Some(true)).count(), checks.iter().filter(|c| c.holds.is_some()).count());
-        let word = match verdict(&checks) {
+        let word = match verdict(checks) {
             Verdict::Reproduced => "claim reproduced",
             Verdict::Partly => "claim partly reproduced",
             Verdict::NotReproduced => "claim not reproduced",
             Verdict::Open => "not checked (points missing)",
         };
-        let _ = writeln!(md, "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({held} of {tested} checks hold{}; {} trained).\n", claim(&sweep.name), provisional(&checks), trained(sweep, results));
+        let _ = writeln!(md, "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({held} of {tested} checks hold{}; {} trained).\n", claim(&sweep.name), provisional(checks), trained(sweep, results));
         for c in checks {
             let mark = match c.holds {
                 Some(true) => "holds",
@@ -397,11 +468,41 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], results_dir
                 None if c.waits => "waits",
                 None => "for the record",
             };
-            let _ = writeln!(md, "- {}: {mark}", c.text);
+            let _ = writeln!(md, "- {}: {mark}", c.text());
+        }
+        if !as_full.is_empty() {
+            let _ = writeln!(md, "\nThe same checks on the full scale's results (`REPRODUCTION.md`), whose orderings the quick scale should give ({}):\n", agreement(as_full));
+            for c in as_full {
+                let mark = match c.holds {
+                    Some(true) => "as at full scale",
+                    Some(false) => "**not as at full scale**",
+                    _ => "waits",
+                };
+                let _ = writeln!(md, "- {}: {mark}", c.text());
+            }
         }
         let _ = writeln!(md);
     }
     md
+}
+
+/// The checks of a figure, or none where it has no results (a scale not run yet).
+fn checks_of(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
+    if results.is_empty() { Vec::new() } else { checks(sweep, results) }
+}
+
+/// "as at full scale: 5 of 6 checks" (and how many wait for full-scale points); empty without any.
+fn agreement(as_full: &[Check]) -> String {
+    let judged = as_full.iter().filter(|c| c.holds.is_some()).count();
+    let agree = as_full.iter().filter(|c| c.holds == Some(true)).count();
+    let wait = waiting(as_full);
+    let waits = |n: usize| if n == 1 { "1 check waits for full-scale points".to_string() } else { format!("{n} checks wait for full-scale points") };
+    match (judged, wait) {
+        (0, 0) => String::new(),
+        (0, w) => format!("as at full scale: {}", waits(w)),
+        (j, 0) => format!("as at full scale: {agree} of {}", count(j, "check")),
+        (j, w) => format!("as at full scale: {agree} of {}, {}", count(j, "check"), waits(w)),
+    }
 }
 
 #[cfg(test)]
@@ -427,8 +528,8 @@ mod tests {
             .map(|p| PointResult {
                 series: sweep.series[p.series].label.clone(),
                 x: p.x,
-                // Seeds 1, 2, 3 one point below, at and above the curve.
-                test_accuracy: 0.9 - p.x / 1000.0 * if p.series == 0 { 5.0 } else { 1.0 } + (p.config.seed as f64 - 2.0) * 0.01,
+                // Deeper falls slower; seeds 1, 2, 3 one point below, at and above the curve.
+                test_accuracy: 0.9 - p.x / 1000.0 * (5 - p.series) as f64 + (p.config.seed as f64 - 2.0) * 0.01,
                 epochs: 2,
                 train_examples: 1,
                 samples_per_sec: 1.0,
@@ -436,13 +537,45 @@ mod tests {
                 ..Default::default()
             })
             .collect();
-        let md = markdown(Scale::Quick, &[(sweep, results)], "results");
+        let md = markdown(Scale::Quick, &[(sweep, results)], &[], "results");
         assert!(md.contains("| alpha | ours perceptron | paper perceptron |"), "{md}");
-        assert!(md.contains("| 100 | 40.0 ± 1.0 | 40.0 | 80.0 ± 1.0 | 69.7 |"), "{md}");
-        assert!(md.contains("- mlp4 over the perceptron at alpha=100: +40.0 points (80.0 vs 40.0): holds"), "{md}");
-        // The perceptron's made-up curve falls 5x faster than the paper's: its error check fails.
+        assert!(md.contains("| 100 | 40.0 ± 1.0 | 40.0 | 50.0 ± 1.0 | 69.7 |"), "{md}");
+        assert!(md.contains("- mlp1 over the perceptron at alpha=100: +10.0 points (50.0 vs 40.0): holds"), "{md}");
+        assert!(md.contains("- mlp4 over mlp2 at alpha=100: +10.0 points (70.0 vs 60.0): holds"), "{md}");
+        // The made-up curves fall several times faster than the paper's: their error checks fail.
         assert!(md.contains("- perceptron against the paper:") && md.contains("**Verdict: claim partly reproduced**"), "{md}");
         assert!(md.contains("![Uniform label noise: test accuracy vs alpha](results/uniform-quick.svg)"));
+    }
+
+    #[test]
+    fn the_quick_scale_is_judged_by_the_full_scales_orderings() {
+        let (quick, full) = (Preset::Uniform.sweep(Scale::Quick), Preset::Uniform.sweep(Scale::Full).with_seeds(1));
+        let depth = |series: &str| ["perceptron", "mlp1", "mlp2", "mlp4", "conv4"].iter().position(|d| *d == series).unwrap() as f64;
+        let quick_results = results(&quick, |series, alpha| 0.9 - alpha / 1000.0 * (5.0 - depth(series)));
+        // At full scale MLP4 falls below MLP2 at alpha = 100; the perceptron's alpha = 100 is not trained.
+        let full_results: Vec<PointResult> = results(&full, |series, alpha| if series == "mlp4" && alpha == 100.0 { 0.5 } else { 0.95 - alpha / 1000.0 * (5.0 - depth(series)) })
+            .into_iter()
+            .filter(|r| !(r.series == "perceptron" && r.x == 100.0))
+            .collect();
+        let as_full = against_full(&checks(&quick, &quick_results), &checks(&full, &full_results));
+        let find = |what: &str| as_full.iter().find(|c| c.what == what).unwrap_or_else(|| panic!("{what}: {as_full:?}"));
+        assert_eq!(find("mlp4 over mlp2 at alpha=100").holds, Some(false), "holds at quick, not at full: not as at full scale");
+        assert_eq!(find("mlp4 over mlp2 at alpha=100").result, "quick holds, full does not hold");
+        assert_eq!(find("mlp2 over mlp1 at alpha=100").holds, Some(true));
+        assert!(find("mlp1 over the perceptron at alpha=100").waits, "the full point is missing");
+        // Our numbers against the paper's are no ordering: not compared across scales.
+        assert!(as_full.iter().all(|c| c.kind == Kind::Shape && !c.what.contains("against the paper")), "{as_full:?}");
+        // Both failing is the same ordering; a check the full scale does not make is left out.
+        let check = |what: &str, holds| Check { what: what.into(), result: String::new(), holds: Some(holds), waits: false, kind: Kind::Shape };
+        let same = against_full(&[check("white over fashion", false), check("only at quick", true)], &[check("white over fashion", false)]);
+        assert_eq!((same.len(), same[0].holds), (1, Some(true)), "{same:?}");
+
+        let md = markdown(Scale::Quick, &[(quick.clone(), quick_results.clone())], &[(full.clone(), full_results)], "results");
+        assert!(md.contains("(48 runs, 3 seeds; as at full scale: 4 of 5 checks, 2 checks wait for full-scale points)"), "{md}");
+        assert!(md.contains("- mlp4 over mlp2 at alpha=100: quick holds, full does not hold: **not as at full scale**"), "{md}");
+        // Without full results (a full report, or none committed) nothing is said of them.
+        let alone = markdown(Scale::Quick, &[(quick.clone(), quick_results.clone())], &[(full, Vec::new())], "results");
+        assert!(!alone.contains("; as at full scale") && !alone.contains("whose orderings the quick scale should give"), "{alone}");
     }
 
     fn results(sweep: &Sweep, accuracy: impl Fn(&str, f64) -> f64) -> Vec<PointResult> {
@@ -517,15 +650,15 @@ mod tests {
         let paper_of =
             |series: &str, alpha: f64| sweep.series.iter().find(|s| s.label == series).and_then(|s| s.paper.as_ref()).and_then(|p| p.points.iter().find(|q| q.0 == alpha)).map_or(0.5, |q| q.1);
         let exact = results(&sweep, |series, alpha| paper_of(series, alpha));
-        let mae = |rs: &[PointResult], series: &str| checks(&sweep, rs).into_iter().find(|c| c.text.starts_with(&format!("{series} against the paper")));
+        let mae = |rs: &[PointResult], series: &str| checks(&sweep, rs).into_iter().find(|c| c.text().starts_with(&format!("{series} against the paper")));
         assert_eq!(mae(&exact, "conv4").unwrap().holds, Some(true), "the whole curve, on the paper's points");
         let partial: Vec<PointResult> = exact.iter().filter(|r| r.series != "conv4" || r.x <= 20.0).cloned().collect();
         let check = mae(&partial, "conv4").unwrap();
-        assert_eq!(check.holds, None, "3 of 11 alphas: not judged ({})", check.text);
-        assert!(check.text.contains("of 11; judged when all are trained"), "{}", check.text);
-        // conv4's error, headline, distance from chance and lead over the perceptron wait.
+        assert_eq!(check.holds, None, "3 of 11 alphas: not judged ({})", check.text());
+        assert!(check.text().contains("of 11; judged when all are trained"), "{}", check.text());
+        // conv4's error, headline, distance from chance and lead over MLP4 wait.
         assert_eq!((waiting(&checks(&sweep, &partial)), waiting(&checks(&sweep, &exact))), (4, 0), "{:?}", checks(&sweep, &partial));
-        let md = markdown(Scale::Full, &[(sweep.clone(), partial.clone())], "results");
+        let md = markdown(Scale::Full, &[(sweep.clone(), partial.clone())], &[], "results");
         assert!(md.contains("checks hold; provisional: 4 checks wait for missing points; 47 of 55 runs trained).") && md.contains("(47 of 55 runs, 1 seed; provisional: 4 checks wait"), "{md}");
         // A series the figure does not have is not waited for (the quick scale has no Conv4).
         let quick = Preset::Uniform.sweep(Scale::Quick);
@@ -534,10 +667,10 @@ mod tests {
         let later: Vec<PointResult> = exact.iter().filter(|r| r.series == "mlp1" && r.x <= 10.0).flat_map(|r| [2, 3].map(|seed| PointResult { seed, ..r.clone() })).collect();
         assert_eq!(seeds(&[exact.clone(), later].concat()), "1 to 3 seeds a point: 3 at 2 of 55 points");
         assert_eq!(seeds(&exact), "1 seed");
-        let headline = |rs: &[PointResult]| checks(&sweep, rs).into_iter().find(|c| c.text.starts_with("conv4 at alpha=100")).unwrap();
-        assert_eq!(headline(&partial).holds, None, "{}", headline(&partial).text);
-        assert!(headline(&partial).text.contains("not trained yet"));
-        assert_eq!(headline(&exact).holds, Some(true), "{}", headline(&exact).text);
+        let headline = |rs: &[PointResult]| checks(&sweep, rs).into_iter().find(|c| c.text().starts_with("conv4 at alpha=100")).unwrap();
+        assert_eq!(headline(&partial).holds, None, "{}", headline(&partial).text());
+        assert!(headline(&partial).text().contains("not trained yet"));
+        assert_eq!(headline(&exact).holds, Some(true), "{}", headline(&exact).text());
 
         // Batch size: with H_alpha not trained, the batches' check is judged and H_alpha's waits,
         // listed, not left out (the figure must not read as complete).
@@ -546,8 +679,8 @@ mod tests {
         let no_h: Vec<PointResult> = batches.iter().filter(|r| r.series != "H_alpha").cloned().collect();
         let c = checks(&sweep, &no_h);
         assert_eq!((verdict(&c), waiting(&c), c.len()), (Verdict::Reproduced, 1, 6), "{c:?}");
-        assert!(c.iter().any(|c| c.waits && c.text.starts_with("H_alpha over batch 32") && c.text.contains("not trained yet")), "{c:?}");
-        let md = markdown(Scale::Full, &[(sweep.clone(), no_h)], "results");
+        assert!(c.iter().any(|c| c.waits && c.text().starts_with("H_alpha over batch 32") && c.text().contains("not trained yet")), "{c:?}");
+        let md = markdown(Scale::Full, &[(sweep.clone(), no_h)], &[], "results");
         assert!(md.contains("(5 of 5 checks hold; provisional: 1 check waits for missing points; 30 of 36 runs trained)"), "{md}");
         assert!(md.contains("- Batch size and H_alpha: test accuracy vs alpha: reproduced (30 of 36 runs, 1 seed; provisional: 1 check waits"), "{md}");
         assert!(md.contains("- H_alpha over batch 32 at alpha=50: not trained yet; judged when trained: waits\n"), "{md}");
@@ -573,7 +706,7 @@ mod tests {
         let below: Vec<PointResult> = grows.iter().filter(|r| !(r.series == "alpha=20" && r.x < crossing("alpha=20"))).cloned().collect();
         let c = checks(&sweep, &below);
         assert_eq!((verdict(&c), waiting(&c)), (Verdict::Open, 1), "{c:?}");
-        assert!(c[0].text.contains("alpha=20 not trained far enough yet"), "{}", c[0].text);
+        assert!(c[0].text().contains("alpha=20 not trained far enough yet"), "{}", c[0].text());
 
         // Methods: forward correction and co-teaching must beat cross-entropy at the top rate;
         // the other methods are shown for the record.
