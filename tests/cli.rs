@@ -88,13 +88,14 @@ fn two_shards_merged_equal_the_unsharded_sweep() {
 fn a_stopped_sweep_resumes_from_its_file_and_values_picks_points() {
     let dir = std::env::temp_dir().join(format!("lnl-resume-{}", std::process::id()));
     let out = dir.to_str().unwrap();
-    let sweep = |extra: &[&str]| {
-        let mut args = vec!["sweep", "--preset", "noisy-images", "--scale", "quick", "--series", "novel", "--clean", "1000", "--epochs", "1", "--seeds", "1", "--jobs", "1", "--out", out];
+    let sweep_of = |series: &str, extra: &[&str]| {
+        let mut args = vec!["sweep", "--preset", "noisy-images", "--scale", "quick", "--series", series, "--clean", "1000", "--epochs", "1", "--seeds", "1", "--jobs", "1", "--out", out];
         args.extend(extra);
         let run = cli(&args);
         assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
         String::from_utf8_lossy(&run.stderr).to_string()
     };
+    let sweep = |extra: &[&str]| sweep_of("novel", extra);
     let rows = || std::fs::read_to_string(dir.join("noisy-images-quick.csv")).unwrap().lines().skip(1).map(String::from).collect::<Vec<_>>();
     // As a session that stopped after two points leaves it.
     sweep(&["--values", "20,0"]);
@@ -112,6 +113,14 @@ fn a_stopped_sweep_resumes_from_its_file_and_values_picks_points() {
     let both = rows();
     assert_eq!(both.len(), 6);
     assert!(both.iter().filter(|r| r.contains(",adam lr 0.002 batch 512 width 256 model mlp2 early-stop,")).count() == 3, "{both:?}");
+    // A sweep of one series writes the rows in the figure's order, as the report does: the
+    // first series' row first, whichever series the sweep trains.
+    sweep_of("repeated", &["--values", "0"]);
+    let log = sweep(&[]);
+    assert!(log.contains("3 of 3 points already there"), "{log}");
+    let ordered = rows();
+    assert_eq!((ordered.len(), ordered[0].split(',').next()), (7, Some("repeated")), "{ordered:?}");
+    assert_eq!(&ordered[1..], &both[..], "{ordered:?}");
     assert!(!cli(&["sweep", "--preset", "noisy-images", "--values", "7", "--out", out]).status.success(), "7 is not a point of the figure");
     std::fs::remove_dir_all(&dir).unwrap();
 }

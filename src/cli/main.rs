@@ -493,7 +493,8 @@ fn sweep(args: SweepArgs) -> Result<(), String> {
     if missing.len() < points.len() {
         eprintln!("{}: {} of {} points already there (kept; delete the file to retrain them)", csv.display(), points.len() - missing.len(), points.len());
     }
-    let results = train_saving(&csv, &sweep, earlier, &missing, Rows::KeepOthers, args.compute)?;
+    let whole = chosen_sweep(&args.figure.preset, scale, &[])?;
+    let results = train_saving(&csv, (&sweep, &whole), earlier, &missing, Rows::KeepOthers, args.compute)?;
     if args.shard.is_some() {
         print!("{}", to_csv(&results, sweep.axis));
         eprintln!("wrote {} (combine the shards with `label-noise-lab merge`)", csv.display());
@@ -573,17 +574,17 @@ enum Rows {
     OnlyPoints,
 }
 
-/// Trains `missing` and writes `csv` (the `earlier` rows and the new ones, in the sweep's point
-/// order) after every finished point, so a stopped run resumes where it was; returns the rows.
-fn train_saving(csv: &Path, sweep: &Sweep, earlier: Vec<PointResult>, missing: &[Point], rows: Rows, compute: Compute) -> Result<Vec<PointResult>, String> {
-    let order = sweep.points();
-    let index = |r: &PointResult| order.iter().position(|p| sweep.is_result_of(p, r));
+/// Trains `missing` and writes `csv` (the `earlier` rows and the new ones, in the point order of
+/// `whole`, the preset's whole figure, so that a sweep of some series and the report write the
+/// rows alike) after every finished point, so a stopped run resumes where it was; returns the rows.
+fn train_saving(csv: &Path, (sweep, whole): (&Sweep, &Sweep), earlier: Vec<PointResult>, missing: &[Point], rows: Rows, compute: Compute) -> Result<Vec<PointResult>, String> {
+    let points = sweep.points();
     let save = |new: &[PointResult]| {
         let mut all: Vec<PointResult> = earlier.iter().chain(new).cloned().collect();
         if rows == Rows::OnlyPoints {
-            all.retain(|r| index(r).is_some());
+            all.retain(|r| points.iter().any(|p| sweep.is_result_of(p, r)));
         }
-        all.sort_by_key(|r| index(r).unwrap_or(usize::MAX));
+        all.sort_by_key(|r| whole.row_order(r));
         std::fs::write(csv, to_csv(&all, sweep.axis)).map_err(|e| format!("{}: {e}", csv.display())).map(|_| all)
     };
     let new = if missing.is_empty() {
@@ -709,7 +710,7 @@ fn report(args: ReportArgs) -> Result<(), String> {
             eprintln!("{name}: {} of {} points not trained yet (--no-train)", missing.len(), points.len());
         }
         // A figure whose grid changed drops the points it no longer has.
-        let results = train_saving(&csv, &sweep, earlier, if args.no_train { &[] } else { &missing }, Rows::OnlyPoints, args.compute)?;
+        let results = train_saving(&csv, (&sweep, &sweep), earlier, if args.no_train { &[] } else { &missing }, Rows::OnlyPoints, args.compute)?;
         let (frame, curves) = chart::sweep_summary(&sweep, &results);
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));

@@ -208,6 +208,13 @@ impl Sweep {
     }
 
     /// Whether `result` is the run of `point` (same series, x, seed and recipe).
+    /// Where a row goes in the figure's CSV: by series, then x, then seed, as [`Sweep::points`]
+    /// orders them, whatever its recipe (rows of series or values the figure lacks go last).
+    pub fn row_order(&self, row: &PointResult) -> (usize, usize, u64) {
+        let series = self.series.iter().position(|s| s.label == row.series).unwrap_or(usize::MAX);
+        (series, self.values.iter().position(|&x| x == row.x).unwrap_or(usize::MAX), row.seed)
+    }
+
     pub fn is_result_of(&self, point: &Point, result: &PointResult) -> bool {
         result.series == self.series[point.series].label && result.x == point.x && result.seed == point.config.seed && result.recipe.as_ref().is_none_or(|r| *r == self.recipe(point))
     }
