@@ -1,6 +1,6 @@
 // The paper's figures, one click each: a preset sweep trained in parallel workers, drawn as a
 // summary chart with the paper's points beside ours.
-import { import_csv, preset, sweep_curves } from './pkg/label_noise_lab.js';
+import { import_csv, preset, sweep_checks, sweep_curves } from './pkg/label_noise_lab.js';
 import { Sweep } from './sweep.js';
 import { paint } from './ui.js';
 
@@ -93,6 +93,26 @@ function render() {
   const finished = spec.points.filter((p) => sweep.results[p.query]).map((p) => ({ series: spec.series[p.series].label, x: p.x, seed: p.seed, test_accuracy: sweep.results[p.query].test_accuracy }));
   const curves = JSON.parse(sweep_curves(spec.name, $('figure-scale').value, JSON.stringify(finished)));
   paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, curves, [Math.min(...xs), Math.max(...xs)]);
+  showChecks(JSON.parse(sweep_checks(spec.name, $('figure-scale').value, spec.seeds, JSON.stringify(finished))));
+}
+
+/** The paper's claim and its checks on the finished points, computed by the core as in REPRODUCTION.md. */
+function showChecks({ claim, verdict, details, checks }) {
+  $('figure-checks').dataset.verdict = verdict;
+  $('figure-claim').textContent = `The paper's claim: ${claim}.`;
+  const strong = document.createElement('strong');
+  strong.textContent = `Verdict on these points: ${verdict}`;
+  $('figure-verdict').replaceChildren(strong, ` (${details}).`);
+  $('figure-check-list').replaceChildren(
+    ...checks.map(({ text, mark }) => {
+      const li = document.createElement('li');
+      const outcome = document.createElement('span');
+      outcome.className = `mark ${mark.replace(/ /g, '-')}`;
+      outcome.textContent = mark;
+      li.append(`${text}: `, outcome);
+      return li;
+    }),
+  );
 }
 
 /** Fills the figures panel; `names` are the presets the core knows. */

@@ -70,6 +70,16 @@ impl Check {
     pub fn text(&self) -> String {
         format!("{}: {}", self.what, self.result)
     }
+
+    /// Its outcome in words: holds, does not hold, waits (points missing) or for the record.
+    pub fn mark(&self) -> &'static str {
+        match self.holds {
+            Some(true) => "holds",
+            Some(false) => "does not hold",
+            None if self.waits => "waits",
+            None => "for the record",
+        }
+    }
 }
 
 /// A check that cannot be judged yet: one of its points is not trained.
@@ -97,6 +107,34 @@ pub enum Verdict {
     NotReproduced,
     /// No check could be made (points missing).
     Open,
+}
+
+impl Verdict {
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Reproduced => "reproduced",
+            Verdict::Partly => "partly reproduced",
+            Verdict::NotReproduced => "not reproduced",
+            Verdict::Open => "not checked",
+        }
+    }
+}
+
+/// A figure's verdict in words, and what it rests on: ("claim reproduced", "7 of 7 checks hold;
+/// 48 runs trained"), as the report and the page's figure panel say it.
+pub fn verdict_line(sweep: &Sweep, results: &[PointResult], checks: &[Check]) -> (String, String) {
+    let (held, tested) = (checks.iter().filter(|c| c.holds == Some(true)).count(), checks.iter().filter(|c| c.holds.is_some()).count());
+    let word = match verdict(checks) {
+        Verdict::Open => "not checked (points missing)".to_string(),
+        v => format!("claim {}", v.text()),
+    };
+    let judged = match (tested, waiting(checks)) {
+        (0, 0) => "no check could be judged".to_string(),
+        (0, 1) => "1 check waits for missing points".to_string(),
+        (0, n) => format!("{n} checks wait for missing points"),
+        _ => format!("{held} of {tested} checks hold{}", provisional(checks)),
+    };
+    (word, format!("{judged}; {} trained", trained(sweep, results)))
 }
 
 pub fn verdict(checks: &[Check]) -> Verdict {
@@ -415,12 +453,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], full: &[(Sw
     // figure comes from its checks, each a number against a stated threshold.
     let _ = writeln!(md, "## Verdicts\n");
     for Judged { sweep, results, checks, as_full } in &judged {
-        let v = match verdict(checks) {
-            Verdict::Reproduced => "reproduced",
-            Verdict::Partly => "partly reproduced",
-            Verdict::NotReproduced => "not reproduced",
-            Verdict::Open => "not checked",
-        };
+        let v = verdict(checks).text();
         let as_full = if as_full.is_empty() { String::new() } else { format!("; {}", agreement(as_full)) };
         let _ = writeln!(md, "- {}: {v} ({}, {}{}{as_full})", sweep.title, trained(sweep, results), seeds(results), provisional(checks));
     }
@@ -453,21 +486,10 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], full: &[(Sw
         if let Some(text) = early_stopping(results, sweep.axis.parameter()) {
             let _ = writeln!(md, "\n{text}");
         }
-        let (held, tested) = (checks.iter().filter(|c| c.holds == Some(true)).count(), checks.iter().filter(|c| c.holds.is_some()).count());
-        let word = match verdict(checks) {
-            Verdict::Reproduced => "claim reproduced",
-            Verdict::Partly => "claim partly reproduced",
-            Verdict::NotReproduced => "claim not reproduced",
-            Verdict::Open => "not checked (points missing)",
-        };
-        let _ = writeln!(md, "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({held} of {tested} checks hold{}; {} trained).\n", claim(&sweep.name), provisional(checks), trained(sweep, results));
+        let (word, details) = verdict_line(sweep, results, checks);
+        let _ = writeln!(md, "\nThe paper's claim: {}.\n\n**Verdict: {word}** ({details}).\n", claim(&sweep.name));
         for c in checks {
-            let mark = match c.holds {
-                Some(true) => "holds",
-                Some(false) => "**does not hold**",
-                None if c.waits => "waits",
-                None => "for the record",
-            };
+            let mark = if c.holds == Some(false) { format!("**{}**", c.mark()) } else { c.mark().to_string() };
             let _ = writeln!(md, "- {}: {mark}", c.text());
         }
         if !as_full.is_empty() {
@@ -707,6 +729,10 @@ mod tests {
         let c = checks(&sweep, &below);
         assert_eq!((verdict(&c), waiting(&c)), (Verdict::Open, 1), "{c:?}");
         assert!(c[0].text().contains("alpha=20 not trained far enough yet"), "{}", c[0].text());
+        let (word, details) = verdict_line(&sweep, &below, &c);
+        assert_eq!(word, "not checked (points missing)");
+        assert_eq!(details, format!("1 check waits for missing points; {} of 52 runs trained", below.len()));
+        assert_eq!(verdict_line(&sweep, &grows, &checks(&sweep, &grows)), ("claim reproduced".to_string(), "1 of 1 checks hold; 52 runs trained".to_string()));
 
         // Methods: forward correction and co-teaching must beat cross-entropy at the top rate;
         // the other methods are shown for the record.

@@ -12,7 +12,7 @@ use crate::core::packed;
 use crate::core::training::{Metrics, Sources, Trainer, reference_ranking};
 use crate::experiments::chart::{self, Curve, Frame, Style};
 use crate::experiments::estimate::{Estimate, Throughput, duration};
-use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep};
+use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep, report};
 use crate::params;
 use crate::web::canvas::Canvas;
 use plotters::prelude::*;
@@ -174,11 +174,9 @@ pub fn import_csv(name: &str, scale: &str, seeds: usize, csv: &str) -> Result<St
     Ok(serde_json::json!({ "points": points, "strays": strays }).to_string())
 }
 
-/// The curves of a figure's summary chart from its finished points (`[{series, x, seed,
-/// test_accuracy}]`, `series` its label), exactly as the native SVG draws them: the mean over the
-/// seeds with bars from the lowest to the highest, and the paper's points. JSON for [`draw_chart`].
-#[wasm_bindgen]
-pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<String, JsError> {
+/// A figure's finished points as the page sends them (`[{series, x, seed, test_accuracy}]`,
+/// `series` its label).
+fn finished(results_json: &str) -> Result<Vec<PointResult>, JsError> {
     #[derive(serde::Deserialize)]
     struct Finished {
         series: String,
@@ -186,13 +184,32 @@ pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<Strin
         seed: u64,
         test_accuracy: f64,
     }
-    let sweep = figure(name, scale)?;
     let finished: Vec<Finished> = serde_json::from_str(results_json).map_err(js_error)?;
-    let results: Vec<PointResult> = finished.into_iter().map(|f| PointResult { series: f.series, x: f.x, test_accuracy: f.test_accuracy, seed: f.seed, ..Default::default() }).collect();
-    let (_, curves) = chart::sweep_summary(&sweep, &results);
+    Ok(finished.into_iter().map(|f| PointResult { series: f.series, x: f.x, test_accuracy: f.test_accuracy, seed: f.seed, ..Default::default() }).collect())
+}
+
+/// The curves of a figure's summary chart from its finished points, exactly as the native SVG
+/// draws them: the mean over the seeds with bars from the lowest to the highest, and the paper's
+/// points. JSON for [`draw_chart`].
+#[wasm_bindgen]
+pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<String, JsError> {
+    let sweep = figure(name, scale)?;
+    let (_, curves) = chart::sweep_summary(&sweep, &finished(results_json)?);
     let curves: Vec<_> =
         curves.iter().map(|c| serde_json::json!({ "label": c.label, "color": [c.color.0, c.color.1, c.color.2], "points": c.points, "paper": c.style == Style::Paper, "bars": c.bars })).collect();
     Ok(serde_json::Value::from(curves).to_string())
+}
+
+/// The paper's claim for a figure and its checks on the finished points (the first `seeds`
+/// seeds), as the report computes them: `{claim, verdict, details, checks: [{text, mark}]}`.
+#[wasm_bindgen]
+pub fn sweep_checks(name: &str, scale: &str, seeds: usize, results_json: &str) -> Result<String, JsError> {
+    let sweep = figure(name, scale)?.with_seeds(seeds);
+    let results = finished(results_json)?;
+    let checks = report::checks(&sweep, &results);
+    let (verdict, details) = report::verdict_line(&sweep, &results, &checks);
+    let checks: Vec<_> = checks.iter().map(|c| serde_json::json!({ "text": c.text(), "mark": c.mark() })).collect();
+    Ok(serde_json::json!({ "claim": report::claim(&sweep.name), "verdict": verdict, "details": details, "checks": checks }).to_string())
 }
 
 /// The trainer living in the Web Worker.

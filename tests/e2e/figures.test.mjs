@@ -21,6 +21,10 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
   await page.goto(`${lab.srv.origin}/`);
   await chooseFigure(page);
   assert.equal((await sweepState(page)).total, '6');
+  // Before any point: the paper's claim, its check waiting for the points.
+  assert.equal(await page.getAttribute('#figure-checks', 'data-verdict'), 'not checked (points missing)');
+  assert.match(await page.textContent('#figure-claim'), /^The paper's claim: re-used and never-seen noisy images hurt about equally\.$/);
+  assert.match(await page.textContent('#figure-check-list'), /^repeated vs novel at alpha=20 \(within 2 points counts as equal\): not trained yet; judged when trained: waits$/);
   await page.fill('#figure-workers', '2');
   await page.click('#figure-run');
   await page.waitForFunction(() => document.querySelectorAll('#figure-points li.running').length === 2, null, { timeout: 60_000 });
@@ -54,6 +58,10 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
   assert.deepEqual([final.done, final.total, final.failed], ['6', '6', '0']);
   await page.locator('#figures').screenshot({ path: 'target/screenshots/figure-done.png' });
   await shot(page, 'figures-page');
+  // Every point trained: the check is judged on them, with the numbers.
+  assert.match(await page.getAttribute('#figure-checks', 'data-verdict'), /^claim (not )?reproduced$/);
+  assert.match(await page.textContent('#figure-check-list'), /^repeated vs novel at alpha=20 \(within 2 points counts as equal\): \d+\.\d vs \d+\.\d, \d+\.\d points apart: (holds|does not hold)$/);
+  assert.match(await page.textContent('#figure-verdict'), /^Verdict on these points: claim (not )?reproduced \([01] of 1 checks hold; 6 runs trained\)\.$/);
 
   // The summary chart has our two curves and the paper's markers in the first two palette colours.
   const colours = (await palette(page)).slice(0, 2);
@@ -122,6 +130,15 @@ test('a CSV written by the command line (or a cluster) imports into its figure; 
   const state = await sweepState(page);
   assert.deepEqual([state.done, state.total, state.state], [String(rows), total, 'idle']);
   assert.match(await page.textContent('#figure-points'), /mlp2 · alpha=100 · seed 1: \d+\.\d% \(imported\)/);
+  // The claim's checks on the imported points are the report's, to the word (both computed by
+  // the core from the same committed CSV: REPRODUCTION.md is regenerated with it).
+  const report = fs.readFileSync('REPRODUCTION.md', 'utf8').split('\n## ').find((s) => s.startsWith('Uniform label noise'));
+  const reported = report.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2).replace(/\*\*/g, ''));
+  const shown = await page.locator('#figure-check-list li').allTextContents();
+  assert.ok(reported.length >= 10, `${reported}`);
+  assert.deepEqual(shown, reported);
+  const verdict = /\*\*Verdict: (.*)\*\* \((.*)\)\./.exec(report);
+  assert.equal(await page.textContent('#figure-verdict'), `Verdict on these points: ${verdict[1]} (${verdict[2]}).`);
   if (csv.some((l) => l.startsWith('conv4,'))) assert.match(await page.textContent('#figure-points'), /conv4 · alpha=0 · seed 1: \d+\.\d% \(imported\)/);
   // 165 points fold into a line per series saying how many are finished; a series opens on a
   // click and stays open when the panel redraws.
