@@ -93,16 +93,18 @@ function render() {
   const finished = spec.points.filter((p) => sweep.results[p.query]).map((p) => ({ series: spec.series[p.series].label, x: p.x, seed: p.seed, test_accuracy: sweep.results[p.query].test_accuracy }));
   const curves = JSON.parse(sweep_curves(spec.name, $('figure-scale').value, JSON.stringify(finished)));
   paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, curves, [Math.min(...xs), Math.max(...xs)]);
-  showChecks(JSON.parse(sweep_checks(spec.name, $('figure-scale').value, spec.seeds, JSON.stringify(finished))));
+  showChecks(JSON.parse(sweep_checks(spec.name, $('figure-scale').value, spec.seeds, JSON.stringify(finished))), spec.seeds);
 }
 
 /** The paper's claim and its checks on the finished points, computed by the core as in REPRODUCTION.md. */
-function showChecks({ claim, verdict, details, checks }) {
+function showChecks({ claim, verdict, details, checks }, seeds) {
   $('figure-checks').dataset.verdict = verdict;
   $('figure-claim').textContent = `The paper's claim: ${claim}.`;
   const strong = document.createElement('strong');
   strong.textContent = `Verdict on these points: ${verdict}`;
-  $('figure-verdict').replaceChildren(strong, ` (${details}).`);
+  // One seed a point can tip a close comparison either way: say so where it is the case.
+  const few = seeds < 3 ? ` ${seeds === 1 ? 'One seed' : 'Two seeds'} a point: choose 3 seeds to see the spread a verdict should rest on.` : '';
+  $('figure-verdict').replaceChildren(strong, ` (${details}).${few}`);
   $('figure-check-list').replaceChildren(
     ...checks.map(({ text, mark }) => {
       const li = document.createElement('li');

@@ -61,7 +61,7 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
   // Every point trained: the check is judged on them, with the numbers.
   assert.match(await page.getAttribute('#figure-checks', 'data-verdict'), /^claim (not )?reproduced$/);
   assert.match(await page.textContent('#figure-check-list'), /^repeated vs novel at alpha=20 \(within 2 points counts as equal\): \d+\.\d vs \d+\.\d, \d+\.\d points apart: (holds|does not hold)$/);
-  assert.match(await page.textContent('#figure-verdict'), /^Verdict on these points: claim (not )?reproduced \([01] of 1 checks hold; 6 runs trained\)\.$/);
+  assert.match(await page.textContent('#figure-verdict'), /^Verdict on these points: claim (not )?reproduced \([01] of 1 checks hold; 6 runs trained\)\. One seed a point: choose 3 seeds to see the spread a verdict should rest on\.$/);
 
   // The summary chart has our two curves and the paper's markers in the first two palette colours.
   const colours = (await palette(page)).slice(0, 2);
