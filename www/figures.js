@@ -91,9 +91,10 @@ function render() {
   const xs = spec.points.map((p) => p.x);
   // The core makes the curves (the mean over the seeds, bars from lowest to highest), as for the SVG.
   const finished = spec.points.filter((p) => sweep.results[p.query]).map((p) => ({ series: spec.series[p.series].label, x: p.x, seed: p.seed, test_accuracy: sweep.results[p.query].test_accuracy }));
-  const curves = JSON.parse(sweep_curves(spec.name, $('figure-scale').value, JSON.stringify(finished)));
+  const points = JSON.stringify(finished);
+  const curves = JSON.parse(sweep_curves(spec.name, $('figure-scale').value, points));
   paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, curves, [Math.min(...xs), Math.max(...xs)]);
-  showChecks(JSON.parse(sweep_checks(spec.name, $('figure-scale').value, spec.seeds, JSON.stringify(finished))), spec.seeds);
+  showChecks(JSON.parse(sweep_checks(spec.name, $('figure-scale').value, spec.seeds, points)), spec.seeds);
 }
 
 /** The paper's claim and its checks on the finished points, computed by the core as in REPRODUCTION.md. */

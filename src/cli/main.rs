@@ -692,7 +692,7 @@ fn run_sweep(sweep: &Sweep, points: &[Point], compute: Compute, checkpoints: &Pa
 /// the missing ones, writes each CSV and chart, then the report.
 fn report(args: ReportArgs) -> Result<(), String> {
     let scale = parse_scale(&args.scale)?;
-    let mut figures = Vec::new();
+    let (mut figures, mut full) = (Vec::new(), Vec::new());
     for &preset in PRESETS {
         let name = preset.name();
         if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
@@ -714,10 +714,13 @@ fn report(args: ReportArgs) -> Result<(), String> {
         let (frame, curves) = chart::sweep_summary(&sweep, &results);
         draw_svg(&args.out.join(format!("{stem}.svg")), &frame, &curves)?;
         figures.push((sweep, results));
+        // A quick report sets its checks beside the full scale's, from the committed full CSVs
+        // (nothing trained for them here).
+        if scale == Scale::Quick {
+            full.push(full_results(&args.out, preset)?);
+        }
     }
-    // A quick report sets its checks beside the full scale's, from the committed full CSVs
-    // (nothing trained for them here).
-    let full = if scale == Scale::Quick { figures.iter().map(|(s, _)| full_results(&args.out, s)).collect::<Result<Vec<_>, _>>()? } else { Vec::new() };
+
     let md = label_noise_lab::experiments::report::markdown(scale, &figures, &full, &args.out.display().to_string());
     let doc = args.doc.unwrap_or_else(|| PathBuf::from(if scale == Scale::Quick { "REPRODUCTION-quick.md" } else { "REPRODUCTION.md" }));
     std::fs::write(&doc, md).map_err(|e| format!("{}: {e}", doc.display()))?;
@@ -725,9 +728,8 @@ fn report(args: ReportArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The full scale's figure for `quick`'s preset, with the points its CSV in `out` holds.
-fn full_results(out: &Path, quick: &Sweep) -> Result<(Sweep, Vec<PointResult>), String> {
-    let preset: Preset = params::choice("--preset", &quick.name)?;
+/// The full scale's figure of `preset`, with the points its CSV in `out` holds.
+fn full_results(out: &Path, preset: Preset) -> Result<(Sweep, Vec<PointResult>), String> {
     let sweep = preset.sweep(Scale::Full);
     let mut rows = read_results(&out.join(format!("{}-full.csv", sweep.name)))?;
     sweep.adopt_recipes(&mut rows);
