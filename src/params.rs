@@ -230,6 +230,12 @@ pub fn pairs(config: &RunConfig) -> Vec<(&'static str, String)> {
     PARAMETERS.iter().map(|p| (p.name, p.get(config))).collect()
 }
 
+/// The parameters that matter only for `leader`'s value in `config` (under `method = coteach`,
+/// `forget-epochs`), as `(name, text)` pairs in table order.
+pub fn own_parameters(config: &RunConfig, leader: &str) -> Vec<(&'static str, String)> {
+    PARAMETERS.iter().filter(|p| p.applies.is_some_and(|(on, test)| on == leader && test(config))).map(|p| (p.name, p.get(config))).collect()
+}
+
 /// The configuration as a URL query, parameters in table order (the page encodes its own).
 pub fn to_query(config: &RunConfig) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs(config)).finish()

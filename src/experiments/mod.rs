@@ -153,7 +153,10 @@ pub fn recipe(c: &RunConfig) -> String {
     let schedule = if c.lr_schedule == LrSchedule::Linear { String::new() } else { format!(" {}", <&str>::from(c.lr_schedule)) };
     // The model is named since the batch-size figure moved from MLP2 to Conv2 under the same
     // labels (the committed CSVs were given the model each row was trained with).
-    format!("{} lr {}{schedule} batch {} width {} model {}", <&str>::from(c.optimizer), c.lr, c.batch, c.width, c.model.name())
+    // The method's own settings (co-teaching's ramp, the smoothing share) are how it trains too;
+    // cross-entropy has none, so its rows read as before.
+    let method: String = crate::params::own_parameters(c, "method").iter().map(|(name, value)| format!(" {name} {value}")).collect();
+    format!("{} lr {}{schedule} batch {} width {} model {}{method}", <&str>::from(c.optimizer), c.lr, c.batch, c.width, c.model.name())
 }
 
 impl Sweep {
@@ -588,7 +591,7 @@ impl Preset {
         let reporting = if self == Preset::CompareMethods { Reporting::Final } else { Reporting::EarlyStop };
         let note = if let Some(c) = (self == Preset::CompareMethods).then(|| series[0].base.clone()) {
             format!(
-                "{scale_note}; symmetric flips of n = {} clean labels (no dilution), MLP1 width {}, Adam lr {}, batch {}, {} epochs for every method (estimated forward correction trains a plain run of the same length first); co-teaching forgets the known flip rate over {} epoch; {}",
+                "{scale_note}; symmetric flips of n = {} clean labels (no dilution), MLP1 width {}, Adam lr {}, batch {}, {} epochs for every method (estimated forward correction trains a plain run of the same length first); co-teaching's dropped share ramps up to the known flip rate over {} epochs (Han et al.'s T_k); {}",
                 c.clean,
                 c.width,
                 c.lr,
@@ -749,6 +752,19 @@ mod tests {
         assert_eq!(recipe(&constant), "adam lr 0.0003 constant batch 512 width 256 model mlp2");
         let conv = RunConfig { model: Architecture::Conv2, ..linear };
         assert_eq!(recipe(&conv), "adam lr 0.0003 batch 512 width 256 model conv2", "another model is another recipe");
+    }
+
+    #[test]
+    fn a_methods_own_settings_are_part_of_its_recipe() {
+        let base = RunConfig { lr: 0.001, batch: 128, model: Architecture::Mlp1, ..RunConfig::default() };
+        assert_eq!(recipe(&base), "adam lr 0.001 batch 128 width 256 model mlp1", "cross-entropy has no settings of its own");
+        let coteach = |ramp| recipe(&RunConfig { method: Method::Coteach, forget_epochs: ramp, ..base.clone() });
+        assert_eq!(coteach(10.0), "adam lr 0.001 batch 128 width 256 model mlp1 forget-epochs 10");
+        assert_ne!(coteach(1.0), coteach(10.0), "a co-teaching row of another ramp is retrained");
+        let smoothing = RunConfig { method: Method::Smoothing, ..base.clone() };
+        assert_eq!(recipe(&smoothing), "adam lr 0.001 batch 128 width 256 model mlp1 smoothing 0.1", "only the method's own: not co-teaching's ramp");
+        let estimated = RunConfig { method: Method::Forward, transition: Transition::Estimated, ..base };
+        assert!(recipe(&estimated).ends_with(" transition estimated"));
     }
 
     #[test]

@@ -130,8 +130,7 @@ pub fn verdict_line(sweep: &Sweep, results: &[PointResult], checks: &[Check]) ->
     };
     let judged = match (tested, waiting(checks)) {
         (0, 0) => "no check could be judged".to_string(),
-        (0, 1) => "1 check waits for missing points".to_string(),
-        (0, n) => format!("{n} checks wait for missing points"),
+        (0, n) => checks_wait(n, "missing points"),
         _ => format!("{held} of {tested} checks hold{}", provisional(checks)),
     };
     (word, format!("{judged}; {} trained", trained(sweep, results)))
@@ -153,7 +152,6 @@ pub fn waiting(checks: &[Check]) -> usize {
     checks.iter().filter(|c| c.waits).count()
 }
 
-/// What a verdict line adds when some checks wait for points.
 /// The seeds the points were run with: "3 seeds" when every point has as many, else the range
 /// and how many points have the most (a sweep's later seeds still training).
 fn seeds(results: &[PointResult]) -> String {
@@ -168,12 +166,17 @@ fn trained(sweep: &Sweep, results: &[PointResult]) -> String {
     if results.len() < all { format!("{} of {all} runs", results.len()) } else { count(results.len(), "run") }
 }
 
+/// What a verdict line adds when some checks wait for points.
 fn provisional(checks: &[Check]) -> String {
     match waiting(checks) {
         0 => String::new(),
-        1 => "; provisional: 1 check waits for missing points".to_string(),
-        n => format!("; provisional: {n} checks wait for missing points"),
+        n => format!("; provisional: {}", checks_wait(n, "missing points")),
     }
+}
+
+/// "1 check waits for missing points", "2 checks wait for full-scale points".
+fn checks_wait(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 check waits for {what}") } else { format!("{n} checks wait for {what}") }
 }
 
 /// The paper's claim that each figure tests (our wording of the paper's finding).
@@ -518,7 +521,7 @@ fn agreement(as_full: &[Check]) -> String {
     let judged = as_full.iter().filter(|c| c.holds.is_some()).count();
     let agree = as_full.iter().filter(|c| c.holds == Some(true)).count();
     let wait = waiting(as_full);
-    let waits = |n: usize| if n == 1 { "1 check waits for full-scale points".to_string() } else { format!("{n} checks wait for full-scale points") };
+    let waits = |n| checks_wait(n, "full-scale points");
     match (judged, wait) {
         (0, 0) => String::new(),
         (0, w) => format!("as at full scale: {}", waits(w)),
