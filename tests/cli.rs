@@ -208,3 +208,40 @@ fn a_sweep_killed_mid_point_resumes_it_from_its_checkpoint_to_the_same_result() 
     assert!(!checkpoints.exists(), "a finished point's checkpoint is deleted");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_committed_reports_are_what_the_committed_results_give() {
+    // REPRODUCTION.md, REPRODUCTION-quick.md and reproduction/*.{csv,svg} are one state: the
+    // reports written again from the CSVs (nothing trained) must equal them byte for byte, so a
+    // report edited by hand, a result committed without its report, or a preset changed without
+    // retraining (its rows become no point's, and drop out) fails here.
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("lnl-committed-{}", std::process::id()));
+    let copy = dir.join("reproduction");
+    std::fs::create_dir_all(&copy).unwrap();
+    let committed: Vec<String> = std::fs::read_dir(repo.join("reproduction"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".csv") || name.ends_with(".svg"))
+        .collect();
+    assert!(committed.len() >= 32, "every figure's CSV and chart at both scales: {committed:?}");
+    for name in &committed {
+        std::fs::copy(repo.join("reproduction").join(name), copy.join(name)).unwrap();
+    }
+    for (scale, doc) in [("full", "REPRODUCTION.md"), ("quick", "REPRODUCTION-quick.md")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_label-noise-lab"))
+            .args(["report", "--scale", scale, "--no-train", "--out", "reproduction", "--doc", doc])
+            .current_dir(&dir)
+            .env("MNIST_DIR", "/nonexistent/no-data-needed")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let (ours, theirs) = (std::fs::read_to_string(dir.join(doc)).unwrap(), std::fs::read_to_string(repo.join(doc)).unwrap());
+        assert!(ours == theirs, "{doc} is not what `report --scale {scale} --no-train` writes from the committed CSVs: regenerate it");
+    }
+    for name in &committed {
+        let (ours, theirs) = (std::fs::read(copy.join(name)).unwrap(), std::fs::read(repo.join("reproduction").join(name)).unwrap());
+        assert!(ours == theirs, "reproduction/{name} changes when the report is written again: regenerate and commit it with the reports");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
