@@ -93,6 +93,8 @@ lint() {
 pack() {
   log "packing data into www/data"
   "$1" pack --out www/data
+  # The lab's full-scale results: the page's quick figures set their checks beside them.
+  mkdir -p www/data/full-scale && cp reproduction/*-full.csv www/data/full-scale/
 }
 
 build() {

@@ -12,6 +12,9 @@ let painted = ''; // what the chart shows: preset, finished points, width
 // full uniform figure has 165), each series a line saying how many are finished.
 const FEW_POINTS = 30;
 let chips = []; // per series: its <details>, <summary>, the reader's choice, and its points' <li>s
+// The lab's full-scale results per figure (CSV text, or null where there are none): a quick
+// figure's checks are set beside the same checks on them, as in REPRODUCTION-quick.md.
+const fullScale = {};
 
 function choose() {
   if (sweep) sweep.cancel();
@@ -20,6 +23,19 @@ function choose() {
   painted = '';
   buildChips(spec);
   render();
+  if ($('figure-scale').value === 'quick' && !(spec.name in fullScale)) {
+    fullScale[spec.name] = null;
+    fetch(`data/full-scale/${spec.name}-full.csv`)
+      .then((response) => (response.ok ? response.text() : null))
+      .catch(() => null)
+      .then((csv) => {
+        fullScale[spec.name] = csv;
+        if (csv && sweep.spec.name === spec.name) {
+          painted = '';
+          render();
+        }
+      });
+  }
 }
 
 /** The point list, built once a figure: render() updates it in place (a rebuild per progress message would drop the keyboard focus). */
@@ -94,19 +110,13 @@ function render() {
   const points = JSON.stringify(finished);
   const curves = JSON.parse(sweep_curves(spec.name, $('figure-scale').value, points));
   paint($('figure-chart'), spec.title, spec.axis, 'clean test accuracy', true, curves, [Math.min(...xs), Math.max(...xs)]);
-  showChecks(JSON.parse(sweep_checks(spec.name, $('figure-scale').value, spec.seeds, points)), spec.seeds);
+  const scale = $('figure-scale').value;
+  showChecks(JSON.parse(sweep_checks(spec.name, scale, spec.seeds, points, scale === 'quick' ? fullScale[spec.name] : null)), spec.seeds);
 }
 
-/** The paper's claim and its checks on the finished points, computed by the core as in REPRODUCTION.md. */
-function showChecks({ claim, verdict, details, checks }, seeds) {
-  $('figure-checks').dataset.verdict = verdict;
-  $('figure-claim').textContent = `The paper's claim: ${claim}.`;
-  const strong = document.createElement('strong');
-  strong.textContent = `Verdict on these points: ${verdict}`;
-  // One seed a point can tip a close comparison either way: say so where it is the case.
-  const few = seeds < 3 ? ` ${seeds === 1 ? 'One seed' : 'Two seeds'} a point: choose 3 seeds to see the spread a verdict should rest on.` : '';
-  $('figure-verdict').replaceChildren(strong, ` (${details}).${few}`);
-  $('figure-check-list').replaceChildren(
+/** A list of checks, each with its outcome word styled by class. */
+function listChecks(list, checks) {
+  list.replaceChildren(
     ...checks.map(({ text, mark }) => {
       const li = document.createElement('li');
       const outcome = document.createElement('span');
@@ -116,6 +126,23 @@ function showChecks({ claim, verdict, details, checks }, seeds) {
       return li;
     }),
   );
+}
+
+/** The paper's claim and its checks on the finished points, computed by the core as in REPRODUCTION.md. */
+function showChecks({ claim, verdict, details, checks, agreement, as_full: asFull }, seeds) {
+  $('figure-checks').dataset.verdict = verdict;
+  $('figure-claim').textContent = `The paper's claim: ${claim}.`;
+  const strong = document.createElement('strong');
+  strong.textContent = `Verdict on these points: ${verdict}`;
+  // One seed a point can tip a close comparison either way: say so where it is the case.
+  const few = seeds < 3 ? ` ${seeds === 1 ? 'One seed' : 'Two seeds'} a point: choose 3 seeds to see the spread a verdict should rest on.` : '';
+  $('figure-verdict').replaceChildren(strong, ` (${details}).${few}`);
+  listChecks($('figure-check-list'), checks);
+  // The quick scale trains on a sixth of the data, so it cannot match the paper's numbers; what
+  // it should give is the orderings the lab's full-scale run (REPRODUCTION.md) gives.
+  $('figure-full').hidden = $('figure-full-list').hidden = asFull.length === 0;
+  $('figure-full').textContent = `The same checks on the lab's full-scale results (REPRODUCTION.md), whose orderings a quick figure should give (${agreement}):`;
+  listChecks($('figure-full-list'), asFull);
 }
 
 /** Fills the figures panel; `names` are the presets the core knows. */

@@ -731,10 +731,7 @@ fn report(args: ReportArgs) -> Result<(), String> {
 /// The full scale's figure of `preset`, with the points its CSV in `out` holds.
 fn full_results(out: &Path, preset: Preset) -> Result<(Sweep, Vec<PointResult>), String> {
     let sweep = preset.sweep(Scale::Full);
-    let mut rows = read_results(&out.join(format!("{}-full.csv", sweep.name)))?;
-    sweep.adopt_recipes(&mut rows);
-    let points = sweep.points();
-    rows.retain(|r| points.iter().any(|p| sweep.is_result_of(p, r)));
+    let rows = sweep.results_of(read_results(&out.join(format!("{}-full.csv", sweep.name)))?);
     Ok((sweep, rows))
 }
 

@@ -230,6 +230,15 @@ impl Sweep {
         format!("{}{}", recipe(&point.config), if early { " early-stop" } else { "" })
     }
 
+    /// Of a figure CSV's `rows`, the results of this sweep's points (rows of a file older than the
+    /// recipe column adopt the recipe of their day first; rows of another recipe or grid drop out).
+    pub fn results_of(&self, mut rows: Vec<PointResult>) -> Vec<PointResult> {
+        self.adopt_recipes(&mut rows);
+        let points = self.points();
+        rows.retain(|r| points.iter().any(|p| self.is_result_of(p, r)));
+        rows
+    }
+
     /// Rows of a file older than the recipe column get the recipe of the point they are of:
     /// the preset's of the day they were read, so read them before changing a recipe.
     pub fn adopt_recipes(&self, rows: &mut [PointResult]) {

@@ -439,7 +439,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], full: &[(Sw
         .iter()
         .map(|(sweep, results)| {
             let checks = checks(sweep, results);
-            let as_full = full.iter().find(|(f, _)| f.name == sweep.name).map_or_else(Vec::new, |(f, rs)| against_full(&checks, &checks_of(f, rs)));
+            let as_full = full.iter().find(|(f, _)| f.name == sweep.name).map_or_else(Vec::new, |(f, rs)| as_at_full_scale(&checks, f, rs));
             Judged { sweep, results, checks, as_full }
         })
         .collect();
@@ -498,11 +498,7 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], full: &[(Sw
         if !as_full.is_empty() {
             let _ = writeln!(md, "\nThe same checks on the full scale's results (`REPRODUCTION.md`), whose orderings the quick scale should give ({}):\n", agreement(as_full));
             for c in as_full {
-                let mark = match c.holds {
-                    Some(true) => "as at full scale",
-                    Some(false) => "**not as at full scale**",
-                    _ => "waits",
-                };
+                let mark = if c.holds == Some(false) { format!("**{}**", as_full_mark(c)) } else { as_full_mark(c).to_string() };
                 let _ = writeln!(md, "- {}: {mark}", c.text());
             }
         }
@@ -511,13 +507,23 @@ pub fn markdown(scale: Scale, figures: &[(Sweep, Vec<PointResult>)], full: &[(Sw
     md
 }
 
-/// The checks of a figure, or none where it has no results (a scale not run yet).
-fn checks_of(sweep: &Sweep, results: &[PointResult]) -> Vec<Check> {
-    if results.is_empty() { Vec::new() } else { checks(sweep, results) }
+/// The quick scale's `checks` set beside the same checks on the full scale's figure `full` with
+/// its `results` ([`against_full`]); none where the full scale has no results yet.
+pub fn as_at_full_scale(checks: &[Check], full: &Sweep, results: &[PointResult]) -> Vec<Check> {
+    if results.is_empty() { Vec::new() } else { against_full(checks, &self::checks(full, results)) }
+}
+
+/// A check of [`against_full`] in words: as at full scale, not as at full scale, or waits.
+pub fn as_full_mark(check: &Check) -> &'static str {
+    match check.holds {
+        Some(true) => "as at full scale",
+        Some(false) => "not as at full scale",
+        None => "waits",
+    }
 }
 
 /// "as at full scale: 5 of 6 checks" (and how many wait for full-scale points); empty without any.
-fn agreement(as_full: &[Check]) -> String {
+pub fn agreement(as_full: &[Check]) -> String {
     let judged = as_full.iter().filter(|c| c.holds.is_some()).count();
     let agree = as_full.iter().filter(|c| c.holds == Some(true)).count();
     let wait = waiting(as_full);

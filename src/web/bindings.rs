@@ -202,14 +202,33 @@ pub fn sweep_curves(name: &str, scale: &str, results_json: &str) -> Result<Strin
 
 /// The paper's claim for a figure and its checks on the finished points (the first `seeds`
 /// seeds), as the report computes them: `{claim, verdict, details, checks: [{text, mark}]}`.
+/// At the quick scale, given the full scale's CSV (the lab's committed results), also the same
+/// checks set beside the full scale's, as REPRODUCTION-quick.md does: `agreement` ("as at full
+/// scale: 7 of 7 checks") and `as_full: [{text, mark}]`.
 #[wasm_bindgen]
-pub fn sweep_checks(name: &str, scale: &str, seeds: usize, results_json: &str) -> Result<String, JsError> {
+pub fn sweep_checks(name: &str, scale: &str, seeds: usize, results_json: &str, full_csv: Option<String>) -> Result<String, JsError> {
     let sweep = figure(name, scale)?.with_seeds(seeds);
     let results = finished(results_json)?;
     let checks = report::checks(&sweep, &results);
     let (verdict, details) = report::verdict_line(&sweep, &results, &checks);
-    let checks: Vec<_> = checks.iter().map(|c| serde_json::json!({ "text": c.text(), "mark": c.mark() })).collect();
-    Ok(serde_json::json!({ "claim": report::claim(&sweep.name), "verdict": verdict, "details": details, "checks": checks }).to_string())
+    let as_full = match full_csv.filter(|_| scale == "quick") {
+        Some(csv) => {
+            let full = figure(name, "full")?;
+            let rows = full.results_of(crate::experiments::from_csv(&csv).map_err(js_error)?);
+            report::as_at_full_scale(&checks, &full, &rows)
+        }
+        None => Vec::new(),
+    };
+    let listed = |checks: &[report::Check], mark: fn(&report::Check) -> &'static str| -> Vec<serde_json::Value> { checks.iter().map(|c| serde_json::json!({ "text": c.text(), "mark": mark(c) })).collect() };
+    Ok(serde_json::json!({
+        "claim": report::claim(&sweep.name),
+        "verdict": verdict,
+        "details": details,
+        "checks": listed(&checks, report::Check::mark),
+        "agreement": report::agreement(&as_full),
+        "as_full": listed(&as_full, report::as_full_mark),
+    })
+    .to_string())
 }
 
 /// The trainer living in the Web Worker.

@@ -25,6 +25,7 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
   assert.equal(await page.getAttribute('#figure-checks', 'data-verdict'), 'not checked (points missing)');
   assert.match(await page.textContent('#figure-claim'), /^The paper's claim: re-used and never-seen noisy images hurt about equally\.$/);
   assert.match(await page.textContent('#figure-check-list'), /^repeated vs novel at alpha=20 \(within 2 points counts as equal\): not trained yet; judged when trained: waits$/);
+  assert.equal(await page.isVisible('#figure-full'), false, 'nothing to set beside the full scale yet');
   await page.fill('#figure-workers', '2');
   await page.click('#figure-run');
   await page.waitForFunction(() => document.querySelectorAll('#figure-points li.running').length === 2, null, { timeout: 60_000 });
@@ -62,6 +63,15 @@ test('a quick figure runs in 2 workers, keeps finished points over a reload, and
   assert.match(await page.getAttribute('#figure-checks', 'data-verdict'), /^claim (not )?reproduced$/);
   assert.match(await page.textContent('#figure-check-list'), /^repeated vs novel at alpha=20 \(within 2 points counts as equal\): \d+\.\d vs \d+\.\d, \d+\.\d points apart: (holds|does not hold)$/);
   assert.match(await page.textContent('#figure-verdict'), /^Verdict on these points: claim (not )?reproduced \([01] of 1 checks hold; 6 runs trained\)\. One seed a point: choose 3 seeds to see the spread a verdict should rest on\.$/);
+  // Beside it, the same check on the lab's committed full-scale results, as REPRODUCTION.md
+  // judges it there: the quick figure should give the full scale's ordering.
+  const fullReport = fs.readFileSync('REPRODUCTION.md', 'utf8').split('\n## ').find((s) => s.startsWith('Re-used vs never-seen'));
+  const atFull = /^- repeated vs novel at alpha=20 .*: \**(holds|does not hold)\**$/m.exec(fullReport)[1];
+  const atQuick = / (holds|does not hold)$/.exec(await page.textContent('#figure-check-list'))[1];
+  const same = atQuick === atFull;
+  assert.equal(await page.isVisible('#figure-full'), true);
+  assert.equal(await page.textContent('#figure-full'), `The same checks on the lab's full-scale results (REPRODUCTION.md), whose orderings a quick figure should give (as at full scale: ${same ? 1 : 0} of 1 check):`);
+  assert.equal(await page.textContent('#figure-full-list'), `repeated vs novel at alpha=20 (within 2 points counts as equal): quick ${atQuick}, full ${atFull}: ${same ? 'as at full scale' : 'not as at full scale'}`);
 
   // The summary chart has our two curves and the paper's markers in the first two palette colours.
   const colours = (await palette(page)).slice(0, 2);
