@@ -92,8 +92,9 @@ fn the_known_transition_is_h_alphas_target_and_the_estimate_finds_it() {
 fn at_heavy_symmetric_noise_forward_correction_and_co_teaching_beat_cross_entropy() {
     // 70% of 5,000 labels flipped to another class, 15 epochs: plain cross-entropy memorises.
     // When written: ce 67.5 / 67.2 / 69.7, forward 74.0 / 75.4 / 77.4, co-teaching 81.5 / 82.2 /
-    // 83.1 (%, seeds 1-3; 84.6 / 77.7 / 71.6 with the old 1-epoch ramp). The claim (Patrini et al. 2017; Han et al. 2018): each method beats
-    // cross-entropy on every seed and by at least 4 points on average.
+    // 83.1 (%, seeds 1-3; 84.6 / 77.7 / 71.6 with the old 1-epoch ramp). The claim (Patrini et
+    // al. 2017; Han et al. 2018): each method beats cross-entropy on every seed and by at least 4
+    // points on average.
     let base = RunConfig { model: Architecture::Mlp1, clean: 5_000, noise: NoiseKind::Symmetric, epsilon: 0.7, epochs: 15, ..RunConfig::default() };
     let mean = |method| {
         let runs: Vec<f64> = (1..=3).map(|seed| train(&RunConfig { method, seed, ..base.clone() }).test_accuracy).collect();

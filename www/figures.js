@@ -138,8 +138,8 @@ function showChecks({ claim, verdict, details, checks, agreement, as_full: asFul
   const few = seeds < 3 ? ` ${seeds === 1 ? 'One seed' : 'Two seeds'} a point: choose 3 seeds to see the spread a verdict should rest on.` : '';
   $('figure-verdict').replaceChildren(strong, ` (${details}).${few}`);
   listChecks($('figure-check-list'), checks);
-  // The quick scale trains on a sixth of the data, so it cannot match the paper's numbers; what
-  // it should give is the orderings the lab's full-scale run (REPRODUCTION.md) gives.
+  // The quick scale trains on less (a smaller clean set, fewer epochs), so it cannot match the
+  // paper's numbers; what it should give is the orderings of the lab's full-scale run.
   $('figure-full').hidden = $('figure-full-list').hidden = asFull.length === 0;
   $('figure-full').textContent = `The same checks on the lab's full-scale results (REPRODUCTION.md), whose orderings a quick figure should give (${agreement}):`;
   listChecks($('figure-full-list'), asFull);
