@@ -11,14 +11,15 @@ export const colorOf = (i) => {
 
 const $ = (id) => document.getElementById(id);
 
-/** A heatmap cell's colour `rgb` at `alpha` over white, with the text colour (near-black or white)
- * that contrasts more with it (WCAG relative luminance). */
+/** A heatmap cell's colour `rgb` at `alpha` over white, with the text colour (black or white)
+ * that contrasts more with it (WCAG relative luminance). Black, not near-black: the better of
+ * black and white is at least 4.58:1 on any background, AA's 4.5; with #111 a mid shade gets 4.35. */
 export function heatCell(cell, [r, g, b], alpha) {
   const over = (c) => 255 + (c - 255) * alpha;
   const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
   const L = 0.2126 * lin(over(r)) + 0.7152 * lin(over(g)) + 0.0722 * lin(over(b));
   cell.style.background = `rgba(${r},${g},${b},${alpha})`;
-  cell.style.color = 1.05 / (L + 0.05) > (L + 0.05) / 0.05 ? '#fff' : '#111';
+  cell.style.color = 1.05 / (L + 0.05) > (L + 0.05) / 0.05 ? '#fff' : '#000';
 }
 let mapping = null; // the lab chart's pixel mapping, for hovering
 

@@ -104,8 +104,16 @@ for (const [name, url, width] of [['the lab', '/?model=mlp1&width=64&clean=2000&
     const context = await lab.b.newContext({ viewport: { width, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const page = await context.newPage();
     await page.goto(`${lab.srv.origin}${url}`);
-    if (name === 'the lab') await waitState(page, ['done', 'error']);
-    else await page.waitForFunction(() => document.getElementById('story-status').dataset.state === 'ready', null, { timeout: 60_000 });
+    if (name === 'the lab') {
+      await waitState(page, ['done', 'error']);
+      // The figure panel judged too: a quick figure's committed points imported, its checks and
+      // their full-scale counterparts listed.
+      await page.selectOption('#figure-preset', 'batch-size');
+      await page.selectOption('#figure-scale', 'quick');
+      await page.selectOption('#figure-seeds', '3');
+      await page.setInputFiles('#figure-import', 'reproduction/batch-size-quick.csv');
+      await page.waitForFunction(() => !document.getElementById('figure-full').hidden, null, { timeout: 20_000 });
+    } else await page.waitForFunction(() => document.getElementById('story-status').dataset.state === 'ready', null, { timeout: 60_000 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${overflow} px of horizontal overflow`);
     const outside = await page.$$eval('canvas', (cs) => cs.filter((c) => c.getBoundingClientRect().width > 0).filter((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5 || c.getBoundingClientRect().left < -0.5).map((c) => c.id || c.className));
@@ -137,3 +145,35 @@ for (const [name, url] of [['the lab', '/?model=mlp1&width=64&clean=2000&alpha=5
     await context.close();
   });
 }
+
+test('every heatmap shade keeps its number readable: text against cell at least 4.5:1 (WCAG AA)', async () => {
+  // axe judges the shades one run happens to show; this sweeps every shade of both palettes.
+  const context = await lab.b.newContext();
+  const page = await context.newPage();
+  await page.goto(`${lab.srv.origin}/`);
+  const worst = await page.evaluate(async () => {
+    const { heatCell, colorOf } = await import('./ui.js');
+    const luminance = (rgb) => {
+      const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
+    };
+    const parse = (css) => css.match(/[\d.]+/g).map(Number);
+    let worst = { ratio: Infinity };
+    for (const series of [0, 3]) {
+      for (let k = 0; k <= 100; k++) {
+        const td = document.createElement('td');
+        document.body.append(td);
+        heatCell(td, colorOf(series), k / 100);
+        const [r, g, b, a = 1] = parse(getComputedStyle(td).backgroundColor);
+        const cell = luminance([r, g, b].map((c) => 255 + (c - 255) * a));
+        const text = luminance(parse(getComputedStyle(td).color));
+        const ratio = (Math.max(cell, text) + 0.05) / (Math.min(cell, text) + 0.05);
+        if (ratio < worst.ratio) worst = { ratio, series, alpha: k / 100 };
+        td.remove();
+      }
+    }
+    return worst;
+  });
+  assert.ok(worst.ratio >= 4.5, `series ${worst.series} at ${worst.alpha}: ${worst.ratio.toFixed(2)}:1`);
+  await context.close();
+});
