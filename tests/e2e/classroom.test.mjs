@@ -151,6 +151,9 @@ test('every heatmap shade keeps its number readable: text against cell at least 
   const context = await lab.b.newContext();
   const page = await context.newPage();
   await page.goto(`${lab.srv.origin}/`);
+  // The palette comes from the wasm: wait until the page has initialised it (the figure list is
+  // filled from it).
+  await page.waitForSelector('#figure-preset option[value="uniform"]', { state: 'attached' });
   const worst = await page.evaluate(async () => {
     const { heatCell, colorOf } = await import('./ui.js');
     const luminance = (rgb) => {
