@@ -236,6 +236,20 @@ pub fn own_parameters(config: &RunConfig, leader: &str) -> Vec<(&'static str, St
     PARAMETERS.iter().filter(|p| p.applies.is_some_and(|(on, test)| on == leader && test(config))).map(|p| (p.name, p.get(config))).collect()
 }
 
+/// The parameters whose values differ between `a` and `b`, as `(name, a's, b's)`, leaving out
+/// those that apply to neither run: co-teaching's ramp is no difference between two
+/// cross-entropy runs (a run saved before its default changed still resumes).
+pub fn differences(a: &RunConfig, b: &RunConfig) -> Vec<(&'static str, String, String)> {
+    PARAMETERS
+        .iter()
+        .filter(|p| p.applies.is_none_or(|(_, test)| test(a) || test(b)))
+        .filter_map(|p| {
+            let (x, y) = (p.get(a), p.get(b));
+            (x != y).then_some((p.name, x, y))
+        })
+        .collect()
+}
+
 /// The configuration as a URL query, parameters in table order (the page encodes its own).
 pub fn to_query(config: &RunConfig) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs(config)).finish()

@@ -285,10 +285,20 @@ fn a_run_saved_and_resumed_by_a_new_trainer_is_the_same_run() {
         assert_eq!(accuracies(&resumed), accuracies(&whole), "{}", config.label());
         assert_eq!(resumed.transition_estimate, whole.transition_estimate);
 
-        // Saved again later, only the newest save is kept; another configuration is refused.
+        // Saved again later, only the newest save is kept; another configuration is refused,
+        // naming what differs. A setting the run does not read (co-teaching's ramp under any
+        // other method) is no difference: a default changed since the save does not strand it.
         let other = RunConfig { seed: 4, ..config.clone() };
         let refused = Trainer::new(&other, sources.clone(), None, Backend::default(), system_clock).unwrap().resume(&dir);
-        assert!(refused.is_err_and(|e| e.to_string().contains("another configuration")), "{}", config.label());
+        assert!(refused.is_err_and(|e| e.to_string().contains("another configuration (seed 3, not 4)")), "{}", config.label());
+        let ramp = RunConfig { forget_epochs: config.forget_epochs + 1.0, ..config.clone() };
+        let resumed = Trainer::new(&ramp, sources.clone(), None, Backend::default(), system_clock).unwrap().resume(&dir);
+        let message = |r: Result<Trainer, _>| r.err().map(|e: label_noise_lab::core::training::TrainError| e.to_string());
+        if config.method == Method::Coteach {
+            assert!(message(resumed).is_some_and(|e| e.contains("forget-epochs")), "{}", config.label());
+        } else {
+            assert_eq!(message(resumed), None, "{}", config.label());
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

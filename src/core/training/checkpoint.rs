@@ -121,8 +121,10 @@ impl Trainer {
         let at = dir.join(name.trim());
         let json = std::fs::read(at.join("state.json")).map_err(|e| fail(&at, e))?;
         let state: State = serde_json::from_slice(&json).map_err(|e| fail(&at, e))?;
-        if state.config != self.config {
-            return Err(fail(&at, format!("was saved by another configuration ({}), not {}", state.config.label(), self.config.label())));
+        let differences = crate::params::differences(&state.config, &self.config);
+        if !differences.is_empty() {
+            let named: Vec<String> = differences.iter().map(|(name, saved, now)| format!("{name} {saved}, not {now}")).collect();
+            return Err(fail(&at, format!("was saved by another configuration ({}); delete it to start over", named.join(", "))));
         }
         if state.training_set != self.set.fingerprint() {
             return Err(fail(&at, "does not match this training set (other data or noise code); delete it to start over"));
