@@ -219,11 +219,8 @@ fn the_committed_reports_are_what_the_committed_results_give() {
     let dir = std::env::temp_dir().join(format!("lnl-committed-{}", std::process::id()));
     let copy = dir.join("reproduction");
     std::fs::create_dir_all(&copy).unwrap();
-    let committed: Vec<String> = std::fs::read_dir(repo.join("reproduction"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.ends_with(".csv") || name.ends_with(".svg"))
-        .collect();
+    let committed: Vec<String> =
+        std::fs::read_dir(repo.join("reproduction")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|name| name.ends_with(".csv") || name.ends_with(".svg")).collect();
     assert!(committed.len() >= 32, "every figure's CSV and chart at both scales: {committed:?}");
     for name in &committed {
         std::fs::copy(repo.join("reproduction").join(name), copy.join(name)).unwrap();

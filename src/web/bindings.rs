@@ -219,7 +219,8 @@ pub fn sweep_checks(name: &str, scale: &str, seeds: usize, results_json: &str, f
         }
         None => Vec::new(),
     };
-    let listed = |checks: &[report::Check], mark: fn(&report::Check) -> &'static str| -> Vec<serde_json::Value> { checks.iter().map(|c| serde_json::json!({ "text": c.text(), "mark": mark(c) })).collect() };
+    let listed =
+        |checks: &[report::Check], mark: fn(&report::Check) -> &'static str| -> Vec<serde_json::Value> { checks.iter().map(|c| serde_json::json!({ "text": c.text(), "mark": mark(c) })).collect() };
     Ok(serde_json::json!({
         "claim": report::claim(&sweep.name),
         "verdict": verdict,
