@@ -23,19 +23,24 @@ function choose() {
   painted = '';
   buildChips(spec);
   render();
-  if ($('figure-scale').value === 'quick' && !(spec.name in fullScale)) {
-    fullScale[spec.name] = null;
-    fetch(`data/full-scale/${spec.name}-full.csv`)
-      .then((response) => (response.ok ? response.text() : null))
-      .catch(() => null)
-      .then((csv) => {
-        fullScale[spec.name] = csv;
-        if (csv && sweep.spec.name === spec.name) {
-          painted = '';
-          render();
-        }
-      });
-  }
+  if ($('figure-scale').value === 'quick') loadFullScale(spec.name);
+}
+
+/** Fetches figure `name`'s full-scale results once, and redraws its checks when they arrive
+ *  while it is shown (none: a figure without them, or offline before a first visit). */
+function loadFullScale(name) {
+  if (name in fullScale) return;
+  fullScale[name] = null;
+  fetch(`data/full-scale/${name}-full.csv`)
+    .then((response) => (response.ok ? response.text() : null))
+    .catch(() => null)
+    .then((csv) => {
+      fullScale[name] = csv;
+      if (csv && sweep.spec.name === name) {
+        painted = '';
+        render();
+      }
+    });
 }
 
 /** The point list, built once a figure: render() updates it in place (a rebuild per progress message would drop the keyboard focus). */
