@@ -8,7 +8,7 @@ use label_noise_lab::core::backend::Backend;
 use label_noise_lab::core::config::{LrSchedule, NoiseKind, RunConfig};
 use label_noise_lab::core::data::Dataset;
 use label_noise_lab::core::evaluation::Reporting;
-use label_noise_lab::core::noise::{Order, WrongClassRanking};
+use label_noise_lab::core::noise::WrongClassRanking;
 use label_noise_lab::core::optim::OptimizerKind;
 use label_noise_lab::core::packed;
 use label_noise_lab::core::training::{Metrics, RunSummary, Sources, TrainError, Trainer, reference_ranking, system_clock};
@@ -335,12 +335,8 @@ fn load_sources(need_fashion: bool) -> Result<Sources, String> {
     Ok(Sources { mnist, fashion })
 }
 
-fn needs_ranking(config: &RunConfig) -> bool {
-    config.noise == NoiseKind::Structured && config.order != Order::Random && config.delta > 0.0 && config.alpha > 0.0
-}
-
 fn ranking_for(configs: &[&RunConfig], sources: &Sources, backend: Backend) -> Result<Option<WrongClassRanking>, String> {
-    if !configs.iter().any(|c| needs_ranking(c)) {
+    if !configs.iter().any(|c| c.noise_spec().needs_ranking()) {
         return Ok(None);
     }
     eprintln!("confusion order: training a reference perceptron on 10,000 clean images ...");

@@ -287,6 +287,13 @@ pub const HELD_OUT: usize = 10_000;
 pub const MIN_HELD_OUT: usize = 2_000;
 
 impl NoiseSpec {
+    /// Whether building the set needs the confusion ranking of a clean model (structured noise in
+    /// confusion or reverse order; not at delta or alpha 0, where the noise is uniform whatever
+    /// the order). The CLI and the page train the reference perceptron only then.
+    pub fn needs_ranking(&self) -> bool {
+        matches!(self.noise, Noise::Structured { delta, order } if order != Order::Random && delta > 0.0 && self.alpha > 0.0)
+    }
+
     /// Noisy examples added to the clean ones (none for flips, which relabel the clean ones).
     pub fn noisy_count(&self) -> usize {
         if matches!(self.noise, Noise::Flip { .. }) {
@@ -430,10 +437,12 @@ impl TrainingSet {
         }
         let labels = match spec.noise {
             Noise::Structured { delta, order } => {
+                let given = || ranking.ok_or(NoiseError::NoRanking);
                 let ranking = match order {
-                    Order::Confusion => ranking.ok_or(NoiseError::NoRanking)?.clone(),
-                    Order::Reverse => ranking.ok_or(NoiseError::NoRanking)?.reversed(),
-                    Order::Random => WrongClassRanking::random(seed),
+                    Order::Confusion if spec.needs_ranking() => given()?.clone(),
+                    Order::Reverse if spec.needs_ranking() => given()?.reversed(),
+                    // Also where the order changes nothing (the distribution is uniform).
+                    _ => WrongClassRanking::random(seed),
                 };
                 LabelDistribution::structured(delta, spec.alpha, &ranking)?
             }
@@ -611,6 +620,11 @@ mod tests {
         assert!(matches!(TrainingSet::build(&big, 1, &labels, None, None), Err(NoiseError::NotEnoughNovel { .. })));
         let structured = spec(Noise::Structured { delta: 0.2, order: Order::Confusion }, NoisyImages::Reused);
         assert_eq!(TrainingSet::build(&structured, 1, &labels, None, None).unwrap_err(), NoiseError::NoRanking);
+        // At delta 0 structured noise is uniform in any order: no ranking needed, same labels.
+        let flat = spec(Noise::Structured { delta: 0.0, order: Order::Confusion }, NoisyImages::Reused);
+        assert!(!flat.needs_ranking() && structured.needs_ranking());
+        let uniform = TrainingSet::build(&spec(Noise::Uniform, NoisyImages::Reused), 1, &labels, None, None).unwrap();
+        assert_eq!(TrainingSet::build(&flat, 1, &labels, None, None).unwrap().examples, uniform.examples);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::core::backend::Backend;
 use crate::core::config::{NoiseKind, RunConfig};
 use crate::core::data::Dataset;
 use crate::core::evaluation::Reporting;
-use crate::core::noise::{Order, WrongClassRanking};
+use crate::core::noise::WrongClassRanking;
 use crate::core::packed;
 use crate::core::training::{Metrics, Sources, Trainer, reference_ranking};
 use crate::experiments::chart::{self, Curve, Frame, Style};
@@ -292,7 +292,7 @@ impl Lab {
             return Err(JsError::new(&format!("this run needs {needed} MNIST training images; {loaded} have loaded")));
         }
         let sources = self.sources(&config)?;
-        if config.noise == NoiseKind::Structured && config.order != Order::Random && self.ranking.is_none() {
+        if config.noise_spec().needs_ranking() && self.ranking.is_none() {
             self.ranking = Some(reference_ranking(&sources, Backend::default(), clock).map_err(js_error)?);
         }
         let trainer = Trainer::new(&config, sources, self.ranking.as_ref(), Backend::default(), clock).map_err(js_error)?.reporting(reporting);
