@@ -1,7 +1,7 @@
 // The guided story: the paper's argument in six sections, each a mini-lab (one chart, one or two
 // controls) trained in one shared worker, one run at a time. The paper's points come from the
 // core (the figure presets' reference series); the text is here, the maths in the wasm core.
-import init, { preset } from './pkg/label_noise_lab.js';
+import init, { preset, story_sections } from './pkg/label_noise_lab.js';
 import { TrainingWorker } from './workers.js';
 import { paint, colorOf } from './ui.js';
 import { CHAPTERS } from './chapters.js';
@@ -9,52 +9,38 @@ import { CHAPTERS } from './chapters.js';
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
 
-// Every mini-lab's base run: MLP2, 10,000 clean examples, one epoch (each default answers in
-// about 30 s on a 2-core laptop); Adam at a rate that stays stable under heavy noise.
-const BASE = { model: 'mlp2', width: 256, clean: 10000, alpha: 20, epochs: 1, batch: 128, lr: 0.0005, seed: 1 };
-
-// What each section says and runs. `control`: the parameter the reader changes; `x`: the chart's
-// axis; `paper(x)`: the paper's points for the chart, from a figure preset's reference series.
+// What each section says. Its control and the run behind each of its values come from the core
+// (`experiments::story`, where a native test checks that the runs show what the text says);
+// `x`: the chart's axis; `paper(p)`: the paper's points, from a figure preset's reference series.
 const LABS = {
   baseline: {
     text: 'First, no noise at all: a two-layer network learns to read handwritten digits from 10,000 labelled examples. Watch the accuracy on 10,000 test images it never saw rise as it trains.',
-    run: () => ({ ...BASE, alpha: 0, epochs: 5 }),
     x: 'epoch',
     paper: (p) => p.uniform('mlp2').filter(([a]) => a === 0).map(([, y]) => [5, y]),
   },
   uniform: {
     text: 'Now add noise. For every clean example, add alpha copies of training images with a label drawn at random. At alpha = 50 only one label in 51 is sure to be right, and the right one is ahead of each wrong one by a whisker. Before you run it: how accurate do you think the network will be?',
-    control: { name: 'alpha', values: [0, 10, 20, 50, 100], value: 50 },
     guess: true,
-    run: (v) => ({ ...BASE, alpha: v, epochs: v === 0 ? 5 : 1 }),
     x: 'alpha',
     paper: (p) => p.uniform('mlp2'),
   },
   depth: {
-    text: 'The paper found that deeper networks are more robust. Train a perceptron (no hidden layer) and MLPs with 1, 2 and 4 hidden layers on the same noisy set (alpha = 20).',
-    control: { name: 'model', values: ['perceptron', 'mlp1', 'mlp2', 'mlp4'], value: 'perceptron' },
-    run: (v) => ({ ...BASE, model: v }),
+    text: 'The paper found that deeper networks are more robust. Train a perceptron (no hidden layer) and MLPs with 1, 2 and 4 hidden layers on the same noisy set (alpha = 20), each for two epochs.',
     x: 'model',
     paper: (p) => ['perceptron', 'mlp1', 'mlp2', 'mlp4'].flatMap((m, i) => p.uniform(m).filter(([a]) => a === 20).map(([, y]) => [i, y])),
   },
   structured: {
     text: 'Random wrong labels cancel out. Real annotators confuse particular classes (a 4 for a 9). With structured noise the wrong labels favour the most confusable classes; delta says how much. At delta = 1 the favourite wrong label is as common as the right one. (The paper shows this on a conv net without numbers we could read: no triangles here.)',
-    control: { name: 'delta', values: [0, 0.25, 0.5, 0.75, 1], value: 0.5 },
-    run: (v) => ({ ...BASE, noise: 'structured', delta: v, order: 'confusion' }),
     x: 'delta',
     paper: () => [],
   },
   'clean-size': {
     text: 'How many clean examples does it take? With alpha = 20 noisy examples per clean one, train on more or fewer clean examples (the noisy ones scale with them).',
-    control: { name: 'clean', values: [1000, 2000, 5000, 10000], value: 2000 },
-    run: (v) => ({ ...BASE, clean: v, epochs: v < 5000 ? 2 : 1 }),
     x: 'clean',
     paper: (p) => p.series('clean-size', 'alpha=20'),
   },
   batch: {
-    text: 'Noise averages out within a batch: larger batches see more clean labels per step. Compare batch sizes at alpha = 20, then H_alpha, the "infinite batch": each clean image trained against the average of its clean and noisy labels.',
-    control: { name: 'batch', values: [32, 128, 512, 'H_alpha'], value: 32 },
-    run: (v) => (v === 'H_alpha' ? { ...BASE, 'h-alpha': true, epochs: 5 } : { ...BASE, batch: v }),
+    text: 'Noise averages out within a batch: larger batches see more clean labels per step. Compare batch sizes at alpha = 20 (with a learning rate of 0.001, where the noise in each step shows), then H_alpha, the "infinite batch": each clean image trained against the average of its clean and noisy labels.',
     x: 'batch',
     paper: (p) => [32, 128, 512, 'H_alpha'].flatMap((b, i) => p.series('batch-size', b === 'H_alpha' ? 'H_alpha' : `batch ${b}`).filter(([a]) => a === 20).map(([, y]) => [i, y])),
   },
@@ -67,8 +53,6 @@ function paperPoints() {
   const series = (name, label) => (figure(name).series.find((s) => s.label === label)?.paper || []).map(([x, y]) => [x, y]);
   return { series, uniform: (model) => series('uniform', model) };
 }
-
-const toQuery = (run) => Object.entries(run).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 
 // One worker for the whole story; runs queue.
 let worker = null;
@@ -104,11 +88,11 @@ function next() {
   worker.post({ type: 'start', query: active.query });
 }
 
-/** Trains `run`; `onReport(metrics)` per report; resolves with the final test accuracy. */
-function train(run, onReport) {
+/** Trains the run of URL query `query`; `onReport(metrics)` per report; resolves with the final test accuracy. */
+function train(query, onReport) {
   return new Promise((resolve, reject) => {
     const job = {
-      query: toQuery(run),
+      query,
       on: (data) => {
         if (data.type === 'reports') data.reports.forEach(onReport);
         else if (data.type === 'done') finish(() => resolve(data.summary.test_accuracy));
@@ -126,8 +110,8 @@ function train(run, onReport) {
   });
 }
 
-function buildChapter({ id, title }, paper) {
-  const lab = LABS[id];
+function buildChapter({ id, title }, paper, { control, runs }) {
+  const lab = { ...LABS[id], control };
   const section = document.createElement('section');
   section.className = 'chapter';
   section.id = id;
@@ -152,8 +136,8 @@ function buildChapter({ id, title }, paper) {
     const label = Object.assign(document.createElement('label'), { textContent: `${lab.control.name} ` });
     select = document.createElement('select');
     select.id = `${id}-${lab.control.name}`;
-    for (const v of lab.control.values) select.append(new Option(String(v), String(v)));
-    select.value = String(lab.control.value);
+    for (const v of lab.control.values) select.append(new Option(v, v));
+    select.value = lab.control.value;
     label.append(select);
     controls.append(label);
   }
@@ -178,7 +162,8 @@ function buildChapter({ id, title }, paper) {
   runButton.disabled = !!lab.guess;
   controls.append(runButton);
 
-  const xOf = (v) => (lab.x === 'model' || lab.x === 'batch' ? lab.control.values.indexOf(v) : Number(v));
+  const categorical = lab.x === 'model' || lab.x === 'batch';
+  const xOf = (v) => (categorical ? lab.control.values.indexOf(v) : Number(v));
   const paperCurve = lab.paper(paper);
   function draw() {
     const points = [...ours.entries()].sort((a, b) => a[0] - b[0]);
@@ -188,17 +173,16 @@ function buildChapter({ id, title }, paper) {
       ...(guess !== null ? [{ label: 'your guess', color: colorOf(3), marker: true, points: [[50, guess]] }] : []),
     ].filter((c) => c.points.length);
     const values = lab.control ? lab.control.values.map(xOf) : [0, 5];
-    const categorical = lab.x === 'model' || lab.x === 'batch';
-    paint(canvas, title.replace(/^\d\. /, ''), lab.x, 'clean test accuracy', true, curves, [Math.min(...values), Math.max(...values)], categorical ? lab.control.values.map(String) : undefined);
+    paint(canvas, title.replace(/^\d\. /, ''), lab.x, 'clean test accuracy', true, curves, [Math.min(...values), Math.max(...values)], categorical ? lab.control.values : undefined);
   }
   runButton.addEventListener('click', async () => {
-    const v = select ? (lab.control.values.find((c) => String(c) === select.value)) : null;
+    const v = select ? select.value : null;
     box.dataset.state = 'running';
     runButton.disabled = true;
     live = [];
     result.textContent = 'Training…';
     try {
-      const accuracy = await train(lab.run(v), (m) => {
+      const accuracy = await train(runs[select ? lab.control.values.indexOf(v) : 0], (m) => {
         if (lab.x === 'epoch') live.push([m.epoch, m.test_accuracy]);
         result.textContent = `Training… epoch ${m.epoch.toFixed(2)}: ${(m.test_accuracy * 100).toFixed(1)}% so far`;
         draw();
@@ -207,7 +191,7 @@ function buildChapter({ id, title }, paper) {
       box.dataset.state = 'done';
       box.dataset.accuracy = accuracy;
       const said = `${(accuracy * 100).toFixed(1)}% of the test digits right${v !== null ? ` at ${lab.control.name} = ${v}` : ''}.`;
-      result.textContent = guess !== null && v === 50 ? `You guessed ${(guess * 100).toFixed(0)}%; the network got ${(accuracy * 100).toFixed(1)}% (chance is 10%).` : said;
+      result.textContent = guess !== null && v === '50' ? `You guessed ${(guess * 100).toFixed(0)}%; the network got ${(accuracy * 100).toFixed(1)}% (chance is 10%).` : said;
     } catch (e) {
       box.dataset.state = 'error';
       result.textContent = `This run failed: ${e.message}`;
@@ -224,9 +208,10 @@ async function main() {
   const only = url.get('section');
   if (url.get('embed') === '1') document.body.classList.add('embed');
   const paper = paperPoints();
+  const sections = Object.fromEntries(JSON.parse(story_sections()).map((s) => [s.id, s]));
   for (const chapter of CHAPTERS) {
     if (only && chapter.id !== only) continue;
-    $('chapters').append(buildChapter(chapter, paper));
+    $('chapters').append(buildChapter(chapter, paper, sections[chapter.id]));
   }
   const drawAll = () => [...$('chapters').children].forEach((section) => section.draw());
   drawAll();

@@ -15,6 +15,7 @@ pub mod estimate;
 pub mod paper;
 pub mod probe;
 pub mod report;
+pub mod story;
 use serde::{Deserialize, Serialize};
 
 /// The most epochs the minimum-samples rule gives a point.

@@ -12,7 +12,7 @@ use crate::core::packed;
 use crate::core::training::{Metrics, Sources, Trainer, reference_ranking};
 use crate::experiments::chart::{self, Curve, Frame, Style};
 use crate::experiments::estimate::{Estimate, Throughput, duration};
-use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep, report};
+use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep, report, story};
 use crate::params;
 use crate::web::canvas::Canvas;
 use plotters::prelude::*;
@@ -157,6 +157,23 @@ pub fn preset(name: &str, scale: &str, seeds: Option<usize>) -> Result<String, J
         "presets": PRESETS.iter().map(|p| p.name()).collect::<Vec<_>>(),
     })
     .to_string())
+}
+
+/// The guided story's sections (`story.html`): each one's control (`{name, values, value}`, or
+/// null for a single run) and the run behind each value as a URL query (one for a single run).
+#[wasm_bindgen]
+pub fn story_sections() -> Result<String, JsError> {
+    let sections = story::SECTIONS
+        .iter()
+        .map(|s| {
+            let values = if s.control.is_some() { s.values } else { &[""] };
+            let runs = values.iter().map(|v| s.config(v, 1).map(|c| params::to_query(&c))).collect::<Result<Vec<_>, _>>()?;
+            let control = s.control.map(|name| serde_json::json!({ "name": name, "values": s.values, "value": s.value }));
+            Ok(serde_json::json!({ "id": s.id, "control": control, "runs": runs }))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(js_error)?;
+    Ok(serde_json::Value::from(sections).to_string())
 }
 
 /// The points of a figure (as [`preset`] lists them) that a CSV written by `label-noise-lab
