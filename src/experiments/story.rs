@@ -6,8 +6,14 @@ use crate::core::config::RunConfig;
 use crate::params;
 
 /// Every section's base run: MLP2, 10,000 clean examples, alpha = 20, one epoch (each default
-/// answers in about 30 s on a 2-core laptop); Adam at a rate that stays stable under heavy noise.
-const BASE: &[(&str, &str)] = &[("model", "mlp2"), ("width", "256"), ("clean", "10000"), ("alpha", "20"), ("epochs", "1"), ("batch", "128"), ("lr", "0.0005"), ("seed", "1")];
+/// answers within 30 s in the page on a 2-core machine: BENCHMARKS.md, the story's runs); Adam
+/// at a rate that stays stable under heavy noise.
+const BASE: &[(&str, &str)] = &[("model", "mlp2"), ("width", "256"), ("clean", "10000"), ("alpha", "20"), ("epochs", "1"), ("batch", "128"), ("lr", "0.0005")];
+
+/// The seed of every run the page trains. Its numbers there differ from a native run of the
+/// same seed by float rounding, which heavy noise amplifies (batch 32, seed 1: 65.9% natively,
+/// 74.8% in Chromium), so the claims rest on the mean over seeds 1-3, not on this one run.
+pub const PAGE_SEED: u64 = 1;
 
 /// One section's mini-lab.
 pub struct Section {
@@ -55,7 +61,8 @@ pub const SECTIONS: &[Section] = &[
         settings: |v| set(&[("alpha", v), ("epochs", if v == "0" { "5" } else { "1" })]),
     },
     // Two epochs: after one, MLP4 trails MLP2 (80.4% vs 83.6%, seeds 1-3); after two it leads
-    // (88.0 vs 87.3), as at the full scale.
+    // (88.0 vs 87.3), as at the full scale, but by less than seeds differ (seed 3: 86.9 vs
+    // 87.8), as in the paper (94.3 vs 93.9): the text says so.
     Section {
         id: "depth",
         control: Some("model"),
@@ -84,7 +91,9 @@ pub const SECTIONS: &[Section] = &[
     },
     // Batch size matters through the noise in each step, so the batches train at a rate where
     // that noise shows (as the report's batch figure does): at 5e-4, batch 512 trails 128
-    // (82.5% vs 83.6%); at 1e-3 they rise 70.0 / 81.3 / 82.1 (seeds 1-3).
+    // (82.5% vs 83.6%); at 1e-3 they rise 70.0 / 81.3 / 82.1 (seeds 1-3). 128 to 512 gains under
+    // a point on the mean and seed 1 reverses it (82.3 vs 81.5 natively, 83.0 vs 82.3 in the
+    // page), so the text says the step is smaller than a seed's difference.
     Section {
         id: "batch",
         control: Some("batch"),

@@ -167,7 +167,7 @@ pub fn story_sections() -> Result<String, JsError> {
         .iter()
         .map(|s| {
             let values = if s.control.is_some() { s.values } else { &[""] };
-            let runs = values.iter().map(|v| s.config(v, 1).map(|c| params::to_query(&c))).collect::<Result<Vec<_>, _>>()?;
+            let runs = values.iter().map(|v| s.config(v, story::PAGE_SEED).map(|c| params::to_query(&c))).collect::<Result<Vec<_>, _>>()?;
             let control = s.control.map(|name| serde_json::json!({ "name": name, "values": s.values, "value": s.value }));
             Ok(serde_json::json!({ "id": s.id, "control": control, "runs": runs }))
         })

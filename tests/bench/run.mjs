@@ -11,14 +11,14 @@ import { spread, fmt } from './stats.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS || 3);
-// BENCH_PARTS=steps,wait,figure: the step tables (native and in the browser), what users wait for
-// (page runs, estimate vs actual) and a figure preset in the page;
+// BENCH_PARTS=steps,wait,figure,story: the step tables (native and in the browser), what users
+// wait for (page runs, estimate vs actual), a figure preset in the page and every story run;
 // `fit` adds the short page runs that tests/bench/fit.mjs fits the estimate's coefficients to.
-const PARTS = (process.env.BENCH_PARTS || 'steps,wait,figure').split(',');
+const PARTS = (process.env.BENCH_PARTS || 'steps,wait,figure,story').split(',');
 
 if (PARTS.includes('steps')) await steps();
 if (PARTS.includes('fit')) await fitRuns();
-if (PARTS.includes('wait') || PARTS.includes('figure')) await waitFor(RUNS, PARTS);
+if (['wait', 'figure', 'story'].some((p) => PARTS.includes(p))) await waitFor(RUNS, PARTS);
 
 async function steps() {
   console.error('native: label-noise-lab bench --json');

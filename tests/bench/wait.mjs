@@ -170,6 +170,7 @@ async function pagesAndFigures(runs, parts) {
   try {
     if (parts.includes('wait')) await pageRuns(b, srv.origin, hooked.origin, runs);
     if (parts.includes('figure')) await figures(b, srv.origin);
+    if (parts.includes('story')) await storyRuns(b, srv.origin);
   } finally {
     await b.close();
     srv.server.close();
@@ -223,4 +224,34 @@ async function figures(b, origin) {
     const { mae, count } = paperError(f);
     console.log(`| ${workers} worker${workers > 1 ? 's' : ''} | ${f.wall.toFixed(0)} s | ${Object.keys(f.points).length} | ${mae.toFixed(1)} points over ${count} points |`);
   }
+}
+
+async function storyRuns(b, origin) {
+  // (d) The guided story (story.html): every value of every section's control, pressed in turn
+  // in one page as a reader would (one shared worker, one run at a time), Run to its result.
+  const page = await b.newPage();
+  await page.goto(`${origin}/story.html`);
+  await page.waitForFunction(() => document.getElementById('story-status').dataset.state === 'ready', null, { timeout: 120_000 });
+  const sections = await page.evaluate(async () => JSON.parse((await import('./pkg/label_noise_lab.js')).story_sections()));
+  await page.click('#uniform-lock'); // the uniform section runs once a guess is locked in
+  console.log('\n| story section: value (its default in bold) | Run to result | test accuracy |');
+  console.log('|---|---|---|');
+  const walls = [];
+  for (const { id, control } of sections) {
+    for (const value of control ? control.values : [null]) {
+      console.error(`story ${id} ${value ?? ''}`);
+      if (control) await page.selectOption(`#${id}-${control.name}`, value);
+      const t0 = Date.now();
+      await page.click(`#${id}-run`); // the click handler marks the mini-lab running
+      await page.waitForFunction((id) => document.querySelector(`#${id} .mini-lab`).dataset.state !== 'running', id, { timeout: 3_600_000 });
+      const wall = (Date.now() - t0) / 1000;
+      const { state, accuracy } = await page.evaluate((id) => ({ ...document.querySelector(`#${id} .mini-lab`).dataset }), id);
+      if (state !== 'done') throw new Error(`story ${id} ${value}: ${await page.textContent(`#${id} .mini-result`)}`);
+      walls.push(wall);
+      const name = control ? `${control.name} = ${value}` : 'its one run';
+      console.log(`| ${id}: ${control && value === control.value ? `**${name}**` : name} | ${wall.toFixed(1)} s | ${(Number(accuracy) * 100).toFixed(1)}% |`);
+    }
+  }
+  console.log(`\nStory runs: ${Math.min(...walls).toFixed(1)} to ${Math.max(...walls).toFixed(1)} s each, ${walls.reduce((a, w) => a + w, 0).toFixed(0)} s for all ${walls.length}.`);
+  await page.close();
 }
