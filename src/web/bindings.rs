@@ -12,7 +12,7 @@ use crate::core::packed;
 use crate::core::training::{Metrics, Sources, Trainer, reference_ranking};
 use crate::experiments::chart::{self, Curve, Frame, Style};
 use crate::experiments::estimate::{Estimate, Throughput, duration};
-use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep, report, story};
+use crate::experiments::{PRESETS, PointResult, Preset, SEEDS, Scale, Sweep, report, spreads, story};
 use crate::params;
 use crate::web::canvas::Canvas;
 use plotters::prelude::*;
@@ -174,6 +174,17 @@ pub fn story_sections() -> Result<String, JsError> {
         .collect::<Result<Vec<_>, String>>()
         .map_err(js_error)?;
     Ok(serde_json::Value::from(sections).to_string())
+}
+
+/// A full-scale figure's results (`csv`, as `label-noise-lab sweep` writes them) as the mean and
+/// range over seeds of every point it has: `[{series, x, mean, min, max, runs}]`. Rows of points
+/// the figure does not have (another recipe, a stray seed) are left out.
+#[wasm_bindgen]
+pub fn full_scale_spreads(name: &str, csv: &str) -> Result<String, JsError> {
+    let sweep = figure(name, "full")?;
+    let rows = crate::experiments::from_csv(csv).map_err(js_error)?;
+    let results: Vec<PointResult> = sweep.matching(&rows).0.into_iter().map(|(_, r)| r).collect();
+    Ok(serde_json::to_string(&spreads(&results))?)
 }
 
 /// The points of a figure (as [`preset`] lists them) that a CSV written by `label-noise-lab

@@ -3,7 +3,11 @@
 // shows it; a section embeds on its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { open, shot, sharedBrowser } from './harness.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const lab = sharedBrowser();
 const SECTIONS = ['baseline', 'uniform', 'depth', 'structured', 'clean-size', 'batch'];
@@ -35,6 +39,22 @@ test('every section runs its mini-lab; the guess is recorded and shown beside th
   for (const id of ['uniform', 'depth', 'clean-size', 'batch']) {
     assert.match(await page.evaluate((id) => document.getElementById(`${id}-chart`).dataset.legend, id), /the paper/, `${id} shows the paper's points`);
   }
+  // Beside them, the lab's own full-scale runs of the same network and noise: the committed
+  // CSV's mean over seeds (computed here from the file the page fetched), with a note saying
+  // what they are.
+  await page.waitForFunction(() => document.getElementById('uniform-chart').dataset.legend.includes('the lab at full scale'), null, { timeout: 30_000 });
+  const fullMean = (file, series, x) => {
+    const rows = fs.readFileSync(path.join(ROOT, 'www/data/full-scale', file), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const accuracies = rows.filter((r) => r[0] === series && Number(r[1]) === x).map((r) => Number(r[2]));
+    assert.ok(accuracies.length >= 1, `${file} has ${series} at ${x}`);
+    return `${((accuracies.reduce((a, b) => a + b, 0) / accuracies.length) * 100).toFixed(1)}%`;
+  };
+  const shownFull = (id, x) => page.$$eval(`#${id} tbody tr`, (trs, x) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)).find(([s, at]) => s === 'the lab at full scale' && at === x)?.[2], x);
+  for (const [id, x, file, series, at] of [['baseline', '5', 'uniform-full.csv', 'mlp2', 0], ['uniform', '50', 'uniform-full.csv', 'mlp2', 50], ['depth', 'mlp4', 'uniform-full.csv', 'mlp4', 20], ['structured', '0.50', 'structured-full.csv', 'confusion', 0.5]]) {
+    assert.equal(await shownFull(id, x), fullMean(file, series, at), `${id}: the lab's full-scale point at ${x}`);
+    assert.match(await page.textContent(`#${id} .mini-note`), /^The lab at full scale: the same network and noise at the paper's size/);
+  }
+  assert.equal(await page.textContent('#batch .mini-note'), '', 'no full-scale runs of the batch section\'s MLP2');
   await shot(page, 'story-desktop');
   for (const id of SECTIONS) await page.locator(`#${id}`).screenshot({ path: `target/screenshots/story-${id}.png` });
   assert.deepEqual(errors, []);
