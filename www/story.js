@@ -12,33 +12,33 @@ const url = new URLSearchParams(location.search);
 // What each section says. Its control and the run behind each of its values come from the core
 // (`experiments::story`, where a native test checks that the runs show what the text says);
 // `x`: the chart's axis; `paper(p)`: the paper's points, from a figure preset's reference series;
-// `lab(f)`: the lab's own full-scale runs of the same network and noise, where it has them
+// `full(f)`: the lab's own full-scale runs of the same network and noise, where it has them
 // (`[x, mean, min, max, seeds]`), which show that the gap to the paper is the quick scale.
 const LABS = {
   baseline: {
     text: 'First, no noise at all: a two-layer network learns to read handwritten digits from 10,000 labelled examples. Watch the accuracy on 10,000 test images it never saw rise as it trains.',
     x: 'epoch',
     paper: (p) => p.uniform('mlp2').filter(([a]) => a === 0).map(([, y]) => [5, y]),
-    lab: (f) => f('uniform', 'mlp2').filter(([a]) => a === 0).map(([, ...y]) => [5, ...y]),
+    full: (f) => f('uniform', 'mlp2').filter(([a]) => a === 0).map(([, ...y]) => [5, ...y]),
   },
   uniform: {
     text: 'Now add noise. For every clean example, add alpha copies of training images with a label drawn at random. At alpha = 50 only one label in 51 is sure to be right, and the right one is ahead of each wrong one by a whisker. Before you run it: how accurate do you think the network will be?',
     guess: true,
     x: 'alpha',
     paper: (p) => p.uniform('mlp2'),
-    lab: (f) => f('uniform', 'mlp2'),
+    full: (f) => f('uniform', 'mlp2'),
   },
   depth: {
     text: 'The paper found that deeper networks are more robust. Train a perceptron (no hidden layer) and MLPs with 1, 2 and 4 hidden layers on the same noisy set (alpha = 20), each for two epochs. Each hidden layer adds less than the one before: from two to four the gain is under a point (in the paper too), less than another seed changes.',
     x: 'model',
     paper: (p) => ['perceptron', 'mlp1', 'mlp2', 'mlp4'].flatMap((m, i) => p.uniform(m).filter(([a]) => a === 20).map(([, y]) => [i, y])),
-    lab: (f) => ['perceptron', 'mlp1', 'mlp2', 'mlp4'].flatMap((m, i) => f('uniform', m).filter(([a]) => a === 20).map(([, ...y]) => [i, ...y])),
+    full: (f) => ['perceptron', 'mlp1', 'mlp2', 'mlp4'].flatMap((m, i) => f('uniform', m).filter(([a]) => a === 20).map(([, ...y]) => [i, ...y])),
   },
   structured: {
     text: 'Random wrong labels cancel out. Real annotators confuse particular classes (a 4 for a 9). With structured noise the wrong labels favour the most confusable classes; delta says how much. At delta = 1 the favourite wrong label is as common as the right one. (The paper shows this on a conv net without numbers we could read: no triangles here.)',
     x: 'delta',
     paper: () => [],
-    lab: (f) => f('structured', 'confusion'),
+    full: (f) => f('structured', 'confusion'),
   },
   'clean-size': {
     text: 'How many clean examples does it take? With alpha = 20 noisy examples per clean one, train on more or fewer clean examples (the noisy ones scale with them).',
@@ -138,7 +138,7 @@ function train(query, onReport) {
   });
 }
 
-function buildChapter({ id, title }, paper, full, { control, runs }) {
+function buildChapter({ id, title }, paper, fullSeries, { control, runs }) {
   const lab = { ...LABS[id], control };
   const section = document.createElement('section');
   section.className = 'chapter';
@@ -196,11 +196,11 @@ function buildChapter({ id, title }, paper, full, { control, runs }) {
   const paperCurve = lab.paper(paper);
   function draw() {
     const points = [...ours.entries()].sort((a, b) => a[0] - b[0]);
-    const labCurve = lab.lab ? lab.lab(full) : [];
-    box.querySelector('.mini-note').textContent = labCurve.length ? fullScaleNote(Math.min(...labCurve.map((p) => p[4]))) : '';
+    const fullCurve = lab.full ? lab.full(fullSeries) : [];
+    box.querySelector('.mini-note').textContent = fullCurve.length ? fullScaleNote(Math.min(...fullCurve.map((p) => p[4]))) : '';
     const curves = [
       { label: 'your runs', color: colorOf(0), points: lab.x === 'epoch' ? live : points },
-      ...(labCurve.length ? [{ label: 'the lab at full scale', color: colorOf(2), points: labCurve.map(([x, mean]) => [x, mean]), bars: labCurve.map(([x, , min, max]) => [x, min, max]) }] : []),
+      ...(fullCurve.length ? [{ label: 'the lab at full scale', color: colorOf(2), points: fullCurve.map(([x, mean]) => [x, mean]), bars: fullCurve.map(([x, , min, max]) => [x, min, max]) }] : []),
       ...(paperCurve.length ? [{ label: 'the paper', color: colorOf(1), paper: true, points: paperCurve }] : []),
       ...(guess !== null ? [{ label: 'your guess', color: colorOf(3), marker: true, points: [[50, guess]] }] : []),
     ].filter((c) => c.points.length);
@@ -241,11 +241,11 @@ async function main() {
   if (url.get('embed') === '1') document.body.classList.add('embed');
   const paper = paperPoints();
   const drawAll = () => [...$('chapters').children].forEach((section) => section.draw());
-  const full = fullScale(drawAll);
+  const fullSeries = fullScale(drawAll);
   const sections = Object.fromEntries(JSON.parse(story_sections()).map((s) => [s.id, s]));
   for (const chapter of CHAPTERS) {
     if (only && chapter.id !== only) continue;
-    $('chapters').append(buildChapter(chapter, paper, full, sections[chapter.id]));
+    $('chapters').append(buildChapter(chapter, paper, fullSeries, sections[chapter.id]));
   }
   drawAll();
   window.addEventListener('resize', drawAll);
