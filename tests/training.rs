@@ -10,6 +10,7 @@ use label_noise_lab::core::model::Architecture;
 use label_noise_lab::core::noise::{NoisyImages, Order};
 use label_noise_lab::core::optim::OptimizerKind;
 use label_noise_lab::core::training::{Metrics, PointReading, Trainer, reference_ranking, system_clock};
+use label_noise_lab::params;
 use std::ops::ControlFlow;
 
 fn train(config: &RunConfig) -> label_noise_lab::core::training::RunSummary {
@@ -276,7 +277,7 @@ fn a_run_saved_and_resumed_by_a_new_trainer_is_the_same_run() {
         first.save_checkpoint(&dir).unwrap();
         let (samples, progress) = (first.samples_trained(), first.progress());
         drop(first);
-        let mut resumed = fresh().resume(&dir).unwrap();
+        let mut resumed = fresh().resume(&dir, params::differences).unwrap();
         assert_eq!((resumed.samples_trained(), resumed.progress()), (samples, progress), "{}", config.label());
         assert!(samples > 0);
         let resumed = resumed.run(|_| ControlFlow::Continue(()));
@@ -289,10 +290,10 @@ fn a_run_saved_and_resumed_by_a_new_trainer_is_the_same_run() {
         // naming what differs. A setting the run does not read (co-teaching's ramp under any
         // other method) is no difference: a default changed since the save does not strand it.
         let other = RunConfig { seed: 4, ..config.clone() };
-        let refused = Trainer::new(&other, sources.clone(), None, Backend::default(), system_clock).unwrap().resume(&dir);
+        let refused = Trainer::new(&other, sources.clone(), None, Backend::default(), system_clock).unwrap().resume(&dir, params::differences);
         assert!(refused.is_err_and(|e| e.to_string().contains("another configuration (seed 3, not 4)")), "{}", config.label());
         let ramp = RunConfig { forget_epochs: config.forget_epochs + 1.0, ..config.clone() };
-        let resumed = Trainer::new(&ramp, sources.clone(), None, Backend::default(), system_clock).unwrap().resume(&dir);
+        let resumed = Trainer::new(&ramp, sources.clone(), None, Backend::default(), system_clock).unwrap().resume(&dir, params::differences);
         let message = |r: Result<Trainer, _>| r.err().map(|e: label_noise_lab::core::training::TrainError| e.to_string());
         if config.method == Method::Coteach {
             assert!(message(resumed).is_some_and(|e| e.contains("forget-epochs")), "{}", config.label());
@@ -319,7 +320,7 @@ fn early_stopping_refuses_a_checkpoint_saved_without_its_checks() {
             first.step();
         }
         first.save_checkpoint(&dir).unwrap();
-        let result = fresh(resumed).resume(&dir);
+        let result = fresh(resumed).resume(&dir, params::differences);
         match ok {
             true => assert!(result.is_ok_and(|t| t.samples_trained() > 0), "{saved:?} then {resumed:?}"),
             false => assert!(result.is_err_and(|e| e.to_string().contains("without the held-out checks")), "{saved:?} then {resumed:?}"),
@@ -352,7 +353,7 @@ fn early_stoppings_unevaluated_pick_is_saved_with_the_run() {
     let _ = std::fs::remove_dir_all(&dir);
     first.save_checkpoint(&dir).unwrap();
     drop(first);
-    let resumed = fresh().resume(&dir).unwrap().run(|_| ControlFlow::Continue(()));
+    let resumed = fresh().resume(&dir, params::differences).unwrap().run(|_| ControlFlow::Continue(()));
     assert_eq!(resumed.fingerprints, whole.fingerprints);
     assert_eq!(resumed.history.iter().map(evaluated).collect::<Vec<_>>(), whole.history.iter().map(evaluated).collect::<Vec<_>>());
     assert_eq!(resumed.early_stop.as_ref().map(evaluated), Some(evaluated(&kept)));
@@ -366,6 +367,6 @@ fn resuming_from_an_empty_directory_starts_the_run() {
     let config = RunConfig { model: Architecture::Perceptron, clean: 1_000, alpha: 1.0, epochs: 1, seed: 2, ..RunConfig::default() };
     let dir = std::env::temp_dir().join(format!("lnl-checkpoint-empty-{}", std::process::id()));
     let fresh = || Trainer::new(&config, common::sources(), None, Backend::default(), system_clock).unwrap();
-    let resumed = fresh().resume(&dir).unwrap().run(|_| ControlFlow::Continue(()));
+    let resumed = fresh().resume(&dir, params::differences).unwrap().run(|_| ControlFlow::Continue(()));
     assert_eq!(resumed.fingerprints, fresh().run(|_| ControlFlow::Continue(())).fingerprints);
 }

@@ -613,7 +613,7 @@ fn train_point(
     bar: &ProgressBar,
 ) -> Result<RunSummary, TrainError> {
     let dir = checkpoint_dir(root, sweep, point);
-    let mut trainer = Trainer::new(&point.config, sources.clone(), ranking, backend, system_clock)?.reporting(sweep.reporting).resume(&dir)?;
+    let mut trainer = Trainer::new(&point.config, sources.clone(), ranking, backend, system_clock)?.reporting(sweep.reporting).resume(&dir, params::differences)?;
     if trainer.samples_trained() > 0 {
         bar.suspend(|| eprintln!("{}: resumed at {:.1}% from {}", point.config.label(), trainer.progress() * 100.0, dir.display()));
     }

@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 #[cfg(feature = "checkpoint")]
 mod checkpoint;
+#[cfg(feature = "checkpoint")]
+pub use checkpoint::ConfigDifferences;
 
 /// The usual MNIST normalisation (mean and std of training pixels / 255).
 pub const PIXEL_MEAN: f32 = 0.1307;

@@ -12,6 +12,9 @@ use super::*;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use std::path::Path;
 
+/// The settings in which two configurations differ as runs: (name, first's value, second's).
+pub type ConfigDifferences = fn(&RunConfig, &RunConfig) -> Vec<(&'static str, String, String)>;
+
 /// Everything of a [`Trainer`] that is not rebuilt from its configuration.
 #[derive(Serialize, Deserialize)]
 struct State {
@@ -115,13 +118,16 @@ impl Trainer {
     }
 
     /// The run saved under `dir` continued from where it was saved; this trainer unchanged when
-    /// `dir` holds no checkpoint. `self` must be freshly built from the same configuration.
-    pub fn resume(mut self, dir: &Path) -> Result<Self, TrainError> {
+    /// `dir` holds no checkpoint. `self` must be freshly built from the same configuration:
+    /// `differences(saved, now)` names the settings in which two configurations are other runs
+    /// (`params::differences`: those that apply to either; core does not know the table), and
+    /// any refuses the checkpoint.
+    pub fn resume(mut self, dir: &Path, differences: ConfigDifferences) -> Result<Self, TrainError> {
         let Ok(name) = std::fs::read_to_string(dir.join("latest")) else { return Ok(self) };
         let at = dir.join(name.trim());
         let json = std::fs::read(at.join("state.json")).map_err(|e| fail(&at, e))?;
         let state: State = serde_json::from_slice(&json).map_err(|e| fail(&at, e))?;
-        let differences = crate::params::differences(&state.config, &self.config);
+        let differences = differences(&state.config, &self.config);
         if !differences.is_empty() {
             let named: Vec<String> = differences.iter().map(|(name, saved, now)| format!("{name} {saved}, not {now}")).collect();
             return Err(fail(&at, format!("was saved by another configuration ({}); delete it to start over", named.join(", "))));
