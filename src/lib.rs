@@ -17,3 +17,40 @@ pub mod core;
 pub mod experiments;
 pub mod params;
 pub mod web;
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Every `.rs` file under `path` (or `path` itself).
+    fn sources(path: &Path) -> Vec<PathBuf> {
+        if path.is_file() {
+            return vec![path.to_path_buf()];
+        }
+        std::fs::read_dir(path).unwrap().flat_map(|e| sources(&e.unwrap().path())).filter(|p| p.extension().is_some_and(|x| x == "rs")).collect()
+    }
+
+    /// ARCHITECTURE.md's table: what each layer's code must not import.
+    #[test]
+    fn each_layer_imports_only_from_the_layers_below() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let faces = ["crate::web", "wasm_bindgen", "web_sys", "js_sys"];
+        let rules: [(&str, Vec<&str>); 3] = [
+            ("core", [&["crate::params", "crate::experiments", "crate::bench"][..], &faces].concat()),
+            ("params.rs", [&["crate::experiments", "crate::bench"][..], &faces].concat()),
+            ("experiments", faces.to_vec()),
+        ];
+        for (layer, forbidden) in rules {
+            let files = sources(&src.join(layer));
+            assert!(!files.is_empty(), "{layer} has no sources");
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap();
+                // A file's unit tests (last, by custom) may reach across layers.
+                let text = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+                for name in &forbidden {
+                    assert!(!text.contains(name), "{} names `{name}`: {layer} must not import it (ARCHITECTURE.md)", file.display());
+                }
+            }
+        }
+    }
+}
