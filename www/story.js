@@ -186,6 +186,7 @@ function buildChapter({ id, title }, paper, fullSeries, { control, runs }) {
     });
     label.append(input, out);
     controls.append(label, lock);
+    result.textContent = "Lock in your guess to see the paper's results and the lab's.";
   }
   const runButton = Object.assign(document.createElement('button'), { textContent: '▶ Run', className: 'primary', id: `${id}-run` });
   runButton.disabled = !!lab.guess;
@@ -196,12 +197,14 @@ function buildChapter({ id, title }, paper, fullSeries, { control, runs }) {
   const paperCurve = lab.paper(paper);
   function draw() {
     const points = [...ours.entries()].sort((a, b) => a[0] - b[0]);
-    const fullCurve = lab.full ? lab.full(fullSeries) : [];
+    // Predict, then see: a section that asks for a guess shows no reference points before it.
+    const revealed = !lab.guess || guess !== null;
+    const fullCurve = revealed && lab.full ? lab.full(fullSeries) : [];
     box.querySelector('.mini-note').textContent = fullCurve.length ? fullScaleNote(Math.min(...fullCurve.map((p) => p[4]))) : '';
     const curves = [
       { label: 'your runs', color: colorOf(0), points: lab.x === 'epoch' ? live : points },
       ...(fullCurve.length ? [{ label: 'the lab at full scale', color: colorOf(2), points: fullCurve.map(([x, mean]) => [x, mean]), bars: fullCurve.map(([x, , min, max]) => [x, min, max]) }] : []),
-      ...(paperCurve.length ? [{ label: 'the paper', color: colorOf(1), paper: true, points: paperCurve }] : []),
+      ...(revealed && paperCurve.length ? [{ label: 'the paper', color: colorOf(1), paper: true, points: paperCurve }] : []),
       ...(guess !== null ? [{ label: 'your guess', color: colorOf(3), marker: true, points: [[50, guess]] }] : []),
     ].filter((c) => c.points.length);
     const values = lab.control ? lab.control.values.map(xOf) : [0, 5];

@@ -19,10 +19,15 @@ test('every section runs its mini-lab; the guess is recorded and shown beside th
   assert.deepEqual(await page.$$eval('.chapter', (cs) => cs.map((c) => c.id)), SECTIONS);
   // Predict, then run: the run button waits for the guess.
   assert.equal(await page.isDisabled('#uniform-run'), true, 'no run before a guess');
+  // (once the full-scale results have arrived: the depth section shows them)
+  await page.waitForFunction(() => document.getElementById('depth-chart').dataset.legend.includes('the lab at full scale'), null, { timeout: 30_000 });
+  assert.doesNotMatch(await page.evaluate(() => document.getElementById('uniform-chart').dataset.legend), /the paper|full scale/, 'no reference points before the guess');
   await page.fill('#uniform-guess', '35');
   await page.click('#uniform-lock');
   assert.equal((await labState(page, 'uniform')).guess, '0.35');
-  assert.match(await page.evaluate(() => document.getElementById('uniform-chart').dataset.legend), /your guess/);
+  const legend = await page.evaluate(() => document.getElementById('uniform-chart').dataset.legend);
+  assert.match(legend, /your guess/);
+  assert.match(legend, /the paper/, 'the guess reveals the reference points');
   for (const id of SECTIONS) {
     const started = Date.now();
     await page.click(`#${id}-run`);
@@ -42,7 +47,6 @@ test('every section runs its mini-lab; the guess is recorded and shown beside th
   // Beside them, the lab's own full-scale runs of the same network and noise: the committed
   // CSV's mean over seeds (computed here from the file the page fetched), with a note saying
   // what they are.
-  await page.waitForFunction(() => document.getElementById('uniform-chart').dataset.legend.includes('the lab at full scale'), null, { timeout: 30_000 });
   const fullMean = (file, series, x) => {
     const rows = fs.readFileSync(path.join(ROOT, 'www/data/full-scale', file), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const accuracies = rows.filter((r) => r[0] === series && Number(r[1]) === x).map((r) => Number(r[2]));
