@@ -3,7 +3,7 @@
 
 use label_noise_lab::core::data::PIXELS;
 use label_noise_lab::core::packed::{SplitKind, encode};
-use label_noise_lab::web::bindings::{Lab, draw_chart, parameters, parse_query, preset, sweep_curves};
+use label_noise_lab::web::bindings::{Lab, draw_chart, full_scale_spreads, parameters, parse_query, preset, sweep_curves};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -159,4 +159,22 @@ fn figure_points_have_seeds_and_curves_their_mean_and_range() {
     assert!(ours["points"].as_array().unwrap().len() == 2 && (mean - 0.92).abs() < 1e-12, "the mean over the seeds: {ours}");
     assert_eq!(ours["bars"], serde_json::json!([[20.0, 0.90, 0.94]]), "one bar, where there are two seeds");
     assert!(curves.iter().any(|c| c["paper"] == true && c["label"].as_str().unwrap().contains("MLP1")));
+}
+
+#[wasm_bindgen_test]
+fn full_scale_results_are_the_mean_and_range_of_the_figures_own_rows() {
+    // Two seeds of one point, a row of another recipe (a recipe search's) and one of a series the
+    // figure lacks: the story draws the first two only.
+    let csv = "series,alpha,test_accuracy,epochs,train_examples,samples_per_sec,seed,recipe,stop_epoch,last_accuracy
+mlp2,0.0,0.97,20,60000,1.0,1,adam lr 0.0003 batch 512 width 256 model mlp2,,
+mlp2,0.0,0.99,20,60000,1.0,2,adam lr 0.0003 batch 512 width 256 model mlp2,,
+mlp2,0.0,0.10,20,60000,1.0,3,adam lr 0.001 batch 128 width 256 model mlp2,,
+mlp9,0.0,0.50,20,60000,1.0,1,adam lr 0.0003 batch 512 width 256 model mlp2,,
+";
+    let spreads: serde_json::Value = serde_json::from_str(&full_scale_spreads("uniform", csv).unwrap()).unwrap();
+    assert_eq!(spreads.as_array().unwrap().len(), 1, "{spreads}");
+    let point = &spreads[0];
+    assert_eq!((point["series"].as_str(), point["x"].as_f64(), point["runs"].as_u64()), (Some("mlp2"), Some(0.0), Some(2)));
+    assert!((point["mean"].as_f64().unwrap() - 0.98).abs() < 1e-12 && point["min"] == 0.97 && point["max"] == 0.99, "{point}");
+    assert!(full_scale_spreads("uniform", "not,a,csv").is_err(), "a bad file is an error, not an empty curve");
 }
