@@ -96,18 +96,7 @@ fn at_heavy_symmetric_noise_forward_correction_and_co_teaching_beat_cross_entrop
     // al. 2017; Han et al. 2018): each method beats cross-entropy on every seed and by at least 4
     // points on average.
     let base = RunConfig { model: Architecture::Mlp1, clean: 5_000, noise: NoiseKind::Symmetric, epsilon: 0.7, epochs: 15, ..RunConfig::default() };
-    // One thread a seed (training is single-threaded), so this longest test keeps both cores busy.
-    let mean = |method| -> Vec<f64> {
-        std::thread::scope(|scope| {
-            let seeds: Vec<_> = (1..=3)
-                .map(|seed| {
-                    let config = RunConfig { method, seed, ..base.clone() };
-                    scope.spawn(move || train(&config).test_accuracy)
-                })
-                .collect();
-            seeds.into_iter().map(|run| run.join().unwrap()).collect()
-        })
-    };
+    let mean = |method| common::in_threads(1..=3, |seed| train(&RunConfig { method, seed, ..base.clone() }).test_accuracy);
     let ce = mean(Method::Ce);
     for method in [Method::Forward, Method::Coteach] {
         let other = mean(method);

@@ -21,22 +21,12 @@ fn shows_its_claims(id: &str) {
         if means.contains_key(value) {
             continue;
         }
-        // One thread a seed (training is single-threaded): the section that finishes last does
-        // not leave a core idle while it trains its seeds one after another.
-        let accuracies: Vec<f64> = std::thread::scope(|scope| {
-            let seeds: Vec<_> = (1..=3)
-                .map(|seed| {
-                    let (sources, ranking) = (&sources, &ranking);
-                    scope.spawn(move || {
-                        let config = section.config(value, seed).unwrap();
-                        // The reference perceptron's ranking is the same for every run: trained once.
-                        let ranking = config.noise_spec().needs_ranking().then(|| ranking.get_or_init(|| reference_ranking(sources, Backend::default(), system_clock).unwrap()));
-                        let mut trainer = Trainer::new(&config, sources.clone(), ranking, Backend::default(), system_clock).unwrap();
-                        trainer.run(|_| ControlFlow::Continue(())).test_accuracy
-                    })
-                })
-                .collect();
-            seeds.into_iter().map(|seed| seed.join().unwrap()).collect()
+        let accuracies = common::in_threads(1..=3, |seed| {
+            let config = section.config(value, seed).unwrap();
+            // The reference perceptron's ranking is the same for every run: trained once.
+            let ranking = config.noise_spec().needs_ranking().then(|| ranking.get_or_init(|| reference_ranking(&sources, Backend::default(), system_clock).unwrap()));
+            let mut trainer = Trainer::new(&config, sources.clone(), ranking, Backend::default(), system_clock).unwrap();
+            trainer.run(|_| ControlFlow::Continue(())).test_accuracy
         });
         println!("{id} {value}: {accuracies:?}");
         means.insert(value, accuracies.iter().sum::<f64>() / 3.0);

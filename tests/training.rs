@@ -240,16 +240,12 @@ fn the_ndarray_backend_trains_the_same_run_as_flex() {
 fn the_conv_nets_train_on_mnist() {
     // One epoch on 5,000 clean images (about 10 s each natively); floors ~7 points under what
     // they reached when written (conv4 85.8%, conv2 90.7%).
-    // One thread a net (training is single-threaded): this test is the file's last to finish.
-    std::thread::scope(|scope| {
-        for (model, floor) in [(Architecture::Conv4, 0.78), (Architecture::Conv2, 0.83)] {
-            scope.spawn(move || {
-                let config = RunConfig { model, width: 64, clean: 5_000, alpha: 0.0, batch: 64, epochs: 1, seed: 1, ..RunConfig::default() };
-                let run = train(&config);
-                assert!(run.test_accuracy > floor, "{}: {}", config.label(), run.test_accuracy);
-                assert_eq!(run.parameters, model.parameters(64));
-            });
-        }
+    // Side by side: this test is the file's last to finish.
+    common::in_threads([(Architecture::Conv4, 0.78), (Architecture::Conv2, 0.83)], |(model, floor)| {
+        let config = RunConfig { model, width: 64, clean: 5_000, alpha: 0.0, batch: 64, epochs: 1, seed: 1, ..RunConfig::default() };
+        let run = train(&config);
+        assert!(run.test_accuracy > floor, "{}: {}", config.label(), run.test_accuracy);
+        assert_eq!(run.parameters, model.parameters(64));
     });
 }
 

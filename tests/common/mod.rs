@@ -22,3 +22,13 @@ pub fn fashion() -> Arc<Dataset> {
 pub fn sources() -> Sources {
     Sources { mnist: mnist(), fashion: Some(fashion()) }
 }
+
+/// `f` of each item, one thread an item, in the items' order. Training is single-threaded: a
+/// test binary's last test, training its runs one after another, would leave a core idle.
+pub fn in_threads<I: Send, R: Send>(items: impl IntoIterator<Item = I>, f: impl Fn(I) -> R + Sync) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let f = &f;
+        let runs: Vec<_> = items.into_iter().map(|item| scope.spawn(move || f(item))).collect();
+        runs.into_iter().map(|run| run.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
