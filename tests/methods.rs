@@ -96,10 +96,10 @@ fn at_heavy_symmetric_noise_forward_correction_and_co_teaching_beat_cross_entrop
     // al. 2017; Han et al. 2018): each method beats cross-entropy on every seed and by at least 4
     // points on average.
     let base = RunConfig { model: Architecture::Mlp1, clean: 5_000, noise: NoiseKind::Symmetric, epsilon: 0.7, epochs: 15, ..RunConfig::default() };
-    let mean = |method| common::in_threads(1..=3, |seed| train(&RunConfig { method, seed, ..base.clone() }).test_accuracy);
-    let ce = mean(Method::Ce);
+    let seeds = |method| common::in_threads(1..=3, |seed| train(&RunConfig { method, seed, ..base.clone() }).test_accuracy);
+    let ce = seeds(Method::Ce);
     for method in [Method::Forward, Method::Coteach] {
-        let other = mean(method);
+        let other = seeds(method);
         assert!(other.iter().zip(&ce).all(|(o, c)| o > c), "{method:?} {other:?} vs ce {ce:?}");
         let margin = (other.iter().sum::<f64>() - ce.iter().sum::<f64>()) / 3.0;
         assert!(margin > 0.04, "{method:?} beats ce by {margin:.3} on average: {other:?} vs {ce:?}");
